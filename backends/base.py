@@ -1,0 +1,353 @@
+"""The kernel interface: every numeric operation kerasx performs, on raw device arrays.
+
+Conventions for every kernel below:
+- ``x``, ``a``, ``b``, ``g`` are arrays of the backend's own type (``numpy.ndarray`` or ``cupy.ndarray``).
+- ``dtype`` is a dtype name string such as ``'float32'``; kernels keep their input's dtype (float32 stays
+  float32) unless a kernel says otherwise.
+- ``axis`` is ``None`` (all axes), an int, or a tuple of ints; negative axes count from the end.
+- Layouts follow Keras: channels_last, dense kernels ``(in, out)``.
+- Kernels never change their inputs unless their name ends in ``_`` or ``_update`` (the in-place
+  optimizer updates), which change their first arguments and return ``None``.
+"""
+import abc
+
+
+class Backend(abc.ABC):
+    """Abstract kernel set; `generic.XPBackend` implements it once over an array module."""
+
+    name = "abstract"
+
+    # ---------------------------------------------------------------- arrays and device
+    @abc.abstractmethod
+    def asarray(self, x, dtype=None):
+        """Device array from ``x`` (nested lists, scalars, host or device arrays); no copy when it can
+        be avoided. ``dtype=None`` keeps the input's dtype."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def to_numpy(self, x):
+        """A host ``numpy.ndarray`` copy (or view, for the NumPy backend) of device array ``x``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def is_array(self, x):
+        """True when ``x`` is this backend's array type."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def zeros(self, shape, dtype):
+        """Array of zeros of ``shape``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def ones(self, shape, dtype):
+        """Array of ones of ``shape``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def full(self, shape, value, dtype):
+        """Array of ``shape`` filled with ``value``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def cast(self, x, dtype):
+        """``x`` as ``dtype``; returns ``x`` itself when it already has that dtype."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def copy(self, x):
+        """A new array equal to ``x``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def copy_(self, dst, src):
+        """Writes ``src`` (broadcast to ``dst.shape``, cast to its dtype) into ``dst`` in place."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def dtype_name(self, x):
+        """The dtype of array ``x`` as a string, e.g. ``'float32'``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def synchronize(self):
+        """Blocks until every queued kernel has finished (a no-op on the CPU); used for timing."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- random
+    @abc.abstractmethod
+    def seed(self, seed):
+        """Reseeds this backend's generator for per-step randomness (dropout, noise)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def uniform(self, shape, minval, maxval, dtype):
+        """Uniform samples in ``[minval, maxval)``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def normal(self, shape, mean, stddev, dtype):
+        """Normal samples."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def bernoulli(self, shape, p, dtype):
+        """1 with probability ``p``, else 0."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- elementwise, unary
+    @abc.abstractmethod
+    def negative(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def exp(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def log(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def sqrt(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def square(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def abs(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def sign(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def tanh(self, x):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def sigmoid(self, x):
+        """``1 / (1 + exp(-x))`` computed without overflow for large ``|x|``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def relu(self, x):
+        """``max(x, 0)``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def relu_grad(self, g, y):
+        """Gradient of relu given its output ``y``: ``g`` where ``y > 0``, else 0."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- elementwise, binary (broadcasting)
+    @abc.abstractmethod
+    def add(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def subtract(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def multiply(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def divide(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def power(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def maximum(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def minimum(self, a, b):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def compare(self, op, a, b):
+        """Boolean array of ``a <op> b``; ``op`` is one of ``== != < <= > >=``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def logical(self, op, a, b=None):
+        """Boolean ``and``/``or``/``xor`` of ``a`` and ``b``, or ``not`` of ``a``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def where(self, cond, a, b):
+        """``a`` where boolean ``cond`` holds, else ``b`` (broadcasting)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def clip(self, x, lo, hi):
+        """``x`` limited to ``[lo, hi]``."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- reductions
+    @abc.abstractmethod
+    def sum(self, x, axis=None, keepdims=False):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def mean(self, x, axis=None, keepdims=False):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def max(self, x, axis=None, keepdims=False):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def min(self, x, axis=None, keepdims=False):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def argmax(self, x, axis=-1):
+        """Index of the largest element along one ``axis`` (int64)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def argmin(self, x, axis=-1):
+        """Index of the smallest element along one ``axis`` (int64)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def sum_to_shape(self, x, shape):
+        """Sums ``x`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+        The inverse of broadcasting, used once, by the tape, for every gradient."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- linear algebra
+    @abc.abstractmethod
+    def matmul(self, a, b):
+        """Matrix product with NumPy's batching rules (``(..., n, k) @ (..., k, m)``), one BLAS call
+        when ``a`` is 2-D or more and ``b`` is 2-D."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- shape and indexing
+    @abc.abstractmethod
+    def reshape(self, x, shape):
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def transpose(self, x, axes):
+        """``x`` with its axes permuted by ``axes`` (a full permutation)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def broadcast_to(self, x, shape):
+        """Read-only broadcast view (copy it before writing)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def concatenate(self, xs, axis):
+        """Joins a sequence of arrays along an existing ``axis``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def stack(self, xs, axis):
+        """Joins a sequence of equal-shape arrays along a new ``axis``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def getitem(self, x, key):
+        """``x[key]`` with NumPy indexing (ints, slices, None, Ellipsis, integer or boolean arrays)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def scatter_add(self, shape, key, g, dtype):
+        """Zeros of ``shape`` with ``g`` added at ``[key]``, repeated indices accumulating.
+
+        The gradient of ``getitem``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def take(self, x, indices, axis):
+        """Gathers slices of ``x`` at integer ``indices`` along ``axis``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def take_grad(self, g, indices, axis, shape):
+        """Gradient of ``take``: zeros of ``shape`` with slices of ``g`` added back at ``indices``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def pad(self, x, pad_width, value=0):
+        """Constant padding; ``pad_width`` is one ``(before, after)`` pair per axis."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def one_hot(self, indices, depth, dtype):
+        """``indices.shape + (depth,)`` array with 1 at each index, 0 elsewhere."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- coarse neural-network kernels
+    @abc.abstractmethod
+    def softmax(self, x, axis=-1):
+        """Numerically stable softmax along ``axis``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def log_softmax(self, x, axis=-1):
+        """Numerically stable ``log(softmax(x))`` along ``axis``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def softmax_grad(self, g, y, axis=-1):
+        """Gradient of softmax given its output ``y``: ``y * (g - sum(g * y, axis))``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def softmax_cross_entropy(self, logits, labels, axis=-1):
+        """Cross-entropy of ``softmax(logits)`` against probability ``labels`` of the same shape.
+
+        Returns ``(loss, probs)``: ``loss`` has ``axis`` removed; ``probs`` is kept for the gradient."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def softmax_cross_entropy_grad(self, g, probs, labels, axis=-1):
+        """Gradient with respect to the logits: ``expand(g) * (probs - labels)``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def sparse_softmax_cross_entropy(self, logits, labels):
+        """Cross-entropy of ``softmax(logits)`` (classes last) against integer class ``labels`` of
+        shape ``logits.shape[:-1]``. Returns ``(loss, probs)``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def sparse_softmax_cross_entropy_grad(self, g, probs, labels):
+        """Gradient with respect to the logits: ``g[..., None] * (probs - one_hot(labels))``."""
+        raise NotImplementedError("abstract kernel")
+
+    # ---------------------------------------------------------------- in-place optimizer updates
+    @abc.abstractmethod
+    def sgd_update(self, var, grad, velocity, lr, momentum, nesterov):
+        """tf.keras SGD: ``velocity = momentum * velocity - lr * grad``; ``var += velocity`` (or
+        ``var += momentum * velocity - lr * grad`` with Nesterov). ``velocity`` is None when
+        ``momentum == 0``; then ``var -= lr * grad``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
+        """tf.keras Adam with the bias correction folded into ``lr_t``:
+        ``m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; var -= lr_t m / (sqrt(v) + epsilon)``; with AMSGrad
+        ``vhat = max(vhat, v)`` replaces ``v`` in the denominator."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def rmsprop_update(self, var, grad, ms, mom, mg, lr, rho, momentum, epsilon):
+        """tf.keras RMSprop: ``ms = rho ms + (1-rho) g^2``; ``mg`` (centered, else None) likewise with
+        ``g``, and ``denom = ms - mg^2``. Without momentum (``mom`` None):
+        ``var -= lr g / (sqrt(denom) + epsilon)``; with it ``mom = momentum mom + lr g / sqrt(denom +
+        epsilon); var -= mom``."""
+        raise NotImplementedError("abstract kernel")

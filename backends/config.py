@@ -1,0 +1,48 @@
+"""Reading the user's configuration file, ``$KERASX_HOME/kerasx.json``.
+
+The file has the fields of Keras's ``keras.json`` (backend, floatx, epsilon, image_data_format). It lives
+here, not in ``kerasx``, because backend selection needs it and ``backends`` never imports ``kerasx``.
+"""
+import json
+import os
+
+DEFAULTS = {
+    "backend": "numpy",
+    "floatx": "float32",
+    "epsilon": 1e-7,
+    "image_data_format": "channels_last",
+}
+
+
+def config_dir():
+    """The configuration folder: ``$KERASX_HOME`` if set, else ``~/.kerasx``."""
+    home = os.environ.get("KERASX_HOME")
+    if home:
+        return home
+    return os.path.join(os.path.expanduser("~"), ".kerasx")
+
+
+def config_path():
+    return os.path.join(config_dir(), "kerasx.json")
+
+
+def read_config():
+    """The settings in the configuration file merged over the defaults.
+
+    A missing file gives the defaults; a file that is not a JSON object is an error that names the file,
+    because silently ignoring a broken config would run on a backend the user did not choose.
+    """
+    settings = dict(DEFAULTS)
+    path = config_path()
+    if not os.path.exists(path):
+        return settings
+    try:
+        with open(path) as f:
+            loaded = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"Could not read the kerasx configuration file {path}: {e}") from e
+    if not isinstance(loaded, dict):
+        raise ValueError(
+            f"The kerasx configuration file {path} must hold a JSON object, received {type(loaded).__name__}.")
+    settings.update(loaded)
+    return settings

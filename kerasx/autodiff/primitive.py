@@ -1,0 +1,91 @@
+"""The registry of differentiable primitives.
+
+A primitive is defined in one place (``kerasx/ops/<family>.py``) by:
+
+- ``forward(b, *arrays, **params) -> (out, residuals)``: backend arrays in, backend array(s) out, plus
+  the tuple of arrays its VJP needs (and nothing more: the tape holds them until the VJP has run);
+- ``vjp(b, g, residuals, needs, **params) -> tuple``: one gradient per positional input, computed only
+  where ``needs[i]`` is true (``None`` elsewhere); gradients may keep a broadcast shape, the tape sums
+  them back to each input's shape;
+- ``samples(rng) -> [(args, params), ...]``: float64 NumPy inputs, away from kinks, from which the
+  finite-difference tests are generated.
+
+Positional arguments are tensors (or tensor-likes: NumPy arrays, lists, Python numbers, the latter
+passed through as constants); keyword arguments are static parameters (axis, shape, ...).
+"""
+import backends
+from kerasx.autodiff.tape import active_tapes
+from kerasx.autodiff.tensor import Tensor, as_tensor, is_float_dtype
+
+REGISTRY = {}
+
+
+class Primitive:
+    __slots__ = ("name", "forward", "vjp", "samples", "n_outputs", "__doc__")
+
+    def __init__(self, name, forward, vjp=None, samples=None, n_outputs=1, doc=None):
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.samples = samples
+        self.n_outputs = n_outputs
+        self.__doc__ = doc or forward.__doc__
+
+    @property
+    def differentiable(self):
+        return self.vjp is not None
+
+    def __call__(self, *args, **params):
+        b = backends.get()
+        inputs, arrays = _convert_args(b, args)
+        out, residuals = self.forward(b, *arrays, **params)
+        if self.n_outputs == 1:
+            outputs = (Tensor(out),)
+        else:
+            outputs = tuple(Tensor(o) for o in out)
+        tapes = active_tapes()
+        if tapes and self.vjp is not None:
+            for tape in tapes:
+                tape.record(self, inputs, outputs, residuals, params)
+        return outputs[0] if self.n_outputs == 1 else outputs
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+def _convert_args(b, args):
+    """Tensors pass through; Python numbers stay constants; other tensor-likes become Tensors.
+
+    A float array constant takes the dtype of the first float Tensor argument, so that
+    `float32_tensor * numpy_float64_array` stays float32 instead of silently becoming float64."""
+    hint = None
+    for a in args:
+        if isinstance(a, Tensor) and is_float_dtype(a.dtype):
+            hint = a.dtype
+            break
+    inputs, arrays = [], []
+    for a in args:
+        if isinstance(a, Tensor):
+            inputs.append(a)
+            arrays.append(a.data)
+        elif isinstance(a, (bool, int, float)):
+            inputs.append(None)
+            arrays.append(a)
+        else:
+            t = as_tensor(a)
+            if hint is not None and is_float_dtype(t.dtype) and t.dtype != hint:
+                t = Tensor(b.cast(t.data, hint))
+            inputs.append(None)  # a constant: nothing upstream of it can be watched
+            arrays.append(t.data)
+    return inputs, arrays
+
+
+def primitive(name, forward, vjp=None, samples=None, n_outputs=1, doc=None):
+    """Registers a primitive and returns the callable that applies it to tensors."""
+    if name in REGISTRY:
+        raise ValueError(f"A primitive named {name!r} is already registered.")
+    if vjp is not None and samples is None:
+        raise ValueError(f"Differentiable primitive {name!r} needs samples for its gradient check.")
+    p = Primitive(name, forward, vjp, samples, n_outputs, doc)
+    REGISTRY[name] = p
+    return p

@@ -1,0 +1,216 @@
+"""`GradientTape`: reverse-mode differentiation with tf.GradientTape's semantics.
+
+Ops are recorded only while a tape is active and only when one of their inputs is watched (explicitly,
+or a trainable `Variable` read inside the tape), so inference builds no graph. The backward walk runs
+the recorded nodes in reverse, undoes broadcasting in one place (`sum_to_shape`) and frees each node's
+residuals once its VJP has run.
+"""
+import backends
+from kerasx.autodiff.tensor import Tensor, Variable
+
+# Tapes currently inside their `with` block, innermost last.
+_active = []
+
+
+def active_tapes():
+    return _active
+
+
+class _Node:
+    __slots__ = ("prim", "in_uids", "in_shapes", "out_uids", "out_meta", "residuals", "params")
+
+    def __init__(self, prim, in_uids, in_shapes, out_uids, out_meta, residuals, params):
+        self.prim = prim
+        self.in_uids = in_uids
+        self.in_shapes = in_shapes
+        self.out_uids = out_uids
+        self.out_meta = out_meta  # (shape, dtype) per output, to build zero cotangents
+        self.residuals = residuals
+        self.params = params
+
+
+def _flatten(structure):
+    if isinstance(structure, (list, tuple)):
+        out = []
+        for s in structure:
+            out.extend(_flatten(s))
+        return out
+    if isinstance(structure, dict):
+        return _flatten([structure[k] for k in sorted(structure)])
+    return [structure]
+
+
+def _pack_like(structure, flat_iter):
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_pack_like(s, flat_iter) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _pack_like(structure[k], flat_iter) for k in sorted(structure)}
+    return next(flat_iter)
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, as ``tf.GradientTape``.
+
+    >>> with GradientTape() as tape:
+    ...     y = x * x
+    >>> tape.gradient(y, x)
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = persistent
+        self._watch_variables = watch_accessed_variables
+        self._nodes = []
+        self._tracked = set()
+        self._watched_vars = {}
+        self._recording = False
+        self._used = False
+
+    def __enter__(self):
+        self._recording = True
+        _active.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        self._recording = False
+        _active.remove(self)
+        return False
+
+    # ------------------------------------------------------------ watching
+    def watch(self, tensor):
+        """Ensures `tensor` (or a nested structure of them) is traced."""
+        for t in _flatten(tensor):
+            if not isinstance(t, Tensor):
+                raise ValueError(
+                    f"GradientTape.watch expects Tensors or Variables, received {type(t).__name__}.")
+            self._tracked.add(t._uid)
+            if isinstance(t, Variable):
+                self._watched_vars[t._uid] = t
+
+    def watched_variables(self):
+        return tuple(self._watched_vars.values())
+
+    def reset(self):
+        """Clears everything recorded so far."""
+        self._nodes = []
+        self._tracked = set()
+        self._watched_vars = {}
+        self._used = False
+
+    def stop_recording(self):
+        """Context manager that pauses recording on this tape."""
+        tape = self
+
+        class _Pause:
+            def __enter__(self):
+                if tape in _active:
+                    _active.remove(tape)
+
+            def __exit__(self, *exc):
+                _active.append(tape)
+                return False
+
+        return _Pause()
+
+    # ------------------------------------------------------------ recording (called by primitives)
+    def _is_tracked(self, t):
+        if t._uid in self._tracked:
+            return True
+        if self._watch_variables and type(t) is Variable and t.trainable:
+            self._tracked.add(t._uid)
+            self._watched_vars[t._uid] = t
+            return True
+        return False
+
+    def record(self, prim, inputs, outputs, residuals, params):
+        """Adds a node if any Tensor in `inputs` is tracked; `inputs` holds None for constants."""
+        if not any(t is not None and self._is_tracked(t) for t in inputs):
+            return
+        in_uids = tuple(-1 if t is None else t._uid for t in inputs)
+        in_shapes = tuple(None if t is None else t.data.shape for t in inputs)
+        out_uids = tuple(o._uid for o in outputs)
+        self._tracked.update(out_uids)
+        meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
+        self._nodes.append(_Node(prim, in_uids, in_shapes, out_uids, meta, residuals, params))
+
+    # ------------------------------------------------------------ differentiation
+    def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
+        """Gradients of `target` (a tensor or a list, summed) with respect to `sources` (a tensor,
+        variable, or nested list/tuple/dict of them), returned in the structure of `sources`."""
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of gradients (or "
+                "jacobians). Create the tape with GradientTape(persistent=True) to call gradient() "
+                "more than once.")
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError(
+                f"unconnected_gradients must be 'none' or 'zero', received {unconnected_gradients!r}.")
+        b = backends.get()
+        targets = _flatten(target)
+        flat_sources = _flatten(sources)
+        for s in flat_sources:
+            if not isinstance(s, Tensor):
+                raise ValueError(
+                    f"GradientTape.gradient sources must be Tensors or Variables, received {type(s).__name__}.")
+        seeds = _flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
+        if len(seeds) != len(targets):
+            raise ValueError(
+                f"output_gradients has {len(seeds)} entries but target has {len(targets)}.")
+        self._used = True
+
+        source_uids = {s._uid for s in flat_sources}
+        needed = self._reachable_from(source_uids)
+        grads = {}
+        for t, seed in zip(targets, seeds):
+            if not isinstance(t, Tensor):
+                raise ValueError(f"GradientTape.gradient target must be a Tensor, received {type(t).__name__}.")
+            g = b.ones(t.data.shape, t.data.dtype) if seed is None else b.asarray(
+                seed.data if isinstance(seed, Tensor) else seed, dtype=t.data.dtype)
+            self._accumulate(grads, t._uid, g)
+
+        for node in reversed(self._nodes):
+            gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
+            if all(g is None for g in gouts):
+                continue
+            needs = tuple(u in needed for u in node.in_uids)
+            if not any(needs):
+                continue
+            if node.residuals is None:
+                raise RuntimeError(
+                    "This tape's intermediate values were freed by an earlier gradient() call; use "
+                    "GradientTape(persistent=True) to differentiate the same tape twice.")
+            if len(gouts) == 1:
+                cot = gouts[0]
+            else:
+                cot = tuple(b.zeros(shape, dtype) if g is None else g
+                            for g, (shape, dtype) in zip(gouts, node.out_meta))
+            in_grads = node.prim.vjp(b, cot, node.residuals, needs, **node.params)
+            for uid, shape, need, gi in zip(node.in_uids, node.in_shapes, needs, in_grads):
+                if need and gi is not None:
+                    self._accumulate(grads, uid, b.sum_to_shape(gi, shape))
+            if not self._persistent:
+                node.residuals = None
+
+        result = []
+        for s in flat_sources:
+            g = grads.get(s._uid)
+            if g is None and unconnected_gradients == "zero":
+                g = b.zeros(s.data.shape, s.data.dtype)
+            result.append(None if g is None else Tensor(g))
+        if not self._persistent:
+            self._nodes = []
+        if isinstance(sources, Tensor):
+            return result[0]
+        return _pack_like(sources, iter(result))
+
+    def _reachable_from(self, source_uids):
+        """Serials of every recorded value that depends on a source: only these need gradients."""
+        needed = set(source_uids)
+        for node in self._nodes:
+            if any(u in needed for u in node.in_uids):
+                needed.update(node.out_uids)
+        return needed
+
+    @staticmethod
+    def _accumulate(grads, uid, g):
+        prev = grads.get(uid)
+        grads[uid] = g if prev is None else prev + g

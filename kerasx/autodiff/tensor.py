@@ -1,0 +1,210 @@
+"""`Tensor` (an immutable value on the active backend) and `Variable` (a named, assignable one)."""
+import itertools
+
+import backends
+
+# Every Tensor gets a serial number; the tape keys gradients by it, so no tape entry ever keeps a dead
+# tensor alive and a recycled `id()` can never be mistaken for a recorded one.
+_serials = itertools.count()
+
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+def is_float_dtype(dtype):
+    return str(dtype) in _FLOAT_DTYPES
+
+
+class Tensor:
+    """A value held in one backend array, as tf's eager tensors: ``.numpy()``, ``np.asarray(t)``,
+    ``.shape``, ``.dtype``, arithmetic operators and NumPy-style indexing, all differentiable."""
+
+    __slots__ = ("data", "_uid", "__weakref__")
+    # Makes `numpy_array + tensor` call `Tensor.__radd__` instead of NumPy treating us as an object.
+    __array_ufunc__ = None
+
+    def __init__(self, data):
+        self.data = data
+        self._uid = next(_serials)
+
+    # ------------------------------------------------------------ properties
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype.name
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return int(self.data.size)
+
+    def numpy(self):
+        """The value as a host NumPy array."""
+        return backends.get().to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.numpy()
+        return out if dtype is None else out.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
+
+    def __bool__(self):
+        return bool(self.numpy())
+
+    def __index__(self):
+        return int(self.numpy())
+
+    def __repr__(self):
+        return f"<kerasx.Tensor: shape={self.shape}, dtype={self.dtype}, numpy=\n{self.numpy()!r}>"
+
+    # tf tensors hash by identity and compare elementwise; keep both.
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, o):
+        return ops.add(self, o)
+
+    def __radd__(self, o):
+        return ops.add(o, self)
+
+    def __sub__(self, o):
+        return ops.subtract(self, o)
+
+    def __rsub__(self, o):
+        return ops.subtract(o, self)
+
+    def __mul__(self, o):
+        return ops.multiply(self, o)
+
+    def __rmul__(self, o):
+        return ops.multiply(o, self)
+
+    def __truediv__(self, o):
+        return ops.divide(self, o)
+
+    def __rtruediv__(self, o):
+        return ops.divide(o, self)
+
+    def __pow__(self, o):
+        return ops.power(self, o)
+
+    def __rpow__(self, o):
+        return ops.power(o, self)
+
+    def __matmul__(self, o):
+        return ops.matmul(self, o)
+
+    def __rmatmul__(self, o):
+        return ops.matmul(o, self)
+
+    def __neg__(self):
+        return ops.negative(self)
+
+    def __abs__(self):
+        return ops.abs(self)
+
+    def __getitem__(self, key):
+        return ops.getitem(self, key)
+
+    def __eq__(self, o):
+        return ops.equal(self, o)
+
+    def __ne__(self, o):
+        return ops.not_equal(self, o)
+
+    def __lt__(self, o):
+        return ops.less(self, o)
+
+    def __le__(self, o):
+        return ops.less_equal(self, o)
+
+    def __gt__(self, o):
+        return ops.greater(self, o)
+
+    def __ge__(self, o):
+        return ops.greater_equal(self, o)
+
+
+class Variable(Tensor):
+    """A named, mutable tensor: layer weights and optimizer slots.
+
+    `assign*` replace the value in place (same device array), so tensors holding the old array see the
+    new value; take `.numpy()` (a copy) to keep a snapshot.
+    """
+
+    __slots__ = ("name", "trainable", "constraint", "regularizer")
+
+    def __init__(self, initial_value, dtype=None, trainable=True, name="Variable", constraint=None):
+        b = backends.get()
+        value = initial_value.data if isinstance(initial_value, Tensor) else initial_value
+        data = b.asarray(value, dtype=dtype)
+        if data is value:
+            data = b.copy(data)  # a Variable owns its array: in-place updates must not reach the caller's
+        super().__init__(data)
+        self.name = name
+        self.trainable = trainable
+        self.constraint = constraint
+
+    def numpy(self):
+        return backends.get().to_numpy(backends.get().copy(self.data))
+
+    def assign(self, value):
+        value = value.data if isinstance(value, Tensor) else value
+        arr = backends.get().asarray(value)
+        if tuple(arr.shape) != self.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(arr.shape)} to variable {self.name!r} of shape "
+                f"{self.shape}.")
+        backends.get().copy_(self.data, arr)
+        return self
+
+    def assign_add(self, delta):
+        return self.assign(self.data + (delta.data if isinstance(delta, Tensor) else delta))
+
+    def assign_sub(self, delta):
+        return self.assign(self.data - (delta.data if isinstance(delta, Tensor) else delta))
+
+    def value(self):
+        return Tensor(self.data)
+
+    def __repr__(self):
+        return (f"<kerasx.Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
+                f"numpy=\n{self.numpy()!r}>")
+
+
+def as_tensor(x, dtype=None):
+    """`x` as a Tensor. Python numbers and lists become floatx when they hold floats (as
+    `tf.convert_to_tensor`); NumPy arrays keep their dtype unless `dtype` is given."""
+    if isinstance(x, Tensor):
+        if dtype is not None and x.dtype != dtype:
+            return ops.cast(x, dtype)
+        return x
+    b = backends.get()
+    if dtype is None and not b.is_array(x) and not hasattr(x, "dtype"):
+        probe = b.asarray(x)
+        if is_float_dtype(probe.dtype.name):
+            from kerasx.backend.config import floatx
+            dtype = floatx()
+        return Tensor(b.cast(probe, dtype) if dtype else probe)
+    return Tensor(b.asarray(x, dtype=dtype))
+
+
+from kerasx import ops  # noqa: E402  (ops need Tensor defined first; Tensor's operators call ops)

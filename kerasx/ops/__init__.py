@@ -1,0 +1,18 @@
+"""Differentiable operations on Tensors: the registered primitives and what is composed from them.
+
+``kerasx.autodiff.primitive.REGISTRY`` lists every primitive; each lives with its VJP in one of the
+family modules imported here.
+"""
+from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
+                                 zeros, zeros_like)
+from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, exp, greater,
+                                    greater_equal, less, less_equal, log, logical_and, logical_not,
+                                    logical_or, maximum, minimum, multiply, negative, not_equal, power,
+                                    relu, sigmoid, sign, sqrt, square, stop_gradient, subtract, tanh, where)
+from kerasx.ops.linalg import matmul
+from kerasx.ops.nn import (elu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
+                           sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
+                           softplus, softsign, sparse_softmax_cross_entropy_with_logits, swish)
+from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum
+from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_batch, getitem, pad, reshape,
+                              squeeze, stack, take, transpose)

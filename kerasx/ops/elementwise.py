@@ -1,0 +1,281 @@
+"""Elementwise primitives: arithmetic with broadcasting, unary math, comparisons, selection.
+
+Each primitive's forward, VJP and gradient-check samples sit together. VJPs may return gradients in the
+broadcast shape; the tape sums them back to each input's shape.
+"""
+from kerasx.autodiff.primitive import primitive
+
+
+def _arr(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+def _pos(rng, *shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _away_from_zero(rng, *shape):
+    # |x| >= 0.1 so a finite-difference step never crosses a kink at 0.
+    x = rng.uniform(0.1, 1.5, shape)
+    return x * rng.choice([-1.0, 1.0], shape)
+
+
+# ------------------------------------------------------------------ binary arithmetic
+def _add_fwd(b, x, y):
+    return b.add(x, y), ()
+
+
+def _add_vjp(b, g, res, needs):
+    return g, g
+
+
+def _binary_samples(rng):
+    return [((_arr(rng, 3, 4), _arr(rng, 3, 4)), {}),
+            ((_arr(rng, 2, 3, 4), _arr(rng, 4)), {}),
+            ((_arr(rng, 3, 1), _arr(rng, 1, 4)), {})]
+
+
+add = primitive("add", _add_fwd, _add_vjp, _binary_samples)
+
+
+def _sub_fwd(b, x, y):
+    return b.subtract(x, y), ()
+
+
+def _sub_vjp(b, g, res, needs):
+    return g, (b.negative(g) if needs[1] else None)
+
+
+subtract = primitive("subtract", _sub_fwd, _sub_vjp, _binary_samples)
+
+
+def _mul_fwd(b, x, y):
+    return b.multiply(x, y), (x, y)
+
+
+def _mul_vjp(b, g, res, needs):
+    x, y = res
+    return (b.multiply(g, y) if needs[0] else None), (b.multiply(g, x) if needs[1] else None)
+
+
+multiply = primitive("multiply", _mul_fwd, _mul_vjp, _binary_samples)
+
+
+def _div_fwd(b, x, y):
+    return b.divide(x, y), (x, y)
+
+
+def _div_vjp(b, g, res, needs):
+    x, y = res
+    gx = b.divide(g, y) if needs[0] else None
+    gy = b.negative(b.divide(b.multiply(g, x), b.square(y))) if needs[1] else None
+    return gx, gy
+
+
+def _div_samples(rng):
+    return [((_arr(rng, 3, 4), _pos(rng, 3, 4)), {}), ((_arr(rng, 2, 3), _pos(rng, 3)), {})]
+
+
+divide = primitive("divide", _div_fwd, _div_vjp, _div_samples)
+
+
+def _pow_fwd(b, x, y):
+    out = b.power(x, y)
+    return out, (x, y, out)
+
+
+def _pow_vjp(b, g, res, needs):
+    x, y, out = res
+    gx = b.multiply(g, b.multiply(y, b.power(x, y - 1))) if needs[0] else None
+    gy = b.multiply(g, b.multiply(out, b.log(x))) if needs[1] else None
+    return gx, gy
+
+
+def _pow_samples(rng):
+    return [((_pos(rng, 3, 4), _arr(rng, 3, 4)), {}), ((_pos(rng, 2, 3), 3.0), {}),
+            ((_pos(rng, 2, 3), 0.5), {})]
+
+
+power = primitive("power", _pow_fwd, _pow_vjp, _pow_samples)
+
+
+def _max_fwd(b, x, y):
+    return b.maximum(x, y), (x, y)
+
+
+def _max_vjp(b, g, res, needs):
+    # tf: ties send the gradient to the first argument.
+    x, y = res
+    first = b.compare(">=", x, y)
+    return (b.where(first, g, 0.0) if needs[0] else None), (b.where(first, 0.0, g) if needs[1] else None)
+
+
+def _separated_samples(rng):
+    x = _arr(rng, 3, 4)
+    return [((x, x + _away_from_zero(rng, 3, 4)), {}), ((_arr(rng, 2, 3), _arr(rng, 3) + 0.05), {})]
+
+
+maximum = primitive("maximum", _max_fwd, _max_vjp, _separated_samples)
+
+
+def _min_fwd(b, x, y):
+    return b.minimum(x, y), (x, y)
+
+
+def _min_vjp(b, g, res, needs):
+    x, y = res
+    first = b.compare("<=", x, y)
+    return (b.where(first, g, 0.0) if needs[0] else None), (b.where(first, 0.0, g) if needs[1] else None)
+
+
+minimum = primitive("minimum", _min_fwd, _min_vjp, _separated_samples)
+
+
+# ------------------------------------------------------------------ unary math
+def _unary_samples(rng):
+    return [((_arr(rng, 3, 4),), {}), ((_arr(rng, 5),), {})]
+
+
+def _neg_fwd(b, x):
+    return b.negative(x), ()
+
+
+negative = primitive("negative", _neg_fwd, lambda b, g, res, needs: (b.negative(g),), _unary_samples)
+
+
+def _exp_fwd(b, x):
+    y = b.exp(x)
+    return y, (y,)
+
+
+exp = primitive("exp", _exp_fwd, lambda b, g, res, needs: (b.multiply(g, res[0]),), _unary_samples)
+
+
+def _log_fwd(b, x):
+    return b.log(x), (x,)
+
+
+log = primitive("log", _log_fwd, lambda b, g, res, needs: (b.divide(g, res[0]),),
+                lambda rng: [((_pos(rng, 3, 4),), {})])
+
+
+def _sqrt_fwd(b, x):
+    y = b.sqrt(x)
+    return y, (y,)
+
+
+sqrt = primitive("sqrt", _sqrt_fwd, lambda b, g, res, needs: (b.divide(g, b.multiply(2.0, res[0])),),
+                 lambda rng: [((_pos(rng, 3, 4),), {})])
+
+
+def _square_fwd(b, x):
+    return b.square(x), (x,)
+
+
+square = primitive("square", _square_fwd, lambda b, g, res, needs: (b.multiply(g, b.multiply(2.0, res[0])),),
+                   _unary_samples)
+
+
+def _abs_fwd(b, x):
+    return b.abs(x), (x,)
+
+
+abs = primitive("abs", _abs_fwd, lambda b, g, res, needs: (b.multiply(g, b.sign(res[0])),),
+                lambda rng: [((_away_from_zero(rng, 3, 4),), {})])
+
+
+def _tanh_fwd(b, x):
+    y = b.tanh(x)
+    return y, (y,)
+
+
+tanh = primitive("tanh", _tanh_fwd, lambda b, g, res, needs: (b.multiply(g, 1.0 - b.square(res[0])),),
+                 _unary_samples)
+
+
+def _sigmoid_fwd(b, x):
+    y = b.sigmoid(x)
+    return y, (y,)
+
+
+sigmoid = primitive("sigmoid", _sigmoid_fwd,
+                    lambda b, g, res, needs: (b.multiply(g, b.multiply(res[0], 1.0 - res[0])),),
+                    _unary_samples)
+
+
+def _relu_fwd(b, x):
+    y = b.relu(x)
+    return y, (y,)
+
+
+relu = primitive("relu", _relu_fwd, lambda b, g, res, needs: (b.relu_grad(g, res[0]),),
+                 lambda rng: [((_away_from_zero(rng, 3, 4),), {})])
+
+
+def _clip_fwd(b, x, lo, hi):
+    return b.clip(x, lo, hi), (x, lo, hi)
+
+
+def _clip_vjp(b, g, res, needs):
+    x, lo, hi = res
+    inside = b.logical("and", b.compare(">=", x, lo), b.compare("<=", x, hi))
+    return b.where(inside, g, 0.0), None, None
+
+
+def _clip_samples(rng):
+    x = rng.uniform(-2.5, 2.5, (4, 5))
+    x[(x * x - 1.0) ** 2 < 0.04] += 0.3  # keep off the kinks at the bounds, |x| = 1
+    return [((x, -1.0, 1.0), {})]
+
+
+clip_by_value = primitive("clip_by_value", _clip_fwd, _clip_vjp, _clip_samples)
+
+
+def _where_fwd(b, cond, x, y):
+    return b.where(cond, x, y), (cond,)
+
+
+def _where_vjp(b, g, res, needs):
+    cond = res[0]
+    return None, (b.where(cond, g, 0.0) if needs[1] else None), (b.where(cond, 0.0, g) if needs[2] else None)
+
+
+def _where_samples(rng):
+    return [((rng.standard_normal((3, 4)) > 0, _arr(rng, 3, 4), _arr(rng, 3, 4)), {}),
+            ((rng.standard_normal((3, 4)) > 0, _arr(rng, 4), 0.5), {})]
+
+
+where = primitive("where", _where_fwd, _where_vjp, _where_samples)
+
+
+def _cast_fwd(b, x, dtype):
+    return b.cast(x, dtype), (x.dtype,)
+
+
+def _cast_vjp(b, g, res, needs, dtype):
+    return (b.cast(g, res[0]),)
+
+
+def _cast_samples(rng):
+    return [((_arr(rng, 3),), {"dtype": "float64"})]
+
+
+cast = primitive("cast", _cast_fwd, _cast_vjp, _cast_samples)
+
+
+# ------------------------------------------------------------------ non-differentiable
+def _nondiff(name, fn):
+    return primitive(name, lambda b, *a, **k: (fn(b, *a, **k), ()))
+
+
+sign = _nondiff("sign", lambda b, x: b.sign(x))
+equal = _nondiff("equal", lambda b, x, y: b.compare("==", x, y))
+not_equal = _nondiff("not_equal", lambda b, x, y: b.compare("!=", x, y))
+less = _nondiff("less", lambda b, x, y: b.compare("<", x, y))
+less_equal = _nondiff("less_equal", lambda b, x, y: b.compare("<=", x, y))
+greater = _nondiff("greater", lambda b, x, y: b.compare(">", x, y))
+greater_equal = _nondiff("greater_equal", lambda b, x, y: b.compare(">=", x, y))
+logical_and = _nondiff("logical_and", lambda b, x, y: b.logical("and", x, y))
+logical_or = _nondiff("logical_or", lambda b, x, y: b.logical("or", x, y))
+logical_not = _nondiff("logical_not", lambda b, x: b.logical("not", x))
+stop_gradient = _nondiff("stop_gradient", lambda b, x: x)

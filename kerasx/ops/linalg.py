@@ -1,0 +1,43 @@
+"""Matrix products."""
+from kerasx.autodiff.primitive import primitive
+
+
+def _swap_last(b, x):
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return b.transpose(x, axes)
+
+
+def _matmul_fwd(b, x, y):
+    if x.ndim < 2 or y.ndim < 2:
+        raise ValueError(
+            f"matmul expects inputs of rank >= 2, received shapes {tuple(x.shape)} and {tuple(y.shape)}.")
+    if x.shape[-1] != y.shape[-2]:
+        raise ValueError(
+            f"matmul: inner dimensions differ: {tuple(x.shape)} @ {tuple(y.shape)} "
+            f"({x.shape[-1]} != {y.shape[-2]}).")
+    return b.matmul(x, y), (x, y)
+
+
+def _matmul_vjp(b, g, res, needs):
+    x, y = res
+    gx = b.matmul(g, _swap_last(b, y)) if needs[0] else None
+    gy = None
+    if needs[1]:
+        if y.ndim == 2:
+            # Fold every leading axis of x into one GEMM: (k, N) @ (N, m).
+            k, m = x.shape[-1], g.shape[-1]
+            gy = b.matmul(b.transpose(b.reshape(x, (-1, k)), (1, 0)), b.reshape(g, (-1, m)))
+        else:
+            gy = b.matmul(_swap_last(b, x), g)
+    return gx, gy
+
+
+def _matmul_samples(rng):
+    return [((rng.standard_normal((3, 4)), rng.standard_normal((4, 5))), {}),
+            ((rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 2))), {}),
+            ((rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 2))), {}),
+            ((rng.standard_normal((2, 3, 4)), rng.standard_normal((1, 4, 2))), {})]
+
+
+matmul = primitive("matmul", _matmul_fwd, _matmul_vjp, _matmul_samples)

@@ -1,0 +1,180 @@
+"""Shape and indexing primitives: reshape, transpose, broadcast_to, concatenate, stack, getitem,
+take (gather) and pad."""
+from kerasx.autodiff.primitive import primitive
+from kerasx.autodiff.tensor import Tensor
+
+
+def _reshape_fwd(b, x, shape):
+    try:
+        return b.reshape(x, tuple(shape)), (x.shape,)
+    except ValueError:
+        raise ValueError(
+            f"Cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} elements) into shape "
+            f"{tuple(shape)}.") from None
+
+
+reshape = primitive(
+    "reshape", _reshape_fwd, lambda b, g, res, needs, shape: (b.reshape(g, res[0]),),
+    lambda rng: [((rng.standard_normal((3, 4)),), {"shape": (2, 6)}),
+                 ((rng.standard_normal((2, 3, 4)),), {"shape": (-1, 4)})])
+
+
+def _inverse_perm(axes):
+    inv = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inv[a] = i
+    return tuple(inv)
+
+
+def _transpose_fwd(b, x, axes=None):
+    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(a % x.ndim for a in axes)
+    return b.transpose(x, axes), (axes,)
+
+
+transpose = primitive(
+    "transpose", _transpose_fwd,
+    lambda b, g, res, needs, axes=None: (b.transpose(g, _inverse_perm(res[0])),),
+    lambda rng: [((rng.standard_normal((3, 4)),), {}),
+                 ((rng.standard_normal((2, 3, 4)),), {"axes": (1, 2, 0)})])
+
+
+def _broadcast_fwd(b, x, shape):
+    # A real array, not the read-only view: downstream in-place kernels may write into outputs.
+    return b.copy(b.broadcast_to(x, tuple(shape))), ()
+
+
+broadcast_to = primitive(
+    "broadcast_to", _broadcast_fwd, lambda b, g, res, needs, shape: (g,),
+    lambda rng: [((rng.standard_normal((3, 1)),), {"shape": (2, 3, 4)})])
+
+
+def _concat_fwd(b, *xs, axis=-1):
+    axis = axis % xs[0].ndim
+    return b.concatenate(xs, axis), (axis, tuple(x.shape[axis] for x in xs))
+
+
+def _concat_vjp(b, g, res, needs, axis=-1):
+    axis, sizes = res
+    out, start = [], 0
+    for n, need in zip(sizes, needs):
+        key = (slice(None),) * axis + (slice(start, start + n),)
+        out.append(b.getitem(g, key) if need else None)
+        start += n
+    return tuple(out)
+
+
+concatenate_p = primitive(
+    "concatenate", _concat_fwd, _concat_vjp,
+    lambda rng: [((rng.standard_normal((2, 3)), rng.standard_normal((2, 4))), {"axis": 1}),
+                 ((rng.standard_normal((1, 3)), rng.standard_normal((2, 3))), {"axis": 0})])
+
+
+def concatenate(xs, axis=-1):
+    return concatenate_p(*xs, axis=axis)
+
+
+def _stack_fwd(b, *xs, axis=0):
+    out = b.stack(xs, axis)
+    return out, (axis % out.ndim,)
+
+
+def _stack_vjp(b, g, res, needs, axis=0):
+    a = res[0]
+    return tuple(b.getitem(g, (slice(None),) * a + (i,)) if need else None for i, need in enumerate(needs))
+
+
+stack_p = primitive(
+    "stack", _stack_fwd, _stack_vjp,
+    lambda rng: [((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), {"axis": 1})])
+
+
+def stack(xs, axis=0):
+    return stack_p(*xs, axis=axis)
+
+
+def _array_key(key):
+    """Index keys may hold Tensors (gathers by computed indices); kernels need raw arrays."""
+    if isinstance(key, tuple):
+        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+    return key.data if isinstance(key, Tensor) else key
+
+
+def _getitem_fwd(b, x, key):
+    return b.getitem(x, key), (x.shape, x.dtype)
+
+
+def _getitem_vjp(b, g, res, needs, key):
+    shape, dtype = res
+    return (b.scatter_add(shape, key, g, dtype),)
+
+
+getitem_p = primitive(
+    "getitem", _getitem_fwd, _getitem_vjp,
+    lambda rng: [((rng.standard_normal((4, 5)),), {"key": (slice(1, 3), Ellipsis)}),
+                 ((rng.standard_normal((4, 5)),), {"key": (slice(None), 2)}),
+                 ((rng.standard_normal((4, 5)),), {"key": (None, slice(None, None, -2))}),
+                 ((rng.standard_normal((4, 5)),), {"key": ([0, 2, 0],)})])
+
+
+def getitem(x, key):
+    key = _array_key(key)
+    if isinstance(key, list):
+        key = (key,)
+    return getitem_p(x, key=key)
+
+
+def _take_fwd(b, x, indices, axis=0):
+    return b.take(x, indices, axis), (indices, x.shape, axis)
+
+
+def _take_vjp(b, g, res, needs, axis=0):
+    indices, shape, ax = res
+    return (b.take_grad(g, indices, ax, shape) if needs[0] else None), None
+
+
+take = primitive(
+    "take", _take_fwd, _take_vjp,
+    lambda rng: [((rng.standard_normal((5, 3)), rng.integers(0, 5, (2, 4))), {"axis": 0}),
+                 ((rng.standard_normal((2, 5)), rng.integers(0, 5, (3,))), {"axis": 1})])
+
+
+def _pad_fwd(b, x, paddings, constant_values=0):
+    paddings = tuple((int(p[0]), int(p[1])) for p in paddings)
+    return b.pad(x, paddings, constant_values), (x.shape, paddings)
+
+
+def _pad_vjp(b, g, res, needs, paddings, constant_values=0):
+    shape, pads = res
+    key = tuple(slice(lo, lo + n) for (lo, _), n in zip(pads, shape))
+    return (b.getitem(g, key),)
+
+
+pad = primitive(
+    "pad", _pad_fwd, _pad_vjp,
+    lambda rng: [((rng.standard_normal((2, 3)),), {"paddings": ((1, 0), (2, 1))})])
+
+
+# ------------------------------------------------------------------ composed from the primitives above
+def expand_dims(x, axis):
+    shape = list(x.shape)
+    axis = axis if axis >= 0 else len(shape) + 1 + axis
+    shape.insert(axis, 1)
+    return reshape(x, shape=tuple(shape))
+
+
+def squeeze(x, axis=None):
+    shape = x.shape
+    if axis is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {shape[a]}, expected 1 (shape {shape}).")
+        new = tuple(n for i, n in enumerate(shape) if i not in axes)
+    return reshape(x, shape=new)
+
+
+def flatten_batch(x):
+    """(batch, ...) -> (batch, prod(...))."""
+    return reshape(x, shape=(x.shape[0], -1))

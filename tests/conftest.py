@@ -1,0 +1,41 @@
+"""The `backend` fixture: every test that takes it runs once per backend, CuPy skipping with a reason
+where it cannot run."""
+import pytest
+
+import backends
+
+BACKEND_NAMES = ["numpy", "cupy"]
+
+
+def _why_unavailable(name):
+    try:
+        backends.make(name)
+    except (RuntimeError, ImportError) as e:
+        return str(e)
+    return None
+
+
+@pytest.fixture(params=BACKEND_NAMES)
+def backend(request):
+    """Activates one kernel backend for the test and yields it; restores the previous one after."""
+    name = request.param
+    reason = _why_unavailable(name)
+    if reason:
+        pytest.skip(f"{name} backend unavailable here: {reason}")
+    previous = backends.get()
+    active = backends.set_backend(name)
+    active.seed(0)
+    yield active
+    backends._active = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    """Each test starts with fresh layer-name counters, as after `K.clear_session()`."""
+    try:
+        from kerasx.engine.naming import reset_names
+    except ImportError:
+        yield
+        return
+    reset_names()
+    yield
