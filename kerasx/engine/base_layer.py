@@ -1,0 +1,357 @@
+"""`Layer`: the unit of computation and state, as tf.keras's base Layer.
+
+Config in `__init__`, weights in `build` (called once, on the first call, with the input shape), math in
+`call` (kerasx.ops on Tensors). Calling a layer on `KerasTensor`s (from `Input`) instead of Tensors builds a
+functional-API node instead of computing.
+"""
+import inspect
+
+from kerasx import ops
+from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_float_dtype
+from kerasx.backend.config import floatx
+from kerasx.engine import call_context
+from kerasx.engine.input_spec import assert_input_compatibility
+from kerasx.engine.naming import to_snake_case, unique_name
+from kerasx.engine.nest import flatten, map_structure
+
+# Keyword arguments every Layer accepts besides its own (as Keras's `allowed_kwargs`).
+_BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
+                "autocast", "input_dim"}
+
+
+class Layer:
+    """Base class of every layer (and of `Model`)."""
+
+    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+        unknown = set(kwargs) - _BASE_KWARGS
+        if unknown:
+            raise TypeError(f"Keyword argument not understood: {sorted(unknown)[0]!r} "
+                            f"(layer {type(self).__name__}).")
+        object.__setattr__(self, "_tracked_layers", [])
+        self._name = name or self._default_name()
+        if not isinstance(self._name, str):
+            raise TypeError(f"Layer name must be a string, received {self._name!r}.")
+        self._trainable = bool(trainable)
+        self._dtype = _dtype_name(dtype) if dtype is not None else floatx()
+        self.dynamic = dynamic
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._regularized = []      # (variable, regularizer): penalties recomputed on each `losses` read
+        self._call_losses = []      # add_loss() / activity penalties from the latest call
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._initial_weights = kwargs.get("weights")
+        self._autocast = kwargs.get("autocast", True)
+        self.activity_regularizer = _get_regularizer(kwargs.get("activity_regularizer"))
+        if "batch_input_shape" in kwargs:
+            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif "input_shape" in kwargs or "input_dim" in kwargs:
+            shape = kwargs.get("input_shape")
+            if shape is None:
+                shape = (kwargs["input_dim"],)
+            if isinstance(shape, int):
+                shape = (shape,)
+            self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
+
+    def _default_name(self):
+        return unique_name(to_snake_case(type(self).__name__))
+
+    # ------------------------------------------------------------ attributes
+    def __setattr__(self, key, value):
+        # Track nested layers (also in lists/tuples) so their weights count as ours, as Keras does.
+        tracked = self.__dict__.get("_tracked_layers")
+        if tracked is not None and not key.startswith("_"):
+            for v in (value if isinstance(value, (list, tuple)) else [value]):
+                if isinstance(v, Layer) and v is not self and not any(v is t for t in tracked):
+                    tracked.append(v)
+        object.__setattr__(self, key, value)
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._tracked_layers:
+            layer.trainable = value
+
+    @property
+    def _sublayers(self):
+        return list(self._tracked_layers)
+
+    # ------------------------------------------------------------ weights
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
+                   trainable=None, constraint=None, **kwargs):
+        """Creates a weight Variable named ``"<layer>/<name>:0"`` and tracks it."""
+        from kerasx import constraints, initializers
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if is_float_dtype(dtype) else "zeros"
+        init = initializers.get(initializer)
+        trainable = True if trainable is None else bool(trainable)
+        value = init(shape, dtype=dtype)
+        var = Variable(value, dtype=dtype, trainable=trainable, name=f"{self.name}/{name}:0",
+                       constraint=constraints.get(constraint))
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        reg = _get_regularizer(regularizer)
+        if reg is not None:
+            self._regularized.append((var, reg))
+        return var
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        out = list(self._trainable_weights)
+        for layer in self._tracked_layers:
+            out.extend(layer.trainable_weights)
+        return _unique(out)
+
+    @property
+    def non_trainable_weights(self):
+        if self.trainable:
+            out = list(self._non_trainable_weights)
+            for layer in self._tracked_layers:
+                out.extend(layer.non_trainable_weights)
+        else:
+            out = list(self._trainable_weights) + list(self._non_trainable_weights)
+            for layer in self._tracked_layers:
+                out.extend(layer.weights)
+        return _unique(out)
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self):
+        """The weights as a list of NumPy arrays, in `weights` order."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from NumPy arrays; checks every shape before changing any."""
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of length '
+                f"{len(weights)}, but the layer was expecting {len(params)} weights.")
+        arrays = [w.numpy() if isinstance(w, Tensor) else w for w in weights]
+        for p, w in zip(params, arrays):
+            shape = tuple(getattr(w, "shape", ()))
+            if shape != p.shape:
+                raise ValueError(
+                    f'Layer "{self.name}" weight shape {p.shape} is not compatible with provided weight '
+                    f"shape {shape}.")
+        for p, w in zip(params, arrays):
+            p.assign(w)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f'You tried to call `count_params` on layer "{self.name}", but the layer isn\'t built. '
+                "You can build it manually via: `layer.build(batch_input_shape)`.")
+        return int(sum(w.size for w in self.weights))
+
+    # ------------------------------------------------------------ losses
+    def add_loss(self, loss):
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self):
+        """Weight penalties (recomputed now, so they are differentiable inside a tape) plus the losses
+        added during the latest call, of this layer and its sublayers."""
+        out = [reg(var) for var, reg in self._regularized]
+        out.extend(self._call_losses)
+        for layer in self._tracked_layers:
+            out.extend(layer.losses)
+        return out
+
+    def _clear_call_losses(self):
+        self._call_losses = []
+        for layer in self._tracked_layers:
+            layer._clear_call_losses()
+
+    # ------------------------------------------------------------ building and calling
+    def build(self, input_shape):
+        """Creates the weights; subclasses override and call `add_weight`."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def _maybe_build(self, input_shapes):
+        if self.built:
+            return
+        shapes = input_shapes
+        if isinstance(shapes, list) and len(shapes) == 1:
+            shapes = shapes[0]
+        self.build(shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            if "inputs" not in kwargs:
+                raise TypeError(f'Layer "{self.name}" was called without inputs.')
+            args = (kwargs.pop("inputs"),)
+        inputs = args[0]
+        from kerasx.engine.keras_tensor import KerasTensor
+        if any(isinstance(x, KerasTensor) for x in flatten(inputs)):
+            from kerasx.engine.functional_call import symbolic_call
+            return symbolic_call(self, inputs, args[1:], kwargs)
+        inputs = self._convert_inputs(inputs)
+        shapes = [t.shape for t in flatten(inputs)]
+        assert_input_compatibility(self.input_spec, shapes, self)
+        if not self.built:
+            self._maybe_build(_shape_structure(inputs))
+            assert_input_compatibility(self.input_spec, shapes, self)
+        kwargs = self._resolve_call_kwargs(kwargs)
+        with call_context.enter(kwargs.get("training")):
+            self._call_losses = []
+            outputs = self.call(inputs, *args[1:], **kwargs)
+        if self.activity_regularizer is not None:
+            for out in flatten(outputs):
+                batch = out.shape[0] if out.ndim else 1
+                self._call_losses.append(ops.divide(self.activity_regularizer(out), float(batch)))
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        def convert(x):
+            if x is None:
+                return None
+            t = x if isinstance(x, Tensor) else as_tensor(x)
+            # Keras autocasting: floating inputs take the layer's dtype (float64 data -> float32).
+            if self._autocast and is_float_dtype(t.dtype) and t.dtype != self._dtype:
+                t = ops.cast(t, dtype=self._dtype)
+            return t
+        return map_structure(convert, inputs)
+
+    def _resolve_call_kwargs(self, kwargs):
+        params = _call_params(type(self))
+        if "training" in params:
+            if kwargs.get("training") is None:
+                kwargs["training"] = call_context.training()
+        else:
+            kwargs.pop("training", None)
+        if "mask" not in params:
+            kwargs.pop("mask", None)
+        return kwargs
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape`, found by running the layer on a small placeholder
+        batch (as tf.keras runs it in a scratch graph)."""
+        from kerasx.engine.functional_call import infer_output_shapes
+        return infer_output_shapes(self, input_shape)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    # ------------------------------------------------------------ nodes
+    @property
+    def inbound_nodes(self):
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        return self._outbound_nodes
+
+    def _node_attr(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined '
+                                 f"{what}.")
+        values = [getattr(n, attr) for n in self._inbound_nodes]
+        if any(v != values[0] for v in values):
+            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes with different '
+                                 f"{what}s. Use get_{what.replace(' ', '_')}_at(node_index).")
+        return values[0]
+
+    @property
+    def input(self):
+        return self._node_attr("input_tensors", "input")
+
+    @property
+    def output(self):
+        return self._node_attr("output_tensors", "output")
+
+    @property
+    def input_shape(self):
+        return self._node_attr("input_shapes", "input shape")
+
+    @property
+    def output_shape(self):
+        return self._node_attr("output_shapes", "output shape")
+
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        if hasattr(self, "_batch_input_shape"):
+            config["batch_input_shape"] = self._batch_input_shape
+        config["dtype"] = self._dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__name__} object at {hex(id(self))} name={self.name!r}>"
+
+
+# ---------------------------------------------------------------- helpers
+_CALL_PARAMS = {}
+
+
+def _call_params(cls):
+    params = _CALL_PARAMS.get(cls)
+    if params is None:
+        sig = inspect.signature(cls.call)
+        params = set(sig.parameters)
+        if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+            params |= {"training", "mask"}
+        _CALL_PARAMS[cls] = params
+    return params
+
+
+def _shape_structure(inputs):
+    return map_structure(lambda t: None if t is None else t.shape, inputs)
+
+
+def _unique(variables):
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _dtype_name(dtype):
+    name = getattr(dtype, "name", dtype)
+    if not isinstance(name, str):
+        name = str(name)
+    return name
+
+
+def _get_regularizer(identifier):
+    if identifier is None:
+        return None
+    from kerasx import regularizers
+    return regularizers.get(identifier)

@@ -1,0 +1,187 @@
+"""`Functional`: a model defined as a graph of layer calls on symbolic tensors
+(``Model(inputs=Input(...), outputs=...)``)."""
+from kerasx.autodiff.tensor import Tensor
+from kerasx.engine import call_context
+from kerasx.engine.input_layer import InputLayer
+from kerasx.engine.keras_tensor import KerasTensor
+from kerasx.engine.model import Model
+from kerasx.engine.nest import flatten, map_structure
+
+
+class Functional(Model):
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        from kerasx.engine.base_layer import Layer
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+        self._init_trainer()
+        self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        if isinstance(inputs, dict):
+            self._input_keys = sorted(inputs)
+        else:
+            self._input_keys = None
+        self._nested_inputs = inputs
+        self._nested_outputs = outputs
+        self.inputs = flatten(inputs)
+        self.outputs = flatten(outputs)
+        for t in self.inputs:
+            if not isinstance(t, KerasTensor) or not isinstance(t._keras_history[0], InputLayer):
+                raise ValueError(
+                    "Input tensors to a Functional model must come from `kerasx.Input` (or "
+                    f"`kerasx.layers.Input`). Received: {t!r} (missing previous layer metadata).")
+        for t in self.outputs:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(
+                    f"Output tensors of a Functional model must be the output of a Keras layer. "
+                    f"Received: {t!r}")
+        self._nodes_in_order = self._topological_nodes()
+        reached = {id(n.layer._inbound_nodes[0].outputs) for n in self._nodes_in_order if n.is_input}
+        for t in self.inputs:
+            if id(t) not in reached:
+                raise ValueError(f"Input {t!r} is not connected to the outputs of this model.")
+        layers = self._layers_by_depth()
+        object.__setattr__(self, "_tracked_layers", layers)
+        names = [l.name for l in layers]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f'The name "{dup[0]}" is used {names.count(dup[0])} times in the model. All '
+                             "layer names should be unique.")
+        self.input_names = [t._keras_history[0].name for t in self.inputs]
+        self.output_names = [t._keras_history[0].name for t in self.outputs]
+        self._is_graph_network = True
+        self.built = True
+
+    def _topological_nodes(self):
+        """Nodes reachable backwards from the outputs, each after all of its parents."""
+        order, state = [], {}
+
+        def visit(node):
+            key = id(node)
+            if state.get(key) == "done":
+                return
+            if state.get(key) == "visiting":
+                raise ValueError("The functional graph has a cycle.")
+            state[key] = "visiting"
+            for parent in node.parent_nodes:
+                visit(parent)
+            state[key] = "done"
+            order.append(node)
+
+        for t in self.outputs:
+            visit(t.node)
+        return order
+
+    def _layers_by_depth(self):
+        """Layers ordered as tf.keras orders `model.layers`: by decreasing depth (inputs first), ties
+        broken by the order a depth-first walk from the outputs first meets them."""
+        discovery, visited = {}, set()
+
+        def walk(node):
+            if id(node) in visited:
+                return
+            visited.add(id(node))
+            discovery.setdefault(id(node.layer), len(discovery))
+            for parent in node.parent_nodes:
+                walk(parent)
+
+        for t in self.outputs:
+            walk(t.node)
+        depth = {}
+        for node in reversed(self._nodes_in_order):
+            depth.setdefault(id(node), 0)
+            for parent in node.parent_nodes:
+                depth[id(parent)] = max(depth.get(id(parent), 0), depth[id(node)] + 1)
+        layer_depth, layer_of = {}, {}
+        for node in self._nodes_in_order:
+            key = id(node.layer)
+            layer_of[key] = node.layer
+            layer_depth[key] = max(layer_depth.get(key, 0), depth[id(node)])
+        order = sorted(layer_of, key=lambda k: (-layer_depth[k], discovery[k]))
+        return [layer_of[k] for k in order]
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def input(self):
+        return self._nested_inputs
+
+    @property
+    def output(self):
+        return self._nested_outputs
+
+    @property
+    def _nodes_by_depth(self):
+        return self._nodes_in_order
+
+    # ------------------------------------------------------------ running the graph
+    def call(self, inputs, training=None, mask=None):
+        values = {}
+        feed = self._flatten_feed(inputs)
+        for i, (kt, value) in enumerate(zip(self.inputs, feed)):
+            _check_input_shape(self, i, kt.shape, value)
+            values[id(kt)] = value
+        with call_context.enter(training):
+            for node in self._nodes_in_order:
+                if node.is_input:
+                    continue
+                args = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
+                                     node.call_args)
+                kwargs = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t,
+                                       node.call_kwargs)
+                if training is not None and "training" not in node.call_kwargs:
+                    kwargs["training"] = training
+                out = node.layer(*args, **kwargs)
+                for kt, v in zip(flatten(node.outputs), flatten(out)):
+                    values[id(kt)] = v
+        return map_structure(lambda t: values[id(t)], self._nested_outputs)
+
+    def _flatten_feed(self, inputs):
+        n = len(self.inputs)
+        if isinstance(inputs, dict):
+            missing = [name for name in self.input_names if name not in inputs]
+            if missing:
+                raise ValueError(f"Missing data for input {missing[0]!r}. You passed a data dictionary "
+                                 f"with keys {sorted(inputs)}. Expected the following keys: "
+                                 f"{self.input_names}")
+            return [inputs[name] for name in self.input_names]
+        flat = flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != n:
+            raise ValueError(f'Layer "{self.name}" expects {n} input(s), but it received {len(flat)} '
+                             "input tensors.")
+        return flat
+
+    def _convert_inputs(self, inputs):
+        # Inputs are converted (and cast) by each layer of the graph; only make Tensors here.
+        return map_structure(lambda x: x if isinstance(x, Tensor) or x is None else
+                             _as_input_tensor(x), inputs)
+
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        from kerasx.engine.functional_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerasx.engine.functional_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects)
+
+
+def _as_input_tensor(x):
+    from kerasx.autodiff.tensor import as_tensor
+    return as_tensor(x)
+
+
+def _check_input_shape(model, index, expected, value):
+    shape = tuple(getattr(value, "shape", ()))
+    if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):
+        raise ValueError(f'Input {index} of layer "{model.name}" is incompatible with the layer: expected '
+                         f"shape={expected}, found shape={shape}")

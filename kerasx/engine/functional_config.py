@@ -1,0 +1,108 @@
+"""Keras-format configs of Functional and Sequential models, and rebuilding models from them.
+
+The layout is tf.keras 2.x's (what `model.to_json()` and the HDF5 `model_config` attribute hold), so
+configs move both ways between kerasx and tf.keras."""
+from kerasx.engine.input_layer import InputLayer
+from kerasx.engine.keras_tensor import KerasTensor
+from kerasx.engine.nest import flatten
+
+
+def _serialize(layer):
+    from kerasx.layers import serialize
+    return serialize(layer)
+
+
+def _deserialize(config, custom_objects):
+    from kerasx.layers import deserialize
+    return deserialize(config, custom_objects=custom_objects)
+
+
+def functional_config(model):
+    node_ids = {}
+    for layer in model._tracked_layers:
+        kept = [n for n in layer._inbound_nodes if any(n is m for m in model._nodes_in_order)]
+        for i, node in enumerate(kept):
+            node_ids[id(node)] = i
+
+    def ref(t):
+        layer, node_index, tensor_index = t._keras_history
+        return [layer.name, node_ids.get(id(layer._inbound_nodes[node_index]), 0), tensor_index]
+
+    layers = []
+    for layer in model._tracked_layers:
+        entry = _serialize(layer)
+        entry["name"] = layer.name
+        inbound = []
+        for node in layer._inbound_nodes:
+            if id(node) not in node_ids or node.is_input:
+                continue
+            kwargs = {k: v for k, v in node.call_kwargs.items() if not isinstance(v, KerasTensor)}
+            inbound.append([ref(t) + [kwargs] for t in node.keras_inputs])
+        entry["inbound_nodes"] = inbound
+        layers.append(entry)
+    return {"name": model.name, "layers": layers,
+            "input_layers": [ref(t) for t in model.inputs],
+            "output_layers": [ref(t) for t in model.outputs]}
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """Recreates layers, then replays their calls in dependency order."""
+    created = {}
+    pending = []
+    for entry in config["layers"]:
+        layer = _deserialize({"class_name": entry["class_name"], "config": entry["config"]}, custom_objects)
+        created[entry["name"]] = layer
+        for node_data in entry.get("inbound_nodes", []):
+            pending.append((layer, node_data))
+    outputs_of = {}  # (layer name, node index) -> output structure
+    for name, layer in created.items():
+        if isinstance(layer, InputLayer):
+            outputs_of[(name, 0)] = layer._inbound_nodes[0].outputs
+    while pending:
+        progressed = False
+        for item in list(pending):
+            layer, node_data = item
+            refs = [_node_ref(r) for r in node_data]
+            if not all((r[0], r[1]) in outputs_of for r in refs):
+                continue
+            inputs = [flatten(outputs_of[(r[0], r[1])])[r[2]] for r in refs]
+            kwargs = refs[0][3] if refs else {}
+            out = layer(inputs[0] if len(inputs) == 1 else inputs, **kwargs)
+            index = sum(1 for key in outputs_of if key[0] == layer.name)
+            outputs_of[(layer.name, index)] = out
+            pending.remove(item)
+            progressed = True
+        if not progressed:
+            names = sorted({item[0].name for item in pending})
+            raise ValueError(f"Cannot rebuild the model from its config: the inputs of layers {names} "
+                             "never become available.")
+
+    def tensors(refs):
+        return [flatten(outputs_of[(r[0], r[1])])[r[2]] for r in refs]
+
+    inputs = tensors(config["input_layers"])
+    outputs = tensors(config["output_layers"])
+    return cls(inputs=inputs[0] if len(inputs) == 1 else inputs,
+               outputs=outputs[0] if len(outputs) == 1 else outputs, name=config.get("name"))
+
+
+def _node_ref(r):
+    # tf.keras writes [name, node_index, tensor_index, kwargs]; older files omit kwargs.
+    return (r[0], r[1], r[2], r[3] if len(r) > 3 else {})
+
+
+def sequential_config(model):
+    layers = []
+    if model._input_layer is not None:
+        layers.append(_serialize(model._input_layer))
+    layers.extend(_serialize(l) for l in model._stack)
+    return {"name": model.name, "layers": layers}
+
+
+def sequential_from_config(cls, config, custom_objects=None):
+    layer_configs = config["layers"] if isinstance(config, dict) else config
+    name = config.get("name") if isinstance(config, dict) else None
+    model = cls(name=name)
+    for entry in layer_configs:
+        model.add(_deserialize(entry, custom_objects))
+    return model

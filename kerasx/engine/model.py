@@ -1,0 +1,101 @@
+"""`Model`: a `Layer` that can be trained (the `Trainer` mixin), summarised and saved.
+
+`Model(inputs, outputs)` returns a `Functional` model, as tf.keras does; `Model()` subclassed with a
+`call()` is a subclassed model whose layers are the ones assigned as attributes.
+"""
+from kerasx.engine.base_layer import Layer
+from kerasx.engine.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+
+    def __new__(cls, *args, **kwargs):
+        # As tf.keras: `Model(inputs, outputs)` is a Functional model.
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from kerasx.engine.functional import Functional
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if type(self) is not Model and (args or "inputs" in kwargs):
+            # A subclass of Model called with inputs/outputs: functional construction (tf.keras allows
+            # subclasses of Functional models to be built this way).
+            from kerasx.engine.functional import Functional
+            Functional.__init__(self, *args, **kwargs)
+            return
+        allowed = {"name", "trainable", "dtype", "dynamic", "autocast"}
+        unknown = set(kwargs) - allowed
+        if unknown:
+            raise TypeError(f"Keyword argument not understood: {sorted(unknown)[0]!r} (Model).")
+        if args:
+            raise TypeError(f"Model() takes inputs and outputs together; received {len(args)} positional "
+                            "argument(s).")
+        Layer.__init__(self, **kwargs)
+        self._init_trainer()
+        self._is_graph_network = False
+
+    def _default_name(self):
+        from kerasx.engine.naming import to_snake_case, unique_name
+        cls_name = "model" if type(self).__name__ in ("Model", "Functional") else type(self).__name__
+        return unique_name(to_snake_case(cls_name))
+
+    # ------------------------------------------------------------ layers
+    @property
+    def layers(self):
+        # A functional model lists its InputLayers too, as tf.keras does (Sequential overrides this).
+        return list(self._tracked_layers)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in `layers`."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, "
+                             f"name={name}.")
+        layers = self.layers
+        if index is not None:
+            if len(layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(layers)} layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[l.name for l in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def build(self, input_shape):
+        """Builds a subclassed model by calling it on a placeholder batch of `input_shape`."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError("Input shape must be defined when calling `build()` on a `Model` subclass.")
+        from kerasx.engine.functional_call import infer_output_shapes
+        infer_output_shapes(self, tuple(input_shape) if _is_shape(input_shape) else
+                            [tuple(s) for s in input_shape])
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def _maybe_build(self, input_shapes):
+        # A subclassed model's "weights" are its sublayers'; they build during the first call.
+        if not self.built:
+            self.built = True
+
+    # ------------------------------------------------------------ summary and saving
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints the layer table in tf.keras's format."""
+        from kerasx.engine.summary import print_summary
+        if not self.built:
+            raise ValueError(
+                "This model has not yet been built. Build the model first by calling `build()` or by "
+                "calling the model on a batch of data.")
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}
+
+
+def _is_shape(s):
+    return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)

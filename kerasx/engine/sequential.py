@@ -1,0 +1,143 @@
+"""`Sequential`: a plain stack of single-input, single-output layers.
+
+As in tf.keras 2.x it becomes a graph network as soon as its input shape is known (an `Input`, an
+`input_shape=` on the first layer, `build(shape)`, or the first batch of data), so `summary()` can show
+every output shape; until then layers are added without being built (deferred build).
+"""
+from kerasx.engine import call_context
+from kerasx.engine.base_layer import Layer
+from kerasx.engine.functional import Functional
+from kerasx.engine.input_layer import Input, InputLayer
+from kerasx.engine.input_spec import InputSpec
+from kerasx.engine.keras_tensor import KerasTensor
+from kerasx.engine.nest import flatten
+
+
+class Sequential(Functional):
+
+    def __init__(self, layers=None, name=None):
+        Layer.__init__(self, name=name)
+        self._init_trainer()
+        self._stack = []          # the user's layers, in order, without the InputLayer
+        self._input_layer = None
+        self._is_graph_network = False
+        self.inputs, self.outputs = [], []
+        self.input_names, self.output_names = [], []
+        self.built = False
+        for layer in layers or []:
+            self.add(layer)
+
+    def _default_name(self):
+        from kerasx.engine.naming import unique_name
+        return unique_name("sequential")
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def add(self, layer):
+        """Appends a layer (or an `Input` tensor, which sets the input shape)."""
+        if isinstance(layer, KerasTensor):
+            origin = layer._keras_history[0]
+            if not isinstance(origin, InputLayer):
+                raise TypeError("The added layer must be an instance of class Layer. Received: "
+                                f"layer={layer!r} of type {type(layer)}.")
+            layer = origin
+        if not isinstance(layer, Layer):
+            raise TypeError("The added layer must be an instance of class Layer. Received: "
+                            f"layer={layer!r} of type {type(layer)}.")
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("An InputLayer can only be the first layer of a Sequential model.")
+            self._input_layer = layer
+            self._rebuild_graph()
+            return
+        names = [l.name for l in self._stack]
+        if layer.name in names:
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
+                             f'"{layer.name}" is already the name of a layer in this model. Update the '
+                             "`name` argument to pass a unique name.")
+        self._stack.append(layer)
+        object.__setattr__(self, "_tracked_layers", list(self._stack))
+        if self._input_layer is None and len(self._stack) == 1 and hasattr(layer, "_batch_input_shape"):
+            # tf.keras names the implicit input after the first layer: "dense_input".
+            self._input_layer = InputLayer(batch_input_shape=layer._batch_input_shape, dtype=layer.dtype,
+                                           name=f"{layer.name}_input")
+        if self._input_layer is not None:
+            if self._is_graph_network:
+                self._append_to_graph(layer)
+            else:
+                self._rebuild_graph()
+
+    def pop(self):
+        """Removes the last layer."""
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        self._stack.pop()
+        object.__setattr__(self, "_tracked_layers", list(self._stack))
+        if self._input_layer is not None:
+            self._rebuild_graph()
+
+    def _rebuild_graph(self):
+        x = self._input_layer._inbound_nodes[0].outputs
+        inputs = x
+        for layer in self._stack:
+            x = _single_output(layer, layer(x))
+        self._set_graph(inputs, x)
+
+    def _append_to_graph(self, layer):
+        out = _single_output(layer, layer(self.outputs[0]))
+        self._set_graph(self.inputs[0], out)
+
+    def _set_graph(self, inputs, outputs):
+        self._init_graph(inputs, outputs)
+        object.__setattr__(self, "_tracked_layers", list(self._stack))
+        self.input_spec = [InputSpec(shape=inputs.shape)]
+        self.built = bool(self._stack)
+
+    def build(self, input_shape=None):
+        """Creates the graph for `input_shape` (batch dimension included, e.g. ``(None, 784)``)."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("You must provide an `input_shape` argument.")
+            input_shape = self._input_layer._batch_input_shape
+        if self._input_layer is None:
+            self._input_layer = Input(batch_shape=tuple(input_shape),
+                                      name=f"{self._stack[0].name}_input")._keras_history[0]
+        self._rebuild_graph()
+
+    def _maybe_build(self, input_shapes):
+        if self.built or not self._stack:
+            if not self._stack:
+                raise ValueError("The Sequential model has no layers: add layers before calling it.")
+            return
+        shape = input_shapes[0] if isinstance(input_shapes, list) else input_shapes
+        # As tf.keras: the first batch's shape, with the batch dimension left open.
+        self.build((None,) + tuple(shape[1:]))
+
+    def call(self, inputs, training=None, mask=None):
+        # Chaining the layers directly is the graph's own order, without the graph walk.
+        x = inputs
+        with call_context.enter(training):
+            for layer in self._stack:
+                x = layer(x, training=training) if training is not None else layer(x)
+        return x
+
+    def _convert_inputs(self, inputs):
+        return Layer._convert_inputs(self, inputs) if self._stack else inputs
+
+    def get_config(self):
+        from kerasx.engine.functional_config import sequential_config
+        return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerasx.engine.functional_config import sequential_from_config
+        return sequential_from_config(cls, config, custom_objects)
+
+
+def _single_output(layer, out):
+    if len(flatten(out)) != 1:
+        raise ValueError("All layers in a Sequential model should have a single output tensor. For "
+                         "multi-output layers, use the functional API.")
+    return flatten(out)[0]

@@ -1,0 +1,137 @@
+import numpy as np
+import pytest
+
+from kerasx import GradientTape, ops
+from kerasx.engine.functional import Functional
+from kerasx.engine.input_layer import Input
+from kerasx.engine.model import Model
+
+from tests.engine.engine_test_layers import Linear, TrainingEcho, Twice
+
+
+def test_model_of_inputs_and_outputs_is_functional(backend):
+    inp = Input(shape=(3,))
+    out = Linear(2)(inp)
+    model = Model(inputs=inp, outputs=out)
+    assert isinstance(model, Functional)
+    assert model.name == "model" and model.input_names == ["input_1"] and model.output_names == ["linear"]
+    assert model.input_shape == (None, 3) and model.output_shape == (None, 2)
+    np.testing.assert_allclose(model(np.ones((4, 3), dtype="float32")).numpy(), np.full((4, 2), 3.0))
+
+
+def test_symbolic_shapes_follow_the_layers():
+    inp = Input(shape=(5,), batch_size=7)
+    out = Linear(4)(inp)
+    assert inp.shape == (7, 5) and out.shape == (7, 4) and out.dtype == "float32"
+    assert "created by layer 'linear'" in repr(out)
+
+
+def test_residual_add_shared_layer_and_several_inputs_and_outputs(backend):
+    a, b = Input(shape=(2,), name="a"), Input(shape=(2,), name="b")
+    shared = Linear(2, name="shared")
+    ha, hb = shared(a), shared(b)          # one layer, two nodes
+    total = ops_add_layer()([ha, hb, a])  # a residual connection from input `a`
+    out1, out2 = Twice()(total)
+    model = Model([a, b], [out1, out2])
+    # tf.keras's order: by decreasing depth, inputs first.
+    assert [l.name for l in model.layers] == ["a", "b", "shared", "add", "twice"]
+    xa = np.array([[1.0, 2.0]], dtype="float32")
+    xb = np.array([[3.0, 4.0]], dtype="float32")
+    y1, y2 = model([xa, xb])
+    expected = xa @ np.ones((2, 2)) + xb @ np.ones((2, 2)) + xa
+    np.testing.assert_allclose(y1.numpy(), expected)
+    np.testing.assert_allclose(y2.numpy(), 2 * expected)
+    # dict feeding by input name
+    y1d, _ = model({"a": xa, "b": xb})
+    np.testing.assert_allclose(y1d.numpy(), expected)
+    assert len(model.trainable_weights) == 2  # the shared layer's weights count once
+
+
+def ops_add_layer():
+    from kerasx.engine.base_layer import Layer
+
+    class Add(Layer):
+        def call(self, inputs):
+            out = inputs[0]
+            for x in inputs[1:]:
+                out = out + x
+            return out
+    return Add()
+
+
+def test_gradients_flow_through_the_graph(backend):
+    inp = Input(shape=(2,))
+    model = Model(inp, Linear(1)(Linear(3)(inp)))
+    x = np.array([[1.0, -1.0]], dtype="float32")
+    with GradientTape() as tape:
+        loss = ops.sum(model(x))
+    grads = tape.gradient(loss, model.trainable_weights)
+    assert all(g is not None and g.dtype == "float32" for g in grads)
+    # kernel2 = ones(3,1): d/d bias1 = 1 for each unit
+    np.testing.assert_allclose(grads[1].numpy(), np.ones(3))
+
+
+def test_training_flag_passes_through_the_graph(backend):
+    inp = Input(shape=(1,))
+    model = Model(inp, TrainingEcho()(inp))
+    x = np.zeros((1, 1), dtype="float32")
+    assert model(x).numpy()[0, 0] == 0.0
+    assert model(x, training=True).numpy()[0, 0] == 1.0
+
+
+def test_wrong_input_shape_names_the_model(backend):
+    inp = Input(shape=(32,))
+    model = Model(inp, Linear(2)(inp))
+    with pytest.raises(ValueError, match=r'Input 0 of layer "model" is incompatible with the layer: expected '
+                                         r"shape=\(None, 32\), found shape=\(10, 16\)"):
+        model(np.ones((10, 16), dtype="float32"))
+    with pytest.raises(ValueError, match="expects 1 input"):
+        model([np.ones((1, 32)), np.ones((1, 32))])
+
+
+def test_inputs_must_come_from_input():
+    with pytest.raises(ValueError, match="must come from `kerasx.Input`"):
+        Model(inputs=np.ones((1, 2)), outputs=Input(shape=(2,)))
+
+
+def test_get_layer(backend):
+    inp = Input(shape=(2,))
+    model = Model(inp, Linear(1, name="head")(inp))
+    assert model.get_layer("head") is model.layers[1]
+    assert model.get_layer(index=0).name == "input_1"
+    with pytest.raises(ValueError, match="No such layer: nope"):
+        model.get_layer("nope")
+    with pytest.raises(ValueError, match="only has 2 layers"):
+        model.get_layer(index=5)
+
+
+def test_subclassed_model_tracks_its_layers_and_builds(backend):
+    class Net(Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.hidden = Linear(4)
+            self.out = Linear(1)
+
+        def call(self, inputs, training=None):
+            return self.out(self.hidden(inputs))
+
+    net = Net()
+    y = net(np.ones((2, 3), dtype="float32"))
+    assert y.shape == (2, 1)
+    assert [l.name for l in net.layers] == ["linear", "linear_1"]
+    assert len(net.trainable_weights) == 4 and net.count_params() == 3 * 4 + 4 + 4 + 1
+    np.testing.assert_allclose(y.numpy(), np.full((2, 1), 12.0))
+
+
+def test_subclassed_model_build_with_a_shape(backend):
+    class Net(Model):
+        def __init__(self):
+            super().__init__()
+            self.d = Linear(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    net = Net()
+    net.build((None, 5))
+    assert net.built and net.d.kernel.shape == (5, 2)
