@@ -1,5 +1,14 @@
-"""kerasx: the Keras 2 / tf.keras API on NumPy (CPU) and CuPy (CUDA) kernels."""
+"""kerasx: the Keras 2 / tf.keras API on NumPy (CPU) and CuPy (CUDA) kernels.
+
+    import kerasx as keras
+    from kerasx import layers
+"""
 __version__ = "0.1.0"
 
 from kerasx.autodiff import GradientTape, Tensor, Variable, gradcheck
 from kerasx import backend, ops
+from kerasx import activations, constraints, initializers, regularizers
+from kerasx import layers, utils, datasets
+from kerasx.engine.input_layer import Input, InputLayer
+from kerasx.engine.model import Model
+from kerasx.engine.sequential import Sequential
