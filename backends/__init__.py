@@ -6,7 +6,8 @@ in ``$KERASX_HOME/kerasx.json`` (default ``~/.kerasx``), else ``numpy``.
 import os
 
 from backends.base import Backend
-from backends.config import read_config
+from backends.config import config_path, read_config
+from backends.cupy_backend import CupyUnavailableError
 
 _FACTORIES = {
     "numpy": lambda: _load("backends.numpy_backend", "NumpyBackend"),
@@ -32,27 +33,37 @@ def available():
     return names
 
 
-def make(name):
-    """A new backend instance by name; a clear error for an unknown name or one that cannot run."""
+def make(name, source="set_backend()"):
+    """A new backend instance by name; a clear error for an unknown name or one that cannot run.
+
+    `source` says where the name came from, so the error points at what the user has to change."""
     if name not in _FACTORIES:
         raise ValueError(
-            f"Unknown backend {name!r}: expected one of {', '.join(repr(n) for n in _FACTORIES)} "
-            "(set with KERAS_BACKEND or the 'backend' field of kerasx.json).")
+            f"Unknown backend {name!r} (from {source}): expected one of "
+            f"{', '.join(repr(n) for n in _FACTORIES)}.")
     return _FACTORIES[name]()
+
+
+def _default_choice():
+    """``(name, source)``: the environment, else the config file, else numpy."""
+    name = os.environ.get("KERAS_BACKEND", "").strip()
+    if name:
+        return name.lower(), "the KERAS_BACKEND environment variable"
+    return str(read_config()["backend"]).lower(), f"the 'backend' field of {config_path()}"
 
 
 def default_name():
     """The backend name from the environment, else the config file, else numpy."""
-    name = os.environ.get("KERAS_BACKEND")
-    if name:
-        return name.strip().lower()
-    return str(read_config()["backend"]).lower()
+    return _default_choice()[0]
 
 
 def set_backend(name):
-    """Makes `name` the active backend and returns it."""
+    """Makes `name` the active backend and returns it.
+
+    A `Backend` instance (one returned earlier) is reactivated as it is, keeping its random generator:
+    benchmarks and tests switch between backends without rebuilding them."""
     global _active
-    _active = make(name)
+    _active = name if isinstance(name, Backend) else make(name)
     return _active
 
 
@@ -60,9 +71,8 @@ def get():
     """The active backend, created on first use."""
     global _active
     if _active is None:
-        _active = make(default_name())
+        _active = make(*_default_choice())
     return _active
 
 
-
-__all__ = ["Backend", "available", "default_name", "get", "make", "set_backend"]
+__all__ = ["Backend", "CupyUnavailableError", "available", "default_name", "get", "make", "set_backend"]

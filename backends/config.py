@@ -44,5 +44,30 @@ def read_config():
     if not isinstance(loaded, dict):
         raise ValueError(
             f"The kerasx configuration file {path} must hold a JSON object, received {type(loaded).__name__}.")
+    _check_fields(path, loaded)
     settings.update(loaded)
     return settings
+
+
+# Allowed values, checked here so that a bad value names the file it came from instead of surfacing later
+# as an error from whichever setter first reads it.
+_CHOICES = {
+    "floatx": ("float16", "float32", "float64"),
+    "image_data_format": ("channels_last", "channels_first"),
+}
+
+
+def _check_fields(path, loaded):
+    for key, choices in _CHOICES.items():
+        if key in loaded and loaded[key] not in choices:
+            raise ValueError(
+                f"The kerasx configuration file {path}: {key!r} must be one of {choices}, "
+                f"received {loaded[key]!r}.")
+    eps = loaded.get("epsilon", DEFAULTS["epsilon"])
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(
+            f"The kerasx configuration file {path}: 'epsilon' must be a positive number, received {eps!r}.")
+    if not isinstance(loaded.get("backend", ""), str):
+        raise ValueError(
+            f"The kerasx configuration file {path}: 'backend' must be a string such as \"numpy\", "
+            f"received {loaded['backend']!r}.")

@@ -7,7 +7,15 @@ from backends.generic import XPBackend
 
 
 class CupyUnavailableError(RuntimeError):
-    """The CuPy backend was selected but cannot run here."""
+    """The CuPy backend was selected but cannot run here.
+
+    Raised without a chained cause: the message is the whole story, and the user should not have to read
+    a traceback from inside CuPy's import machinery or its CUDA runtime bindings to learn what to do."""
+
+
+def _first_line(e):
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 def import_cupy():
@@ -15,11 +23,13 @@ def import_cupy():
     try:
         import cupy
     except ImportError as e:
-        raise CupyUnavailableError(
-            "KERAS_BACKEND=cupy needs CuPy, which is not installed. Install the extra that matches your "
-            "CUDA toolkit: `pip install kerasx[cuda12]` (CUDA 12) or `pip install kerasx[cuda13]` "
-            f"(CUDA 13). ({e})") from e
-    return cupy
+        reason = _first_line(e)
+    else:
+        return cupy
+    raise CupyUnavailableError(
+        "The 'cupy' backend needs CuPy, which could not be imported. Install the extra that matches "
+        "your CUDA toolkit: `pip install kerasx[cuda12]` (CUDA 12) or `pip install kerasx[cuda13]` "
+        f"(CUDA 13), or select KERAS_BACKEND=numpy. ({reason})")
 
 
 def check_device(cupy):
@@ -27,14 +37,13 @@ def check_device(cupy):
     try:
         available = cupy.is_available()
     except Exception as e:  # CuPy raises driver-specific errors when no driver is loaded.
-        available = False
-        reason = f" ({type(e).__name__}: {e})"
+        available, reason = False, f" ({_first_line(e)})"
     else:
         reason = ""
     if not available:
         raise CupyUnavailableError(
-            "KERAS_BACKEND=cupy needs a CUDA device, but CuPy found none" + reason + ". Use "
-            "KERAS_BACKEND=numpy (the CPU backend) on this machine.")
+            f"The 'cupy' backend needs a CUDA device, but CuPy found none{reason}. Check the NVIDIA "
+            "driver (`nvidia-smi`), or select KERAS_BACKEND=numpy to run on the CPU.")
 
 
 class CupyBackend(XPBackend):

@@ -97,16 +97,19 @@ class GradientTape:
         self._used = False
 
     def stop_recording(self):
-        """Context manager that pauses recording on this tape."""
+        """Context manager that pauses recording on this tape (tf raises outside the tape's block)."""
+        if self not in _active:
+            raise RuntimeError("Trying to stop recording a tape which is not recording.")
         tape = self
 
         class _Pause:
             def __enter__(self):
-                if tape in _active:
-                    _active.remove(tape)
+                # Remember the slot so that nested tapes keep their order when recording resumes.
+                self.index = _active.index(tape)
+                _active.pop(self.index)
 
             def __exit__(self, *exc):
-                _active.append(tape)
+                _active.insert(self.index, tape)
                 return False
 
         return _Pause()
@@ -115,7 +118,7 @@ class GradientTape:
     def _is_tracked(self, t):
         if t._uid in self._tracked:
             return True
-        if self._watch_variables and type(t) is Variable and t.trainable:
+        if self._watch_variables and isinstance(t, Variable) and t.trainable:
             self._tracked.add(t._uid)
             self._watched_vars[t._uid] = t
             return True
@@ -123,7 +126,9 @@ class GradientTape:
 
     def record(self, prim, inputs, outputs, residuals, params):
         """Adds a node if any Tensor in `inputs` is tracked; `inputs` holds None for constants."""
-        if not any(t is not None and self._is_tracked(t) for t in inputs):
+        # A list, not a short-circuiting `any`: every trainable Variable read here must be watched, even
+        # when an earlier input already made the op recordable.
+        if not any([t is not None and self._is_tracked(t) for t in inputs]):
             return
         in_uids = tuple(-1 if t is None else t._uid for t in inputs)
         in_shapes = tuple(None if t is None else t.data.shape for t in inputs)
@@ -157,7 +162,8 @@ class GradientTape:
                 f"output_gradients has {len(seeds)} entries but target has {len(targets)}.")
         self._used = True
 
-        source_uids = {s._uid for s in flat_sources}
+        # As tf: a source the tape never watched gets no gradient, even when a recorded op read it.
+        source_uids = {s._uid for s in flat_sources if s._uid in self._tracked}
         needed = self._reachable_from(source_uids)
         grads = {}
         for t, seed in zip(targets, seeds):
@@ -192,7 +198,7 @@ class GradientTape:
 
         result = []
         for s in flat_sources:
-            g = grads.get(s._uid)
+            g = grads.get(s._uid) if s._uid in source_uids else None
             if g is None and unconnected_gradients == "zero":
                 g = b.zeros(s.data.shape, s.data.dtype)
             result.append(None if g is None else Tensor(g))

@@ -8,6 +8,7 @@ import backends
 _serials = itertools.count()
 
 _FLOAT_DTYPES = ("float16", "float32", "float64")
+_DTYPE_NAMES = {}
 
 
 def is_float_dtype(dtype):
@@ -33,7 +34,12 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.data.dtype.name
+        # numpy computes `dtype.name` in Python on every access; this is on every op's path.
+        dt = self.data.dtype
+        name = _DTYPE_NAMES.get(dt)
+        if name is None:
+            name = _DTYPE_NAMES[dt] = dt.name
+        return name
 
     @property
     def ndim(self):

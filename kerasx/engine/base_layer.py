@@ -198,10 +198,7 @@ class Layer:
     def _maybe_build(self, input_shapes):
         if self.built:
             return
-        shapes = input_shapes
-        if isinstance(shapes, list) and len(shapes) == 1:
-            shapes = shapes[0]
-        self.build(shapes)
+        self.build(input_shapes)
         self.built = True
         if self._initial_weights is not None:
             weights, self._initial_weights = self._initial_weights, None
