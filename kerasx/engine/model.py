@@ -93,6 +93,34 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
 
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, signatures=None,
+             options=None, save_traces=True):
+        """Saves the model (architecture, weights, training config, optimizer state) to one HDF5 file
+        in the tf.keras layout; see `kerasx.models.save_model`."""
+        from kerasx.saving.save import save_model
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   save_format=save_format)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
+        """Saves every layer's weights to an HDF5 file (subclassed models too)."""
+        from kerasx.saving.save import save_weights
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
+        """Loads weights from an HDF5 weights or model file, matching layers by order (or by name)."""
+        from kerasx.saving.save import load_weights
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string (`kwargs` go to `json.dumps`)."""
+        from kerasx.saving.model_config import model_to_json
+        return model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """The architecture as a YAML string (`kwargs` go to `yaml.dump`)."""
+        from kerasx.saving.model_config import model_to_yaml
+        return model_to_yaml(self, **kwargs)
+
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 

@@ -1,0 +1,211 @@
+"""Layer and optimizer weights in HDF5 groups, in the tf.keras 2.x layout, so weight files and the
+`model_weights`/`optimizer_weights` groups of model files move both ways between kerasx and tf.keras:
+
+    <group>.attrs: layer_names [b'dense', ...], backend, keras_version
+    <group>/<layer name>.attrs: weight_names [b'dense/kernel:0', b'dense/bias:0']
+    <group>/<layer name>/<weight name>    (so 'dense/dense/kernel:0': weight names contain a '/')
+    optimizer_weights.attrs: weight_names [b'Adam/iter:0', b'Adam/dense/kernel/m:0', ...]
+
+Weight values pass through as the NumPy arrays h5py reads and `Variable.numpy()` returns; this module
+does no arithmetic, so it needs no array library of its own.
+"""
+import logging
+
+import h5py  # host-side file I/O: weight values go between Variables and the file as NumPy arrays
+
+_logger = logging.getLogger("kerasx")
+
+# HDF5 keeps attributes in the object header, which holds at most 64 KiB; tf.keras splits longer
+# name lists into attributes 'name0', 'name1', ...
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+# ---------------------------------------------------------------- name-list attributes
+def save_attributes_to_hdf5_group(group, name, data):
+    """Stores the list `data` (of bytes) as attribute `name`, split into chunks as tf.keras does when
+    it would overflow the object header."""
+    bad = [x for x in data if len(x) > HDF5_OBJECT_HEADER_LIMIT]
+    if bad:
+        raise RuntimeError("The following attributes cannot be saved to HDF5 file because they are larger "
+                           f"than {HDF5_OBJECT_HEADER_LIMIT} bytes: {bad}")
+    num_chunks = 1
+    chunks = [list(data)]
+    while any(_fixed_length_nbytes(c) > HDF5_OBJECT_HEADER_LIMIT for c in chunks):
+        num_chunks += 1
+        chunks = _array_split(list(data), num_chunks)
+    if num_chunks > 1:
+        for chunk_id, chunk in enumerate(chunks):
+            # tf.keras writes each chunk as a NumPy fixed-length bytes array.
+            width = max(1, max(len(x) for x in chunk))
+            group.attrs.create(f"{name}{chunk_id}", chunk, dtype=h5py.string_dtype("ascii", width))
+    else:
+        group.attrs[name] = data
+
+
+def load_attributes_from_hdf5_group(group, name):
+    """The list attribute `name` (joined from its chunks if it was split), as `str`s."""
+    if name in group.attrs:
+        return [_to_str(n) for n in group.attrs[name]]
+    data = []
+    chunk_id = 0
+    while f"{name}{chunk_id}" in group.attrs:
+        data.extend(_to_str(n) for n in group.attrs[f"{name}{chunk_id}"])
+        chunk_id += 1
+    return data
+
+
+def _to_str(value):
+    return value.decode("utf8") if hasattr(value, "decode") else value
+
+
+def _fixed_length_nbytes(chunk):
+    # The size of the fixed-length bytes array NumPy would make of `chunk` (tf.keras's measure).
+    return len(chunk) * max([1] + [len(x) for x in chunk])
+
+
+def _array_split(items, n):
+    # numpy.array_split's partition: the first len % n parts get one extra item.
+    size, extra = divmod(len(items), n)
+    out, start = [], 0
+    for i in range(n):
+        stop = start + size + (1 if i < extra else 0)
+        out.append(items[start:stop])
+        start = stop
+    return out
+
+
+# ---------------------------------------------------------------- layer weights
+def layer_weights(layer):
+    """A layer's weights in saving order: trainable, then non-trainable (tf.keras's legacy order)."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def _layers_of(model):
+    return list(model.layers) if hasattr(model, "layers") else list(model)
+
+
+def save_weights_to_hdf5_group(f, model):
+    """Writes every layer of `model` (or of a list of layers), including layers with no weights, as
+    one group each, with the root attributes tf.keras writes."""
+    import kerasx
+    from kerasx.backend.config import backend
+    layers = _layers_of(model)
+    save_attributes_to_hdf5_group(f, "layer_names", [layer.name.encode("utf8") for layer in layers])
+    f.attrs["backend"] = backend().encode("utf8")
+    f.attrs["keras_version"] = str(kerasx.__version__).encode("utf8")
+    # Sorted by name, as tf.keras does, so group names grow strictly (HDF5 prefix issues).
+    for layer in sorted(layers, key=lambda x: x.name):
+        g = f.create_group(layer.name)
+        weights = layer_weights(layer)
+        _write_values(g, [w.name.encode("utf8") for w in weights], weights,
+                      f'the layer "{layer.name}"')
+
+
+def _write_values(group, names, variables, owner):
+    duplicates = sorted({n.decode("utf8") for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"Cannot save {owner}: several of its weights are named {duplicates[0]!r}, and "
+                         "HDF5 stores each weight under its name. Give its weights unique names.")
+    save_attributes_to_hdf5_group(group, "weight_names", names)
+    for name, var in zip(names, variables):
+        value = var.numpy()
+        dset = group.create_dataset(name, value.shape, dtype=value.dtype)
+        if not value.shape:
+            dset[()] = value
+        else:
+            dset[:] = value
+
+
+def _read_layer(f, name):
+    g = f[name]
+    weight_names = load_attributes_from_hdf5_group(g, "weight_names")
+    return [g[weight_name][()] for weight_name in weight_names]
+
+
+def _count_error(k, layer, expected, received):
+    return ValueError(f'Layer #{k} (named "{layer.name}") expects {expected} weight(s), but the saved '
+                      f"weights have {received} element(s).")
+
+
+def _shape_error(k, layer, variable, value):
+    return ValueError(f'Layer #{k} (named "{layer.name}"), weight {variable.name} has shape '
+                      f"{tuple(variable.shape)}, but the saved weight has shape {tuple(value.shape)}.")
+
+
+def load_weights_from_hdf5_group(f, model):
+    """Loads weights saved by `save_weights_to_hdf5_group` (by kerasx or tf.keras), matching the
+    layers that have weights by their order. Every count and shape is checked before any weight is
+    assigned."""
+    layers = [layer for layer in _layers_of(model) if layer_weights(layer)]
+    layer_names = [name for name in load_attributes_from_hdf5_group(f, "layer_names")
+                   if load_attributes_from_hdf5_group(f[name], "weight_names")]
+    if len(layer_names) != len(layers):
+        raise ValueError(f"You are trying to load a weight file containing {len(layer_names)} layers "
+                         f"into a model with {len(layers)} layers.")
+    pairs = []
+    for k, (name, layer) in enumerate(zip(layer_names, layers)):
+        values = _read_layer(f, name)
+        variables = layer_weights(layer)
+        if len(values) != len(variables):
+            raise _count_error(k, layer, len(variables), len(values))
+        for variable, value in zip(variables, values):
+            if tuple(variable.shape) != tuple(value.shape):
+                raise _shape_error(k, layer, variable, value)
+            pairs.append((variable, value))
+    _assign_all(pairs)
+
+
+def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
+    """Loads weights into the layers whose names match a saved layer's; with `skip_mismatch`, layers
+    whose weight count or shapes differ are skipped (with a warning) instead of raising."""
+    index = {}
+    for layer in _layers_of(model):
+        index.setdefault(layer.name, []).append(layer)
+    pairs = []
+    for k, name in enumerate(load_attributes_from_hdf5_group(f, "layer_names")):
+        values = _read_layer(f, name)
+        for layer in index.get(name, []):
+            variables = layer_weights(layer)
+            if len(values) != len(variables):
+                if skip_mismatch:
+                    _logger.warning(f"Skipping loading of weights for layer {layer.name} due to mismatch in "
+                                    f"number of weights ({len(variables)} vs {len(values)}).")
+                    continue
+                raise _count_error(k, layer, len(variables), len(values))
+            for variable, value in zip(variables, values):
+                if tuple(variable.shape) != tuple(value.shape):
+                    if skip_mismatch:
+                        _logger.warning(f"Skipping loading of weights for layer {layer.name} due to mismatch "
+                                        f"in shape ({tuple(variable.shape)} vs {tuple(value.shape)}).")
+                        continue
+                    raise _shape_error(k, layer, variable, value)
+                pairs.append((variable, value))
+    _assign_all(pairs)
+
+
+def _assign_all(pairs):
+    for variable, value in pairs:
+        variable.assign(value)
+
+
+# ---------------------------------------------------------------- optimizer weights
+def optimizer_variables(optimizer):
+    """The optimizer's state in Keras 2 order: iterations first, then the slots."""
+    weights = optimizer.weights
+    return list(weights() if callable(weights) else weights)
+
+
+def save_optimizer_weights_to_hdf5_group(hdf5_group, optimizer):
+    """Writes group `optimizer_weights` (nothing when the optimizer has no state yet, as tf.keras)."""
+    variables = optimizer_variables(optimizer)
+    if variables:
+        group = hdf5_group.create_group("optimizer_weights")
+        _write_values(group, [v.name.encode("utf8") for v in variables], variables,
+                      f"the optimizer {type(optimizer).__name__}")
+
+
+def load_optimizer_weights_from_hdf5_group(hdf5_group):
+    """The saved optimizer state values, in their saved order."""
+    group = hdf5_group["optimizer_weights"]
+    names = load_attributes_from_hdf5_group(group, "weight_names")
+    return [group[name][()] for name in names]

@@ -1,0 +1,96 @@
+"""The public saving entry points (`save_model`, `load_model`) and the work behind `Model.save`,
+`Model.save_weights` and `Model.load_weights`.
+
+Every format here is HDF5. tf.keras writes a TensorFlow SavedModel (or checkpoint) for paths without
+an .h5/.hdf5/.keras suffix; those formats are TensorFlow graphs, which kerasx cannot write, so any
+path gets HDF5 and `save_format="tf"` is refused with a clear message.
+"""
+import os
+
+import h5py  # host-side file I/O
+
+from kerasx.saving.atomic import atomic_path, check_overwrite
+from kerasx.saving.hdf5_model import load_model_from_hdf5, save_model_to_hdf5
+from kerasx.saving.hdf5_weights import (load_weights_from_hdf5_group,
+                                        load_weights_from_hdf5_group_by_name, save_weights_to_hdf5_group)
+from kerasx.saving.object_registration import CustomObjectScope
+from kerasx.saving.safe_mode import SafeModeScope
+
+
+def _check_format(save_format):
+    if save_format is None:
+        return "h5"
+    fmt = str(save_format).lower().strip()
+    if fmt in ("tf", "tensorflow"):
+        raise ValueError(
+            f"save_format={save_format!r} (the TensorFlow SavedModel/checkpoint format) is not supported "
+            "by kerasx, which has no TensorFlow graphs to write. Use the HDF5 format: leave "
+            "save_format=None or pass save_format='h5', e.g. with a path ending in '.h5'.")
+    if fmt in ("h5", "hdf5", "keras"):
+        return "h5"
+    raise ValueError(f'Unknown format "{save_format}". Was expecting one of {{"tf", "h5"}}.')
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,
+               signatures=None, options=None, save_traces=True):
+    """Saves architecture, weights, training config and optimizer state to one HDF5 file.
+    `signatures`, `options` and `save_traces` concern SavedModel only and are ignored."""
+    _check_format(save_format)
+    save_model_to_hdf5(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
+def load_model(filepath, custom_objects=None, compile=True, options=None, safe_mode=True):
+    """Loads a model saved by `save_model` (by kerasx or tf.keras, HDF5 format). With
+    `safe_mode=True` (the default) stored Python code (a Lambda's bytecode) is refused."""
+    with SafeModeScope(safe_mode), CustomObjectScope(custom_objects):
+        if isinstance(filepath, h5py.File):
+            return load_model_from_hdf5(filepath, custom_objects, compile)
+        filepath = _existing_hdf5(filepath)
+        return load_model_from_hdf5(filepath, custom_objects, compile)
+
+
+def _existing_hdf5(filepath):
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise IOError(f"No file or directory found at {filepath}")
+    if os.path.isdir(filepath) or not h5py.is_hdf5(filepath):
+        raise ValueError(
+            f"{filepath} is not an HDF5 file. kerasx reads the HDF5 format (files written by "
+            "`model.save('model.h5')` in kerasx or tf.keras); TensorFlow SavedModel directories, "
+            "TensorFlow checkpoints and Keras 3 '.keras' archives are not supported.")
+    return filepath
+
+
+# ---------------------------------------------------------------- behind the Model methods
+def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
+    """`Model.save_weights`: every layer's weights, in the layout tf.keras's `load_weights` reads.
+    Works for subclassed models too."""
+    _check_format(save_format)
+    if not model.built:
+        raise ValueError(f"Weights for model {model.name} have not yet been created. Weights are created "
+                         "when the Model is first called on inputs or `build()` is called with an "
+                         "`input_shape`.")
+    filepath = os.fspath(filepath)
+    check_overwrite(filepath, overwrite)
+    with atomic_path(filepath) as tmp, h5py.File(tmp, "x") as f:
+        save_weights_to_hdf5_group(f, model)
+
+
+def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=None):
+    """`Model.load_weights` from a weights file or a whole-model file (its `model_weights` group).
+    By default layers with weights are matched by order; with `by_name`, by layer name."""
+    if skip_mismatch and not by_name:
+        raise ValueError("When calling model.load_weights, skip_mismatch can only be set to True when "
+                         "by_name is True.")
+    if not getattr(model, "_is_graph_network", False) and not model.built:
+        raise ValueError("Unable to load weights saved in HDF5 format into a subclassed Model which has "
+                         "not created its variables yet. Call the Model first, then load the weights.")
+    filepath = _existing_hdf5(filepath)
+    with h5py.File(filepath, "r") as f:
+        group = f
+        if "layer_names" not in f.attrs and "model_weights" in f:
+            group = f["model_weights"]
+        if by_name:
+            load_weights_from_hdf5_group_by_name(group, model, skip_mismatch=skip_mismatch)
+        else:
+            load_weights_from_hdf5_group(group, model)
