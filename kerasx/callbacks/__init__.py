@@ -1,0 +1,7 @@
+"""`keras.callbacks`: hooks into `fit`, `evaluate` and `predict`."""
+from kerasx.callbacks.callback import Callback, CallbackList
+from kerasx.callbacks.early_stopping import EarlyStopping
+from kerasx.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from kerasx.callbacks.loggers import (BaseLogger, CSVLogger, History, LambdaCallback, ProgbarLogger,
+                                      TerminateOnNaN)
+from kerasx.callbacks.model_checkpoint import ModelCheckpoint

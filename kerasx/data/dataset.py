@@ -1,0 +1,151 @@
+"""`Dataset`: the part of `tf.data.Dataset`'s API that Keras tutorials use, as a host-side pipeline.
+
+Elements are nested tuples/dicts of NumPy arrays held on the host; iterating gives kerasx Tensors as
+eager tf.data does, and `fit` moves each batch to the device once. Transformations are lazy and each
+iteration starts afresh, so a dataset can be iterated again (once per epoch).
+"""
+from kerasx.data import structure
+
+
+class Dataset:
+    """A sequence of elements, built from a source and a chain of transformations."""
+
+    # ------------------------------------------------------------ to implement
+    def _elements(self):
+        """An iterator over the elements, as host structures."""
+        raise NotImplementedError
+
+    def _cardinality(self):
+        """Number of elements as an int, or `structure.INFINITE` / `structure.UNKNOWN`."""
+        raise NotImplementedError
+
+    def _index_plan(self):
+        """`(arrays, make_chunks)` when every element is a row of `arrays`, so that `batch` can gather
+        rows by index: `make_chunks()` returns an iterator over arrays of row indices for one pass.
+        None when elements must be produced one by one."""
+        return None
+
+    # ------------------------------------------------------------ sources
+    @staticmethod
+    def from_tensor_slices(tensors, name=None):
+        """A dataset whose elements are slices of `tensors` along their first dimension."""
+        from kerasx.data.sources import SliceDataset
+        return SliceDataset(tensors)
+
+    @staticmethod
+    def from_tensors(tensors, name=None):
+        """A dataset with a single element, `tensors`."""
+        from kerasx.data.sources import TensorsDataset
+        return TensorsDataset(tensors)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None, name=None):
+        """A dataset whose elements are what `generator(*args)` yields (called anew each iteration)."""
+        from kerasx.data.sources import GeneratorDataset
+        return GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
+
+    @staticmethod
+    def range(*args, **kwargs):
+        """A dataset of int64 scalars, as Python's `range(start, stop, step)`."""
+        from kerasx.data.sources import RangeDataset
+        return RangeDataset(*args)
+
+    @staticmethod
+    def zip(datasets, name=None):
+        """A dataset of the elements of `datasets` (a tuple or dict of datasets) side by side."""
+        from kerasx.data.sources import ZipDataset
+        return ZipDataset(datasets)
+
+    # ------------------------------------------------------------ transformations
+    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None,
+              name=None):
+        """Combines consecutive elements into batches (the last one smaller unless `drop_remainder`)."""
+        from kerasx.data.transforms import BatchDataset
+        return BatchDataset(self, batch_size, drop_remainder)
+
+    def unbatch(self, name=None):
+        """Splits each element into its rows (the inverse of `batch`)."""
+        from kerasx.data.transforms import UnbatchDataset
+        return UnbatchDataset(self)
+
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=None, name=None):
+        """Randomly shuffles elements through a buffer of `buffer_size` elements, as tf.data."""
+        from kerasx.data.transforms import ShuffleDataset
+        reshuffle = True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
+        return ShuffleDataset(self, buffer_size, seed, reshuffle)
+
+    def repeat(self, count=None, name=None):
+        """Repeats the dataset `count` times (forever when `count` is None or -1)."""
+        from kerasx.data.transforms import RepeatDataset
+        return RepeatDataset(self, count)
+
+    def take(self, count, name=None):
+        """At most `count` elements (all when `count` is -1)."""
+        from kerasx.data.transforms import TakeDataset
+        return TakeDataset(self, count)
+
+    def skip(self, count, name=None):
+        """All but the first `count` elements (none when `count` is -1)."""
+        from kerasx.data.transforms import SkipDataset
+        return SkipDataset(self, count)
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
+        """Applies `map_func` to each element (a tuple element is passed as separate arguments)."""
+        from kerasx.data.transforms import MapDataset
+        return MapDataset(self, map_func)
+
+    def filter(self, predicate, name=None):
+        """The elements for which `predicate` is true."""
+        from kerasx.data.transforms import FilterDataset
+        return FilterDataset(self, predicate)
+
+    def enumerate(self, start=0, name=None):
+        """Pairs each element with its index: `(i, element)`."""
+        from kerasx.data.transforms import EnumerateDataset
+        return EnumerateDataset(self, start)
+
+    def concatenate(self, dataset, name=None):
+        """This dataset's elements followed by `dataset`'s."""
+        from kerasx.data.sources import ConcatenateDataset
+        return ConcatenateDataset(self, dataset)
+
+    def prefetch(self, buffer_size, name=None):
+        """Accepted for compatibility; elements are produced on demand on the host."""
+        return self
+
+    def cache(self, filename="", name=None):
+        """Accepted for compatibility; sources are already held in memory."""
+        return self
+
+    def with_options(self, options, name=None):
+        return self
+
+    # ------------------------------------------------------------ inspection and iteration
+    def cardinality(self):
+        """The number of elements as a scalar int64 Tensor: `INFINITE_CARDINALITY` (-1) when the dataset
+        repeats forever, `UNKNOWN_CARDINALITY` (-2) when it cannot be known (generators, filters)."""
+        from kerasx.autodiff.tensor import as_tensor
+        return as_tensor(self._cardinality(), dtype="int64")
+
+    def __len__(self):
+        n = self._cardinality()
+        if n == structure.INFINITE:
+            raise TypeError("The dataset is infinite.")
+        if n == structure.UNKNOWN:
+            raise TypeError("The dataset length is unknown.")
+        return n
+
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        for element in self._elements():
+            yield structure.to_tensors(element)
+
+    def as_numpy_iterator(self):
+        """An iterator over the elements as NumPy arrays."""
+        return iter(self._elements())
+
+    def __repr__(self):
+        return f"<{type(self).__name__} cardinality={self._cardinality()}>"

@@ -1,0 +1,459 @@
+"""Turns what users pass to `fit`/`evaluate`/`predict` into batches of device Tensors.
+
+Handled inputs, as tf.keras 2.x: NumPy arrays, kerasx Tensors and array-likes (also lists of scalars,
+and lists/tuples/dicts of them for several inputs or outputs), Python generators and iterators,
+`kerasx.utils.Sequence` and `kerasx.data.Dataset`. Floating data becomes floatx on the host before it
+is moved, so float64 arrays train in float32.
+
+In-memory arrays are moved to the device once per `fit` when they fit in `_DEVICE_RESIDENT_BYTES`;
+each batch is then gathered on the device from a permutation drawn on the host, so a step performs no
+host-to-device copy besides its slice of the permutation. Larger arrays are sliced on the host and each
+batch is moved once.
+"""
+import inspect
+import logging
+import math
+
+import numpy as np  # host-side input handling: user arrays are converted and permuted on the host
+
+import backends
+from kerasx.autodiff.tensor import Tensor
+from kerasx.backend.config import floatx
+from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
+                                    unpack_x_y_sample_weight)
+from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
+
+_DEVICE_RESIDENT_BYTES = 1 << 30
+_logger = logging.getLogger("kerasx")
+
+
+# ---------------------------------------------------------------- host/device conversion
+def _is_scalar(v):
+    return isinstance(v, (bool, int, float, complex, np.number, np.bool_))
+
+
+def _is_list_of_scalars(v):
+    if isinstance(v, (list, tuple)):
+        return len(v) > 0 and all(_is_list_of_scalars(e) or _is_scalar(e) for e in v)
+    return False
+
+
+def _is_array_like(v):
+    return isinstance(v, (np.ndarray, Tensor)) or hasattr(v, "__array__") or (
+        hasattr(v, "shape") and hasattr(v, "dtype") and hasattr(v, "__getitem__") and hasattr(v, "__len__"))
+
+
+def _standardize(structure):
+    """Lists become tuples (as tf.keras's `list_to_tuple`); a flat list of numbers is one array;
+    array-likes become NumPy arrays; Tensors stay on the device. Raises TypeError on anything else."""
+    if structure is None:
+        return None
+    if _is_list_of_scalars(structure):
+        return np.asarray(structure)
+    if isinstance(structure, (list, tuple)):
+        return tuple(_standardize(s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _standardize(v) for k, v in structure.items()}
+    if isinstance(structure, (np.ndarray, Tensor)):
+        return structure
+    if backends.get().is_array(structure):
+        return Tensor(structure)  # already on the device (e.g. a CuPy array): no round trip
+    if _is_array_like(structure):
+        return np.asarray(structure)
+    raise TypeError(type(structure).__name__)
+
+
+def standardize_for_split(structure):
+    """Array data in the form `validation_split` can slice (lists of numbers as arrays); anything
+    else unchanged, for `train_validation_split` to reject by type."""
+    try:
+        return _standardize(structure)
+    except TypeError:
+        return structure
+
+
+def _host_floatx(a):
+    """Floating host arrays as floatx (a copy only when the dtype changes)."""
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype != np.dtype(floatx()):
+        return a.astype(floatx())
+    return a
+
+
+def to_device(structure):
+    """A host structure as device Tensors (floating data as floatx): one transfer per array."""
+    b = backends.get()
+    fx = floatx()
+
+    def convert(a):
+        if a is None or isinstance(a, (str, bytes)):
+            return a
+        if isinstance(a, Tensor):
+            return Tensor(b.cast(a.data, fx)) if a.dtype != fx and a.dtype.startswith("float") else a
+        a = np.asarray(a)
+        if a.dtype.kind not in "biuf":
+            return a
+        return Tensor(b.asarray(_host_floatx(a)))
+    return map_structure(convert, structure)
+
+
+def _num_samples(a):
+    return int(a.shape[0])
+
+
+def check_data_cardinality(data):
+    """Raises when the arrays of `(x, y, sample_weight)` disagree on their number of samples."""
+    sizes = {_num_samples(a) for a in flatten(data) if a is not None}
+    if len(sizes) > 1:
+        msg = "Data cardinality is ambiguous:\n"
+        for label, single in zip(["x", "y", "sample_weight"], data):
+            msg += "  {} sizes: {}\n".format(
+                label, ", ".join(str(_num_samples(a)) for a in flatten(single) if a is not None))
+        msg += "Make sure all arrays contain the same number of samples."
+        raise ValueError(msg)
+
+
+def _type_name(x):
+    if isinstance(x, dict):
+        key_types = {_type_name(k) for k in x.keys()}
+        val_types = {_type_name(v) for v in x.values()}
+        return f"({type(x)} containing {key_types} keys and {val_types} values)"
+    if isinstance(x, (list, tuple)):
+        return f"({type(x)} containing values of types {({_type_name(v) for v in x})})"
+    return str(type(x))
+
+
+# ---------------------------------------------------------------- adapters
+class ArrayAdapter:
+    """In-memory arrays: batches of `batch_size` rows (32 by default), reshuffled every pass."""
+
+    def __init__(self, x, y=None, sample_weights=None, batch_size=None, steps=None, epochs=1,
+                 shuffle=False, class_weight=None):
+        data = pack_x_y_sample_weight(_standardize(x), _standardize(y), _standardize(sample_weights))
+        packed = data if isinstance(data, tuple) else (data,)
+        check_data_cardinality(packed)
+        x, y, sw = unpack_x_y_sample_weight(packed)
+        if class_weight:
+            y_host = y.numpy() if isinstance(y, Tensor) else y
+            sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
+            sw = class_weight_to_sample_weight(class_weight, y_host, sw_host)
+        data = pack_x_y_sample_weight(x, y, sw)
+        # Only the nesting is kept: batches are packed into it.
+        self._structure = map_structure(lambda _: 0, data)
+        leaves = [to_device(a) if isinstance(a, Tensor) else _host_floatx(a) for a in flatten(data)]
+        self._n = _num_samples(leaves[0])
+        if not batch_size:
+            batch_size = int(math.ceil(self._n / steps)) if steps else 32
+        self._batch_size = int(batch_size)
+        self._size = int(math.ceil(self._n / self._batch_size))
+        self._epochs = epochs
+        self._shuffle = shuffle.lower() if isinstance(shuffle, str) else shuffle
+        host_bytes = sum(a.nbytes for a in leaves if isinstance(a, np.ndarray))
+        self._resident = host_bytes <= _DEVICE_RESIDENT_BYTES
+        b = backends.get()
+        if self._resident:
+            self._leaves = [a if isinstance(a, Tensor) else Tensor(b.asarray(a)) for a in leaves]
+        else:
+            self._leaves = [a.numpy() if isinstance(a, Tensor) else a for a in leaves]
+
+    def get_size(self):
+        return self._size
+
+    def batch_size(self):
+        return self._batch_size
+
+    def should_recreate_iterator(self):
+        # One stream over all epochs, as tf.keras's repeated dataset: with `steps_per_epoch` an epoch
+        # may end inside a pass over the data and the next epoch continues from there.
+        return False
+
+    def on_epoch_end(self):
+        pass
+
+    def make_iterator(self):
+        for _ in range(self._epochs):
+            yield from self._one_pass()
+
+    def _order(self):
+        """The host index order for one pass, or None for the natural order."""
+        n, bs = self._n, self._batch_size
+        if self._shuffle == "batch":
+            # tf.keras's shuffle="batch": batches of neighbouring rows, in random order, each shuffled.
+            starts = np.random.permutation(self._size) * bs
+            return np.concatenate([np.random.permutation(np.arange(s, min(s + bs, n))) for s in starts])
+        if self._shuffle:
+            return np.random.permutation(n)
+        return None
+
+    def _one_pass(self):
+        b = backends.get()
+        n, bs = self._n, self._batch_size
+        order = self._order()
+        if self._resident:
+            arrays = [t.data for t in self._leaves]
+            order_dev = None if order is None else b.asarray(order)
+            for start in range(0, n, bs):
+                sl = slice(start, min(start + bs, n))
+                if order_dev is None:
+                    parts = [b.getitem(a, sl) for a in arrays]
+                else:
+                    idx = b.getitem(order_dev, sl)
+                    parts = [b.take(a, idx, 0) for a in arrays]
+                yield pack_sequence_as(self._structure, [Tensor(p) for p in parts])
+        else:
+            for start in range(0, n, bs):
+                sl = slice(start, min(start + bs, n))
+                idx = sl if order is None else order[sl]
+                parts = [Tensor(b.asarray(a[idx])) for a in self._leaves]
+                yield pack_sequence_as(self._structure, parts)
+
+
+class _BatchStreamAdapter:
+    """Common part of the adapters whose batches come ready-made from user code."""
+
+    _source_name = "input"
+
+    def __init__(self, y, sample_weights, class_weight):
+        if y is not None and flatten(y):
+            raise ValueError(f"`y` argument is not supported when using {self._source_name} as input.")
+        if sample_weights is not None and flatten(sample_weights):
+            raise ValueError(
+                f"`sample_weight` argument is not supported when using {self._source_name} as input.")
+        self._class_weight = class_weight
+
+    def _prepare(self, data):
+        """A user batch as packed device Tensors: `(x, y, sample_weight)` structure kept, lists as
+        tuples, class weights applied on the host, then one transfer per array."""
+        if isinstance(data, list):
+            data = tuple(data)
+        x, y, sw = unpack_x_y_sample_weight(data)
+        x, y, sw = _standardize(x), _standardize(y), _standardize(sw)
+        if self._class_weight:
+            y_host = y.numpy() if isinstance(y, Tensor) else y
+            sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
+            sw = class_weight_to_sample_weight(self._class_weight, y_host, sw_host)
+        return to_device(pack_x_y_sample_weight(x, y, sw))
+
+    def batch_size(self):
+        return None
+
+    def on_epoch_end(self):
+        pass
+
+
+class GeneratorAdapter(_BatchStreamAdapter):
+    """A Python generator or iterator: consumed once, across epochs, as tf.keras does."""
+
+    _source_name = "python generator"
+
+    def __init__(self, x, y=None, sample_weights=None, class_weight=None, **kwargs):
+        super().__init__(y, sample_weights, class_weight)
+        self._generator = x
+
+    def get_size(self):
+        return None
+
+    def should_recreate_iterator(self):
+        return False
+
+    def make_iterator(self):
+        for data in self._generator:
+            yield self._prepare(data)
+
+
+class SequenceAdapter(_BatchStreamAdapter):
+    """A `kerasx.utils.Sequence`: `len(seq)` batches per epoch, in shuffled order if `shuffle`."""
+
+    _source_name = "`keras.utils.Sequence`"
+
+    def __init__(self, x, y=None, sample_weights=None, shuffle=False, class_weight=None, **kwargs):
+        super().__init__(y, sample_weights, class_weight)
+        self._sequence = x
+        self._shuffle = bool(shuffle)
+
+    def get_size(self):
+        return len(self._sequence)
+
+    def should_recreate_iterator(self):
+        return True
+
+    def on_epoch_end(self):
+        self._sequence.on_epoch_end()
+
+    def make_iterator(self):
+        order = np.arange(len(self._sequence))
+        if self._shuffle:
+            order = np.random.permutation(order)
+        for i in order:
+            yield self._prepare(self._sequence[int(i)])
+
+
+class DatasetAdapter(_BatchStreamAdapter):
+    """A `kerasx.data.Dataset` whose elements are batches."""
+
+    _source_name = "dataset"
+
+    def __init__(self, x, y=None, sample_weights=None, steps=None, class_weight=None, **kwargs):
+        super().__init__(y, sample_weights, class_weight)
+        self._dataset = x
+        self._user_steps = steps
+        if steps is None and x._cardinality() == -1:
+            raise ValueError(
+                "When providing an infinite dataset, you must specify the number of steps to run (if "
+                "you did not intend to create an infinite dataset, make sure to not call `repeat()` on "
+                "the dataset).")
+
+    def get_size(self):
+        return None
+
+    def cardinality(self):
+        return self._dataset._cardinality()
+
+    def should_recreate_iterator(self):
+        # A fresh pass per epoch, unless `steps_per_epoch` cuts epochs differently from the dataset:
+        # then one iterator runs across epochs (how `repeat()` + `steps_per_epoch` work in tf.keras).
+        return self._user_steps is None or self._dataset._cardinality() == self._user_steps
+
+    def make_iterator(self):
+        for element in self._dataset._elements():
+            yield self._prepare(element)
+
+
+def _is_generator(x):
+    return inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def select_adapter(x, y):
+    """The adapter class for `x` (and `y`), as tf.keras's `select_data_adapter`."""
+    from kerasx.data.dataset import Dataset
+    from kerasx.utils.data_utils import Sequence
+    if isinstance(x, Dataset):
+        return DatasetAdapter
+    if isinstance(x, Sequence):
+        return SequenceAdapter
+    if _is_generator(x):
+        return GeneratorAdapter
+    try:
+        if x is not None:
+            _standardize(x)
+            _standardize(y)
+            return ArrayAdapter
+    except TypeError:
+        pass
+    raise ValueError(f"Failed to find data adapter that can handle input: {_type_name(x)}, "
+                     f"{_type_name(y)}")
+
+
+# ---------------------------------------------------------------- the epoch/step loop
+class _CatchStopIteration:
+    def __init__(self, handler):
+        self._handler = handler
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, StopIteration):
+            return False
+        self._handler._on_out_of_data()
+        return True
+
+
+class DataHandler:
+    """Iterates epochs and steps over an adapter, as tf.keras's `DataHandler`: infers the steps per
+    epoch (from the data, `steps_per_epoch`, or the end of the first pass) and stops early, with a
+    warning, when the data runs out before `steps_per_epoch * epochs` batches."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
+                 initial_epoch=0, epochs=1, shuffle=False, class_weight=None, steps_per_execution=1):
+        self._initial_epoch = initial_epoch
+        self._epochs = epochs
+        self._insufficient_data = False
+        self._steps_per_execution = int(steps_per_execution or 1)
+        adapter_cls = select_adapter(x, y)
+        self._adapter = adapter_cls(x, y, sample_weights=sample_weight, batch_size=batch_size,
+                                    steps=steps_per_epoch, epochs=epochs - initial_epoch, shuffle=shuffle,
+                                    class_weight=class_weight)
+        self._inferred_steps = self._infer_steps(steps_per_epoch)
+        self._current_step = 0
+        self._step_increment = self._steps_per_execution - 1
+
+    def _infer_steps(self, steps):
+        if steps == -1:
+            return None
+        if steps is not None:
+            return steps
+        size = self._adapter.get_size()
+        if size is not None:
+            return size
+        if isinstance(self._adapter, DatasetAdapter):
+            n = self._adapter.cardinality()
+            return n if n >= 0 else None
+        return None
+
+    @property
+    def inferred_steps(self):
+        return self._inferred_steps
+
+    @property
+    def step_increment(self):
+        """Added to a step's index to name the last batch it ran (for `on_*_batch_end`)."""
+        return self._step_increment
+
+    def enumerate_epochs(self):
+        """Yields `(epoch, iterator)`; the iterator yields packed batches of device Tensors."""
+        iterator = None
+        for epoch in range(self._initial_epoch, self._epochs):
+            if self._insufficient_data:
+                break
+            if iterator is None or self._adapter.should_recreate_iterator():
+                iterator = self._adapter.make_iterator()
+            yield epoch, iterator
+            self._adapter.on_epoch_end()
+
+    def catch_stop_iteration(self):
+        """A context where the data running out ends the epoch instead of raising."""
+        return _CatchStopIteration(self)
+
+    def _on_out_of_data(self):
+        if self._inferred_steps is None:
+            self._inferred_steps = self._current_step
+        else:
+            self._insufficient_data = True
+            total = (self._epochs - self._initial_epoch) * self._inferred_steps
+            _logger.warning(
+                "Your input ran out of data; interrupting training. Make sure that your dataset or "
+                "generator can generate at least `steps_per_epoch * epochs` batches (in this case, "
+                f"{total} batches). You may need to use the repeat() function when building your "
+                "dataset.")
+
+    def steps(self):
+        """Yields the index of the first step of each execution (of `steps_per_execution` steps)."""
+        self._current_step = 0
+        spe = self._steps_per_execution
+        while self._inferred_steps is None or self._current_step < self._inferred_steps:
+            if self._insufficient_data:
+                break
+            if self._inferred_steps is None:
+                n = spe
+            else:
+                n = min(spe, self._inferred_steps - self._current_step)
+            self._step_increment = n - 1
+            yield self._current_step
+            self._current_step += n
+
+    @property
+    def steps_in_execution(self):
+        return self._step_increment + 1
+
+
+def single_batch(x, y=None, sample_weight=None, class_weight=None):
+    """`(x, y, sample_weight)` as one packed batch of device Tensors, for the `*_on_batch` methods."""
+    x, y, sw = _standardize(x), _standardize(y), _standardize(sample_weight)
+    data = pack_x_y_sample_weight(x, y, sw)
+    check_data_cardinality(data if isinstance(data, tuple) else (data,))
+    if class_weight:
+        y_host = y.numpy() if isinstance(y, Tensor) else y
+        sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
+        sw = class_weight_to_sample_weight(class_weight, y_host, sw_host)
+        data = pack_x_y_sample_weight(x, y, sw)
+    return to_device(data)

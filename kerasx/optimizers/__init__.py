@@ -1,0 +1,42 @@
+"""`keras.optimizers`: the OptimizerV2 family, learning-rate `schedules`, and `get` / `serialize` /
+`deserialize` (built-in names are case-insensitive, as tf.keras: 'adam', 'Adam', 'ADAM')."""
+from kerasx.optimizers import schedules
+from kerasx.optimizers.adagrad import Adadelta, Adagrad
+from kerasx.optimizers.adam import Adam, Adamax, Nadam
+from kerasx.optimizers.base import Optimizer
+from kerasx.optimizers.rmsprop import RMSprop
+from kerasx.optimizers.sgd import SGD
+from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
+
+_ALL_CLASSES = {"adadelta": Adadelta, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax, "nadam": Nadam,
+                "rmsprop": RMSprop, "sgd": SGD}
+
+
+def serialize(optimizer):
+    """``{"class_name": "Adam", "config": {...}}``."""
+    return serialize_keras_object(optimizer)
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from ``{"class_name", "config"}``; built-in class names match in any case."""
+    config = dict(config)
+    if str(config.get("class_name", "")).lower() in _ALL_CLASSES:
+        config["class_name"] = config["class_name"].lower()
+    return deserialize_keras_object(config, module_objects=_ALL_CLASSES, custom_objects=custom_objects,
+                                    printable_module_name="optimizer")
+
+
+def get(identifier):
+    """An `Optimizer` from an instance (returned as is), a config dict or a name ('sgd', 'Adam', ...)
+    built with its defaults."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": str(identifier), "config": {}})
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
+
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize",
+           "get", "schedules", "serialize"]

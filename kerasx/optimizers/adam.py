@@ -1,0 +1,144 @@
+"""The Adam family, as tf.keras: `Adam` (with AMSGrad), `Adamax` and `Nadam`.
+
+Bias corrections are computed on the host from the mirrored step count and passed to the kernels as
+Python floats."""
+import math
+
+import backends
+from kerasx.backend.config import epsilon as default_epsilon
+from kerasx.optimizers.base import HostMirroredVariable, Optimizer
+from kerasx.optimizers.schedules import LearningRateSchedule
+
+
+class _AdamBase(Optimizer):
+    """Shared constructor, 'm' then 'v' slots, and config."""
+
+    def __init__(self, learning_rate, beta_1, beta_2, epsilon, name, **kwargs):
+        super().__init__(name, **kwargs)
+        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
+        self._set_hyper("decay", self._initial_decay)
+        self._set_hyper("beta_1", beta_1)
+        self._set_hyper("beta_2", beta_2)
+        self.epsilon = epsilon or default_epsilon()
+
+    def _create_slots(self, var_list):
+        # One loop per slot name: tf.keras orders the weights [all m..., all v...].
+        for var in var_list:
+            self.add_slot(var, "m")
+        for var in var_list:
+            self.add_slot(var, "v")
+
+    def _prepare(self):
+        coefficients = super()._prepare()
+        coefficients["beta_1"] = self._hyper_float("beta_1")
+        coefficients["beta_2"] = self._hyper_float("beta_2")
+        coefficients["step"] = self.iterations._host + 1
+        return coefficients
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "learning_rate": self._serialize_hyperparameter("learning_rate"),
+            "decay": self._initial_decay,
+            "beta_1": self._serialize_hyperparameter("beta_1"),
+            "beta_2": self._serialize_hyperparameter("beta_2"),
+            "epsilon": self.epsilon,
+        })
+        return config
+
+
+class Adam(_AdamBase):
+    """``m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr_t m / (sqrt(v) + epsilon)`` with
+    ``lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)``; AMSGrad uses the running maximum of `v`."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 name="Adam", **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
+        self.amsgrad = amsgrad
+
+    def _create_slots(self, var_list):
+        super()._create_slots(var_list)
+        if self.amsgrad:
+            for var in var_list:
+                self.add_slot(var, "vhat")
+
+    def _prepare(self):
+        c = super()._prepare()
+        t = c["step"]
+        c["lr"] = c["lr_t"] * math.sqrt(1.0 - c["beta_2"] ** t) / (1.0 - c["beta_1"] ** t)
+        return c
+
+    def _resource_apply_dense(self, grad, var, c):
+        vhat = self.get_slot(var, "vhat").data if self.amsgrad else None
+        backends.get().adam_update(var.data, grad, self.get_slot(var, "m").data, self.get_slot(var, "v").data,
+                                   c["lr"], c["beta_1"], c["beta_2"], float(self.epsilon), vhat)
+
+    def get_config(self):
+        config = super().get_config()
+        config["amsgrad"] = self.amsgrad
+        return config
+
+
+class Adamax(_AdamBase):
+    """Adam with the infinity norm: ``u = max(b2 u, |g|); w -= lr / (1 - b1^t) * m / (u + epsilon)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="Adamax",
+                 **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
+
+    def _resource_apply_dense(self, grad, var, c):
+        b = backends.get()
+        b1, b2 = c["beta_1"], c["beta_2"]
+        m, u, w = self.get_slot(var, "m").data, self.get_slot(var, "v").data, var.data
+        lr_t = c["lr_t"] / (1.0 - b1 ** c["step"])
+        b.copy_(m, b.add(b.multiply(m, b1), b.multiply(grad, 1.0 - b1)))
+        b.copy_(u, b.maximum(b.multiply(u, b2), b.abs(grad)))
+        b.copy_(w, b.subtract(w, b.divide(b.multiply(m, lr_t), b.add(u, float(self.epsilon)))))
+
+
+class Nadam(_AdamBase):
+    """Adam with Nesterov momentum and tf.keras's momentum schedule
+    ``mu_t = b1 (1 - 0.5 * 0.96^(schedule_decay t))``; `decay` is that schedule decay (0.004), not a
+    learning-rate decay, exactly as tf.keras's Nadam reuses the keyword."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="Nadam", **kwargs):
+        # tf.keras: `schedule_decay` (default 0.004) replaces any `decay` given.
+        kwargs["decay"] = kwargs.pop("schedule_decay", 0.004)
+        learning_rate = kwargs.get("lr", learning_rate)
+        if isinstance(learning_rate, LearningRateSchedule):
+            raise ValueError("The Nadam optimizer does not support tf.keras.optimizers.LearningRateSchedules "
+                             "as the learning rate.")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
+        self._m_cache = None
+
+    def _create_slots(self, var_list):
+        if self._m_cache is None and var_list:
+            self._m_cache = HostMirroredVariable(1.0, var_list[0].dtype, name=f"{self._name}/momentum_cache:0")
+            self._weights.append(self._m_cache)
+        super()._create_slots(var_list)
+
+    def _prepare(self):
+        c = super()._prepare()
+        t, b1 = c["step"], c["beta_1"]
+        decay = self._initial_decay
+        m_t = b1 * (1.0 - 0.5 * 0.96 ** (decay * t))
+        m_t_1 = b1 * (1.0 - 0.5 * 0.96 ** (decay * (t + 1)))
+        m_schedule_new = self._m_cache._host * m_t
+        self._m_cache.assign(m_schedule_new)
+        c.update(lr=self._hyper_float("learning_rate"), m_t=m_t, m_t_1=m_t_1,
+                 m_schedule_new=m_schedule_new, m_schedule_next=m_schedule_new * m_t_1,
+                 v_correction=1.0 - c["beta_2"] ** t)
+        return c
+
+    def _resource_apply_dense(self, grad, var, c):
+        b = backends.get()
+        b1, b2 = c["beta_1"], c["beta_2"]
+        m, v, w = self.get_slot(var, "m").data, self.get_slot(var, "v").data, var.data
+        g_prime = b.divide(grad, 1.0 - c["m_schedule_new"])
+        b.copy_(m, b.add(b.multiply(m, b1), b.multiply(grad, 1.0 - b1)))
+        m_prime = b.divide(m, 1.0 - c["m_schedule_next"])
+        b.copy_(v, b.add(b.multiply(v, b2), b.multiply(b.square(grad), 1.0 - b2)))
+        v_prime = b.divide(v, c["v_correction"])
+        m_bar = b.add(b.multiply(g_prime, 1.0 - c["m_t"]), b.multiply(m_prime, c["m_t_1"]))
+        step = b.divide(b.multiply(m_bar, c["lr"]), b.add(b.sqrt(v_prime), float(self.epsilon)))
+        b.copy_(w, b.subtract(w, step))

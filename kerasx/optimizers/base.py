@@ -1,0 +1,390 @@
+"""`Optimizer`: tf.keras's OptimizerV2 — hyperparameters, slots, gradient clipping, `apply_gradients`,
+`minimize`, weights and config.
+
+Training calls `apply_gradients` every step, so nothing on that path reads a device value: the step
+count and every hyperparameter are mirrored as Python numbers on the host (`HostMirroredVariable`),
+bias corrections and schedules are computed in Python floats, and the updates run as in-place backend
+kernels on the variables' arrays.
+"""
+import logging
+import re
+import warnings
+
+import backends
+from kerasx.autodiff.tape import GradientTape
+from kerasx.autodiff.tensor import Tensor, Variable
+from kerasx.optimizers import schedules as schedules_mod
+
+_ALLOWED_KWARGS = ("clipnorm", "clipvalue", "decay", "global_clipnorm", "lr")
+_log = logging.getLogger("kerasx")
+
+
+class HostMirroredVariable(Variable):
+    """A 0-d Variable that also keeps its value as a Python number, so the optimizer reads it without
+    a device sync. Every write goes through `assign*`, which update both; `K.set_value` and
+    `set_weights` call `assign`."""
+
+    __slots__ = ("_host",)
+
+    def __init__(self, value, dtype, name):
+        b = backends.get()
+        super().__init__(b.full((), value, dtype), dtype=dtype, trainable=False, name=name)
+        self._host = self._to_python(value)
+
+    def _to_python(self, value):
+        if isinstance(value, Tensor):
+            value = value.numpy()
+        elif backends.get().is_array(value):
+            value = backends.get().to_numpy(value)
+        if hasattr(value, "item"):
+            value = value.item()
+        return int(value) if self.dtype.startswith(("int", "uint")) else float(value)
+
+    def assign(self, value):
+        if isinstance(value, (bool, int, float)):
+            host = self._to_python(value)
+            # A scalar fill: no host-to-device copy, which would wait for queued device work.
+            backends.get().copy_(self.data, host)
+        else:
+            super().assign(value)  # checks the shape first
+            host = self._to_python(value)
+        self._host = host
+        return self
+
+    def assign_add(self, delta):
+        return self.assign(self._host + self._to_python(delta))
+
+    def assign_sub(self, delta):
+        return self.assign(self._host - self._to_python(delta))
+
+
+def _shared_name(var):
+    """'dense/kernel:0' -> 'dense/kernel', the stem tf.keras builds slot names from."""
+    return re.sub(r":\d+$", "", str(getattr(var, "name", "Variable")))
+
+
+def _is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+class Optimizer:
+    """Base class of the optimizers, with tf.keras OptimizerV2's constructor keywords:
+    `clipnorm`, `clipvalue`, `global_clipnorm`, and the Keras 2.3 `lr` and `decay` (inverse-time
+    decay, ``lr / (1 + decay * iterations)``)."""
+
+    def __init__(self, name, **kwargs):
+        for k, v in kwargs.items():
+            if k not in _ALLOWED_KWARGS:
+                raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
+                                f"{set(_ALLOWED_KWARGS)}.")
+            if _is_number(v) and v < 0:
+                raise ValueError(f"Expected {k} >= 0, received: {v}")
+            if k == "lr":
+                warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.", stacklevel=3)
+        if kwargs.get("clipnorm") is not None and kwargs.get("global_clipnorm") is not None:
+            raise ValueError(
+                "Cannot accept both `clipnorm` and `global_clipnorm`. Received: "
+                f"`clipnorm`={kwargs['clipnorm']}, `global_clipnorm`={kwargs['global_clipnorm']}.")
+        self._name = name
+        self._hyper = {}
+        self._slots = {}
+        self._slot_names = []
+        self._weights = []
+        self._iterations = None
+        self._initial_decay = float(kwargs.get("decay", 0.0))
+        self.clipnorm = kwargs.get("clipnorm")
+        self.clipvalue = kwargs.get("clipvalue")
+        self.global_clipnorm = kwargs.get("global_clipnorm")
+
+    @property
+    def name(self):
+        return self._name
+
+    # ------------------------------------------------------------ hyperparameters
+    def _set_hyper(self, name, value):
+        """A number, a Tensor, a callable or (for the learning rate) a `LearningRateSchedule`; an
+        existing variable is assigned in place, so `opt.lr` objects held elsewhere see the change."""
+        prev = self._hyper.get(name)
+        if isinstance(prev, HostMirroredVariable) and not (
+                callable(value) or isinstance(value, schedules_mod.LearningRateSchedule)):
+            prev.assign(value)
+        else:
+            self._hyper[name] = value
+
+    def _get_hyper(self, name):
+        """The hyperparameter as tf.keras returns it: a float32 Variable (created on first use), the
+        schedule itself, or a callable's value."""
+        value = self._hyper[name]
+        if isinstance(value, (HostMirroredVariable, schedules_mod.LearningRateSchedule)):
+            return value
+        if callable(value):
+            return value()
+        var = HostMirroredVariable(self._to_float(value), "float32", name=f"{self._name}/{name}:0")
+        self._hyper[name] = var
+        return var
+
+    @staticmethod
+    def _to_float(value):
+        if isinstance(value, Tensor):
+            return float(value.numpy())
+        return float(value)
+
+    def _create_hypers(self):
+        for name, value in list(self._hyper.items()):
+            if not callable(value) and not isinstance(value, HostMirroredVariable):
+                self._get_hyper(name)
+
+    def _hyper_float(self, name):
+        """The hyperparameter's current value as a Python float, read without touching the device."""
+        value = self._hyper[name]
+        if isinstance(value, HostMirroredVariable):
+            return value._host
+        if callable(value):
+            value = value()
+        return self._to_float(value)
+
+    def _serialize_hyperparameter(self, name):
+        value = self._hyper[name]
+        if isinstance(value, schedules_mod.LearningRateSchedule):
+            return schedules_mod.serialize(value)
+        return self._hyper_float(name)
+
+    def _decayed_lr(self):
+        """The learning rate for this step as a float: the schedule at `iterations`, then the legacy
+        inverse-time `decay`."""
+        lr = self._hyper["learning_rate"]
+        step = self.iterations._host
+        if isinstance(lr, schedules_mod.LearningRateSchedule):
+            lr_t = lr.value_at(step)
+        else:
+            lr_t = self._hyper_float("learning_rate")
+        if self._initial_decay > 0.0:
+            lr_t = lr_t / (1.0 + self._initial_decay * step)
+        return lr_t
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: hyperparameters read as attributes (`opt.lr`).
+        hyper = self.__dict__.get("_hyper")
+        if name == "lr":
+            name = "learning_rate"
+        if hyper is not None and name in hyper:
+            return self._get_hyper(name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name, value):
+        if name == "lr":
+            name = "learning_rate"
+        hyper = self.__dict__.get("_hyper")
+        if hyper is not None and name in hyper:
+            self._set_hyper(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def __dir__(self):
+        names = set(super().__dir__()) | set(self._hyper)
+        if "learning_rate" in self._hyper:
+            names.add("lr")
+        return sorted(names)
+
+    # ------------------------------------------------------------ weights
+    @property
+    def iterations(self):
+        """The int64 Variable counting the steps applied."""
+        if self._iterations is None:
+            self._iterations = HostMirroredVariable(0, "int64", name=f"{self._name}/iter:0")
+            self._weights.append(self._iterations)
+        return self._iterations
+
+    def add_slot(self, var, slot_name, initializer="zeros", shape=None):
+        """The slot `slot_name` of `var` (created on first request, with `var`'s shape and dtype),
+        named like tf.keras's: ``Adam/dense/kernel/m:0``."""
+        if slot_name not in self._slot_names:
+            self._slot_names.append(slot_name)
+        slots = self._slots.setdefault(var._uid, {})
+        weight = slots.get(slot_name)
+        if weight is None:
+            b = backends.get()
+            shape = tuple(shape) if shape is not None else var.shape
+            if initializer == "zeros":
+                value = b.zeros(shape, var.dtype)
+            elif _is_number(initializer):
+                value = b.full(shape, float(initializer), var.dtype)
+            else:
+                value = initializer(shape, dtype=var.dtype)
+            weight = Variable(value, dtype=var.dtype, trainable=False,
+                              name=f"{self._name}/{_shared_name(var)}/{slot_name}:0")
+            slots[slot_name] = weight
+            self._weights.append(weight)
+        return weight
+
+    def get_slot(self, var, slot_name):
+        slot = self._slots.get(var._uid, {}).get(slot_name)
+        if slot is None:
+            raise KeyError(f"Optimizer {self._name!r} has no slot {slot_name!r} for variable {var.name!r}.")
+        return slot
+
+    def get_slot_names(self):
+        return list(self._slot_names)
+
+    def _create_slots(self, var_list):
+        """Subclasses add their slots here, one loop per slot name (tf.keras's weight order)."""
+
+    def _create_all_weights(self, var_list):
+        """Creates the step counter, hyperparameter variables and every slot for `var_list` (loading a
+        saved optimizer state calls this before `set_weights`)."""
+        _ = self.iterations
+        self._create_hypers()
+        self._create_slots(list(var_list))
+
+    def build(self, var_list):
+        """Keras-3 spelling of `_create_all_weights`."""
+        self._create_all_weights(var_list)
+
+    @property
+    def weights(self):
+        """[iterations] then the slots in creation order (for Adam, every 'm' then every 'v')."""
+        return list(self._weights)
+
+    def variables(self):
+        return list(self._weights)
+
+    def get_weights(self):
+        return [w.numpy() for w in self._weights]
+
+    def set_weights(self, weights):
+        params = self._weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on optimizer {self._name} with a weight list of length "
+                f"{len(weights)}, but the optimizer was expecting {len(params)} weights. Provided weights: "
+                f"{str(weights)[:50]}...")
+        for p, w in zip(params, weights):
+            shape = tuple(getattr(w, "shape", ()))
+            if p.shape != shape:
+                raise ValueError(f"Optimizer weight shape {p.shape} not compatible with provided weight "
+                                 f"shape {shape}.")
+        for p, w in zip(params, weights):
+            p.assign(w)
+
+    # ------------------------------------------------------------ applying gradients
+    def _filter_empty_gradients(self, grads_and_vars):
+        grads_and_vars = tuple(grads_and_vars)
+        if not grads_and_vars:
+            return grads_and_vars
+        filtered = tuple((g, v) for g, v in grads_and_vars if g is not None)
+        if not filtered:
+            names = [getattr(v, "name", repr(v)) for _, v in grads_and_vars]
+            raise ValueError(f"No gradients provided for any variable: {names}.")
+        missing = [v.name for g, v in grads_and_vars if g is None]
+        if missing:
+            _log.warning("Gradients do not exist for variables %s when minimizing the loss. If you're using "
+                         "`model.compile()`, did you forget to provide a `loss` argument?", missing)
+        return filtered
+
+    def _grad_arrays(self, grads_and_vars):
+        """Each gradient as a raw array of its variable's dtype, checked before anything changes."""
+        b = backends.get()
+        out = []
+        for i, (g, v) in enumerate(grads_and_vars):
+            if not isinstance(v, Variable):
+                raise TypeError(f"Optimizer {self._name!r} can only update Variables; entry {i} of "
+                                f"grads_and_vars holds a {type(v).__name__}.")
+            arr = g.data if isinstance(g, Tensor) else b.asarray(g)
+            arr = b.cast(arr, v.dtype)
+            if tuple(arr.shape) != v.shape:
+                raise ValueError(f"Gradient for variable {v.name!r} has shape {tuple(arr.shape)}, expected "
+                                 f"the variable's shape {v.shape}.")
+            out.append(arr)
+        return out
+
+    def _clip_gradients(self, grads):
+        """clipvalue, then clipnorm (per gradient), then global_clipnorm — tf.keras's order — all on
+        the device."""
+        b = backends.get()
+        if self.clipvalue is not None:
+            c = float(self.clipvalue)
+            grads = [b.clip(g, -c, c) for g in grads]
+        if self.clipnorm is not None:
+            c = float(self.clipnorm)
+            grads = [b.divide(b.multiply(g, c), b.maximum(b.sqrt(b.sum(b.square(g))), c)) for g in grads]
+        if self.global_clipnorm is not None and grads:
+            c = float(self.global_clipnorm)
+            total = None
+            for g in grads:
+                s = b.sum(b.square(g))
+                total = s if total is None else b.add(total, s)
+            scale = b.divide(c, b.maximum(b.sqrt(total), c))
+            grads = [b.multiply(g, b.cast(b.asarray(scale), b.dtype_name(g))) for g in grads]
+        return grads
+
+    def _prepare(self):
+        """Host-side coefficients for this step (Python floats); subclasses add their own."""
+        return {"lr_t": self._decayed_lr()}
+
+    def _resource_apply_dense(self, grad, var, coefficients):
+        """Updates `var` in place from the raw gradient array `grad`."""
+        raise NotImplementedError("Must be implemented in subclasses.")
+
+    def apply_gradients(self, grads_and_vars, name=None, experimental_aggregate_gradients=True):
+        """Applies ``(gradient, variable)`` pairs (None gradients skipped) and adds 1 to `iterations`.
+        Returns `iterations`."""
+        grads_and_vars = self._filter_empty_gradients(grads_and_vars)
+        grads = self._grad_arrays(grads_and_vars)
+        var_list = [v for _, v in grads_and_vars]
+        self._create_all_weights(var_list)
+        if not grads_and_vars:
+            return self.iterations
+        grads = self._clip_gradients(grads)
+        coefficients = self._prepare()
+        for grad, var in zip(grads, var_list):
+            self._resource_apply_dense(grad, var, coefficients)
+            if getattr(var, "constraint", None) is not None:
+                var.assign(var.constraint(var))
+        self.iterations.assign_add(1)
+        return self.iterations
+
+    def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
+        """Computes the gradients of `loss` (a zero-argument callable, or a Tensor recorded on `tape`)
+        with respect to `var_list` and applies them."""
+        grads_and_vars = self._compute_gradients(loss, var_list, grad_loss=grad_loss, tape=tape)
+        return self.apply_gradients(grads_and_vars)
+
+    def _compute_gradients(self, loss, var_list, grad_loss=None, tape=None):
+        if not callable(loss) and tape is None:
+            raise ValueError("`tape` is required when a `Tensor` loss is passed. "
+                             f"Received: loss={loss}, tape={tape}.")
+        tape = tape if tape is not None else GradientTape()
+        if callable(loss):
+            with tape:
+                if not callable(var_list):
+                    tape.watch(list(var_list))
+                loss = loss()
+                if callable(var_list):
+                    var_list = var_list()
+        var_list = list(var_list)
+        grads = tape.gradient(loss, var_list, output_gradients=grad_loss)
+        return list(zip(grads, var_list))
+
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        config = {"name": self._name}
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        if self.clipvalue is not None:
+            config["clipvalue"] = self.clipvalue
+        if self.global_clipnorm is not None:
+            config["global_clipnorm"] = self.global_clipnorm
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        if "lr" in config:
+            config["learning_rate"] = config.pop("lr")
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules_mod.deserialize(config["learning_rate"],
+                                                                custom_objects=custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__module__}.{type(self).__name__} name={self._name!r}>"

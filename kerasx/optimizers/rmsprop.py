@@ -1,0 +1,56 @@
+"""RMSprop, plain, centered and with momentum, as tf.keras's `RMSprop`."""
+import backends
+from kerasx.backend.config import epsilon as default_epsilon
+from kerasx.optimizers.base import Optimizer
+from kerasx.optimizers.sgd import check_momentum
+
+
+class RMSprop(Optimizer):
+    """``ms = rho ms + (1 - rho) g^2``, ``w -= lr g / (sqrt(ms) + epsilon)``; centered subtracts the
+    squared mean gradient; with momentum, tf's ``mom = momentum mom + lr g / sqrt(ms + epsilon)``."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 name="RMSprop", **kwargs):
+        super().__init__(name, **kwargs)
+        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
+        self._set_hyper("decay", self._initial_decay)
+        self._set_hyper("rho", rho)
+        self._momentum = check_momentum(momentum)
+        self._set_hyper("momentum", momentum)
+        self.epsilon = epsilon or default_epsilon()
+        self.centered = centered
+
+    def _create_slots(self, var_list):
+        for var in var_list:
+            self.add_slot(var, "rms")
+        if self._momentum:
+            for var in var_list:
+                self.add_slot(var, "momentum")
+        if self.centered:
+            for var in var_list:
+                self.add_slot(var, "mg")
+
+    def _prepare(self):
+        coefficients = super()._prepare()
+        coefficients["rho"] = self._hyper_float("rho")
+        coefficients["momentum"] = self._hyper_float("momentum")
+        return coefficients
+
+    def _resource_apply_dense(self, grad, var, coefficients):
+        ms = self.get_slot(var, "rms").data
+        mom = self.get_slot(var, "momentum").data if self._momentum else None
+        mg = self.get_slot(var, "mg").data if self.centered else None
+        backends.get().rmsprop_update(var.data, grad, ms, mom, mg, coefficients["lr_t"], coefficients["rho"],
+                                      coefficients["momentum"], float(self.epsilon))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "learning_rate": self._serialize_hyperparameter("learning_rate"),
+            "decay": self._initial_decay,
+            "rho": self._serialize_hyperparameter("rho"),
+            "momentum": self._serialize_hyperparameter("momentum"),
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        })
+        return config

@@ -1,0 +1,49 @@
+"""SGD with optional (Nesterov) momentum, as tf.keras's `SGD`."""
+import backends
+from kerasx.optimizers.base import Optimizer, _is_number
+
+
+def check_momentum(momentum):
+    if _is_number(momentum) and not 0 <= momentum <= 1:
+        raise ValueError(f"`momentum` must be between [0, 1]. Received: momentum={momentum} "
+                         f"(of type {type(momentum)}).")
+    # As tf.keras: a momentum slot exists when momentum is positive (or not a plain number).
+    return not _is_number(momentum) or momentum > 0
+
+
+class SGD(Optimizer):
+    """``velocity = momentum * velocity - lr * g; w += velocity`` (``w += momentum * velocity - lr * g``
+    with Nesterov); plain ``w -= lr * g`` without momentum."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+        super().__init__(name, **kwargs)
+        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
+        self._set_hyper("decay", self._initial_decay)
+        self._momentum = check_momentum(momentum)
+        self._set_hyper("momentum", momentum)
+        self.nesterov = nesterov
+
+    def _create_slots(self, var_list):
+        if self._momentum:
+            for var in var_list:
+                self.add_slot(var, "momentum")
+
+    def _prepare(self):
+        coefficients = super()._prepare()
+        coefficients["momentum"] = self._hyper_float("momentum")
+        return coefficients
+
+    def _resource_apply_dense(self, grad, var, coefficients):
+        velocity = self.get_slot(var, "momentum").data if self._momentum else None
+        backends.get().sgd_update(var.data, grad, velocity, coefficients["lr_t"], coefficients["momentum"],
+                                  self.nesterov)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "learning_rate": self._serialize_hyperparameter("learning_rate"),
+            "decay": self._initial_decay,
+            "momentum": self._serialize_hyperparameter("momentum"),
+            "nesterov": self.nesterov,
+        })
+        return config

@@ -1,0 +1,82 @@
+"""Functional metrics against NumPy formulas written here."""
+import numpy as np
+import pytest
+
+from kerasx.metrics import functions as F
+
+
+def val(t):
+    out = np.asarray(t.numpy())
+    assert out.dtype == np.float32
+    return out
+
+
+RNG = np.random.default_rng(2)
+P = RNG.uniform(size=(6, 4)).astype("float32")
+LABELS = np.array([0, 1, 2, 3, 1, 0])
+ONEHOT = np.eye(4)[LABELS]
+
+
+def test_accuracy_is_elementwise_equality(backend):
+    np.testing.assert_array_equal(val(F.accuracy([[1.0, 2.0], [3.0, 4.0]], np.array([[1, 0], [3, 4]]))),
+                                  [[1, 0], [1, 1]])
+
+
+def test_accuracy_rejects_mismatched_shapes(backend):
+    with pytest.raises(ValueError, match=r"Shapes \(2,\) and \(3,\) are incompatible"):
+        F.accuracy([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.3])
+def test_binary_accuracy(backend, threshold):
+    t = (RNG.uniform(size=(6, 4)) > 0.5).astype("float64")
+    ref = np.mean(t == (P > threshold), -1)
+    np.testing.assert_allclose(val(F.binary_accuracy(t, P, threshold=threshold)), ref)
+
+
+def test_categorical_accuracy(backend):
+    np.testing.assert_array_equal(val(F.categorical_accuracy(ONEHOT, P)), LABELS == P.argmax(-1))
+
+
+@pytest.mark.parametrize("shape", ["flat", "column"])
+def test_sparse_categorical_accuracy(backend, shape):
+    t = LABELS.astype("float32") if shape == "flat" else LABELS[:, None].astype("float32")
+    out = val(F.sparse_categorical_accuracy(t, P))
+    assert out.shape == (6,)
+    np.testing.assert_array_equal(out, LABELS == P.argmax(-1))
+
+
+def np_in_top_k(pred, target, k):
+    return np.array([np.sum(row > row[t]) < k for row, t in zip(pred, target)])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_top_k_accuracies(backend, k):
+    ref = np_in_top_k(P, LABELS, k)
+    np.testing.assert_array_equal(val(F.top_k_categorical_accuracy(ONEHOT, P, k=k)), ref)
+    np.testing.assert_array_equal(val(F.sparse_top_k_categorical_accuracy(LABELS, P, k=k)), ref)
+
+
+def test_sparse_top_k_keeps_the_label_shape(backend):
+    out = F.sparse_top_k_categorical_accuracy(LABELS[:, None], P, k=2)
+    assert out.shape == (6, 1)
+    seq = F.sparse_top_k_categorical_accuracy(LABELS.reshape(2, 3), P.reshape(2, 3, 4), k=2)
+    np.testing.assert_array_equal(val(seq).reshape(-1), np_in_top_k(P, LABELS, 2))
+
+
+def test_in_top_k_counts_ties_as_inside(backend):
+    # tf.math.in_top_k: classes tied with the k-th value are all in the top k.
+    pred = np.array([[0.5, 0.5, 0.5, 0.1]], "float32")
+    np.testing.assert_array_equal(F.in_top_k(pred, np.array([2]), 1).numpy(), [True])
+    np.testing.assert_array_equal(F.in_top_k(pred, np.array([3]), 3).numpy(), [False])
+
+
+def test_cosine_similarity_metric_is_positive(backend):
+    a = np.array([[1.0, 0.0], [1.0, 1.0]])
+    b = np.array([[2.0, 0.0], [-1.0, -1.0]], "float32")
+    np.testing.assert_allclose(val(F.cosine_similarity(a, b)), [1.0, -1.0], rtol=1e-6)
+
+
+def test_aliases():
+    assert F.acc is F.ACC is F.accuracy
+    assert F.mse is F.mean_squared_error and F.bce is F.binary_crossentropy

@@ -1,0 +1,230 @@
+"""The OptimizerV2 machinery shared by every optimizer: hyperparameters (`lr` alias, `decay`,
+`K.set_value`), schedules, clipping, None gradients, `minimize`, weights, config and errors."""
+import numpy as np
+import pytest
+
+from kerasx import GradientTape, Variable, ops, optimizers
+from kerasx import backend as K
+from kerasx.optimizers import schedules
+
+
+def var(value=(1.0, 2.0), name="w:0"):
+    return Variable(np.array(value, "float32"), name=name)
+
+
+def sgd_steps(opt, grads, v=None):
+    v = var() if v is None else v
+    for g in grads:
+        opt.apply_gradients([(np.array(g, "float32"), v)])
+    return v.numpy()
+
+
+def test_lr_alias_warns_and_sets_learning_rate(backend):
+    with pytest.warns(UserWarning, match="The `lr` argument is deprecated, use `learning_rate` instead"):
+        opt = optimizers.SGD(lr=0.5)
+    assert opt.get_config()["learning_rate"] == 0.5
+    np.testing.assert_allclose(sgd_steps(opt, [[1.0, 1.0]]), [0.5, 1.5])
+    assert opt.lr is opt.learning_rate
+
+
+def test_k_set_value_and_get_value_on_lr(backend):
+    opt = optimizers.SGD(learning_rate=0.1)
+    v = var()
+    sgd_steps(opt, [[1.0, 1.0]], v)
+    K.set_value(opt.lr, 0.01)
+    got = K.get_value(opt.lr)
+    assert got.dtype == np.float32 and got == np.float32(0.01)
+    np.testing.assert_allclose(sgd_steps(opt, [[1.0, 1.0]], v), [0.89, 1.89], rtol=1e-6)
+    opt.learning_rate = 1.0
+    assert float(K.get_value(opt.learning_rate)) == 1.0
+    np.testing.assert_allclose(sgd_steps(opt, [[1.0, 1.0]], v), [-0.11, 0.89], rtol=1e-5)
+    assert opt.get_config()["learning_rate"] == 1.0
+    opt.lr = 0.5  # the Keras 2.3 attribute name sets the same hyperparameter
+    assert opt.get_config()["learning_rate"] == 0.5 and float(K.get_value(opt.learning_rate)) == 0.5
+
+
+def test_other_hyperparameters_are_attributes(backend):
+    opt = optimizers.Adam(beta_1=0.8)
+    assert float(K.get_value(opt.beta_1)) == pytest.approx(0.8)
+    opt.beta_1 = 0.5
+    assert opt.get_config()["beta_1"] == 0.5
+    assert {"lr", "learning_rate", "beta_1", "decay"} <= set(dir(opt))
+    with pytest.raises(AttributeError, match="'Adam' object has no attribute 'nope'"):
+        opt.nope
+
+
+def test_legacy_decay(backend):
+    lr, decay = 0.1, 0.5
+    opt = optimizers.SGD(learning_rate=lr, decay=decay)
+    w = np.array([1.0, 2.0])
+    for it in range(3):
+        w = w - lr / (1 + decay * it) * 1.0
+    np.testing.assert_allclose(sgd_steps(opt, [[1.0, 1.0]] * 3), w, rtol=1e-6)
+    assert opt.get_config()["decay"] == 0.5
+
+
+def test_schedule_as_learning_rate(backend):
+    sched = schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    opt = optimizers.SGD(learning_rate=sched)
+    # The schedule is read at the step count before the update: 0.1, 0.05, 0.025.
+    np.testing.assert_allclose(sgd_steps(opt, [[1.0, 1.0]] * 3), [1 - 0.175, 2 - 0.175], rtol=1e-6)
+    assert opt.lr is sched
+    config = opt.get_config()
+    assert config["learning_rate"] == {"class_name": "ExponentialDecay", "config": sched.get_config()}
+    again = optimizers.SGD.from_config(config)
+    assert isinstance(again.lr, schedules.ExponentialDecay) and again.lr.get_config() == sched.get_config()
+    opt.learning_rate = 0.2  # a number replaces the schedule
+    assert float(K.get_value(opt.lr)) == pytest.approx(0.2)
+
+
+def test_callable_learning_rate(backend):
+    opt = optimizers.SGD(learning_rate=lambda: 0.25)
+    np.testing.assert_allclose(sgd_steps(opt, [[1.0, 1.0]]), [0.75, 1.75])
+
+
+def test_clipvalue_clipnorm_global_clipnorm(backend):
+    g = [[3.0, 4.0]]  # norm 5
+    np.testing.assert_allclose(sgd_steps(optimizers.SGD(1.0, clipvalue=1.0), g), [0.0, 1.0])
+    np.testing.assert_allclose(sgd_steps(optimizers.SGD(1.0, clipnorm=1.0), g), [1 - 0.6, 2 - 0.8], rtol=1e-6)
+    np.testing.assert_allclose(sgd_steps(optimizers.SGD(1.0, clipnorm=10.0), g), [-2.0, -2.0], rtol=1e-6)
+    a, b = var(), var((0.0,), "b:0")
+    opt = optimizers.SGD(1.0, global_clipnorm=6.5)  # global norm sqrt(25 + 144) = 13
+    opt.apply_gradients([(np.array([3.0, 4.0], "float32"), a), (np.array([12.0], "float32"), b)])
+    np.testing.assert_allclose(a.numpy(), [1 - 1.5, 2 - 2.0], rtol=1e-6)
+    np.testing.assert_allclose(b.numpy(), [-6.0], rtol=1e-6)
+    assert a.dtype == "float32"
+    assert optimizers.SGD(clipnorm=1.0).get_config()["clipnorm"] == 1.0
+
+
+def test_none_gradients_are_skipped(backend, caplog):
+    a, b = var(), var(name="b:0")
+    opt = optimizers.SGD(1.0)
+    opt.apply_gradients([(None, a), (np.ones(2, "float32"), b)])
+    np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(b.numpy(), [0.0, 1.0])
+    assert "Gradients do not exist for variables ['w:0']" in caplog.text
+
+
+def test_all_none_gradients_is_an_error(backend):
+    opt = optimizers.Adam()
+    with pytest.raises(ValueError, match=r"No gradients provided for any variable: \['dense/kernel:0', 'b:0'\]"):
+        opt.apply_gradients([(None, var(name="dense/kernel:0")), (None, var(name="b:0"))])
+    assert opt.weights == []
+
+
+def test_empty_list_is_a_no_op(backend):
+    opt = optimizers.SGD()
+    opt.apply_gradients([])
+    assert int(opt.iterations.numpy()) == 0
+
+
+def test_bad_gradients_are_rejected_before_any_change(backend):
+    opt = optimizers.Adam()
+    v = var()
+    with pytest.raises(ValueError, match=r"Gradient for variable 'w:0' has shape \(3,\), expected the "
+                                         r"variable's shape \(2,\)"):
+        opt.apply_gradients([(np.ones(3, "float32"), v)])
+    with pytest.raises(TypeError, match="Optimizer 'Adam' can only update Variables; entry 0 of "
+                                        "grads_and_vars holds a Tensor"):
+        opt.apply_gradients([(np.ones(2, "float32"), ops.ones((2,)))])
+    assert opt.weights == [] and v.numpy().tolist() == [1.0, 2.0]
+
+
+def test_minimize_with_a_callable_loss(backend):
+    v = var((3.0,))
+    opt = optimizers.SGD(0.1)
+    for _ in range(2):
+        opt.minimize(lambda: ops.sum(ops.square(v)), [v])
+    np.testing.assert_allclose(v.numpy(), [3.0 * 0.8 * 0.8], rtol=1e-6)
+
+
+def test_minimize_with_a_tensor_loss_needs_its_tape(backend):
+    v = var((3.0,))
+    opt = optimizers.SGD(0.1)
+    with GradientTape() as tape:
+        loss = ops.sum(ops.square(v))
+    with pytest.raises(ValueError, match="`tape` is required when a `Tensor` loss is passed"):
+        opt.minimize(loss, [v])
+    opt.minimize(loss, [v], tape=tape)
+    np.testing.assert_allclose(v.numpy(), [2.4], rtol=1e-6)
+
+
+def test_constructor_errors():
+    with pytest.raises(TypeError, match="Unexpected keyword argument passed to optimizer: foo. Allowed kwargs"):
+        optimizers.Adam(foo=1)
+    with pytest.raises(ValueError, match="Expected clipnorm >= 0, received: -1"):
+        optimizers.SGD(clipnorm=-1)
+    with pytest.raises(ValueError, match="Expected decay >= 0, received: -0.1"):
+        optimizers.SGD(decay=-0.1)
+    with pytest.raises(ValueError, match="Cannot accept both `clipnorm` and `global_clipnorm`"):
+        optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0)
+    with pytest.raises(ValueError, match=r"`momentum` must be between \[0, 1\]. Received: momentum=1.5"):
+        optimizers.SGD(momentum=1.5)
+    with pytest.raises(ValueError, match=r"`momentum` must be between \[0, 1\]. Received: momentum=-0.1"):
+        optimizers.RMSprop(momentum=-0.1)
+    with pytest.raises(ValueError, match="initial_accumulator_value must be non-negative: -1"):
+        optimizers.Adagrad(initial_accumulator_value=-1)
+    with pytest.raises(ValueError, match="The Nadam optimizer does not support"):
+        optimizers.Nadam(learning_rate=schedules.InverseTimeDecay(0.1, 1, 0.5))
+
+
+def test_weights_round_trip_restores_the_step(backend):
+    v = var(name="dense/kernel:0")
+    opt = optimizers.Adam(0.1)
+    for _ in range(2):
+        opt.apply_gradients([(np.array([0.5, -1.0], "float32"), v)])
+    saved, w_saved = opt.get_weights(), v.numpy()
+    assert [w.shape for w in saved] == [(), (2,), (2,)] and int(saved[0]) == 2
+    assert opt.variables() == opt.weights
+
+    v2 = var(name="dense/kernel:0")
+    v2.assign(w_saved)
+    opt2 = optimizers.Adam(0.1)
+    opt2._create_all_weights([v2])
+    opt2.set_weights(saved)
+    opt.apply_gradients([(np.array([0.3, 0.3], "float32"), v)])
+    opt2.apply_gradients([(np.array([0.3, 0.3], "float32"), v2)])
+    np.testing.assert_allclose(v2.numpy(), v.numpy(), rtol=1e-6)  # same bias correction at step 3
+    assert int(opt2.iterations.numpy()) == 3
+
+
+def test_set_weights_errors(backend):
+    opt = optimizers.Adam(name="Adam")
+    opt.build([var()])
+    with pytest.raises(ValueError, match="You called `set_weights\\(weights\\)` on optimizer Adam with a weight "
+                                         "list of length 1, but the optimizer was expecting 3 weights"):
+        opt.set_weights([np.int64(0)])
+    with pytest.raises(ValueError, match=r"Optimizer weight shape \(2,\) not compatible with provided weight "
+                                         r"shape \(3,\)"):
+        opt.set_weights([np.int64(0), np.zeros(3), np.zeros(2)])
+
+
+def test_get_slot_error(backend):
+    with pytest.raises(KeyError, match="Optimizer 'SGD' has no slot 'momentum' for variable 'w:0'"):
+        optimizers.SGD().get_slot(var(), "momentum")
+
+
+def test_slots_are_created_lazily(backend):
+    opt = optimizers.RMSprop()
+    assert opt.weights == []
+    v = var()
+    opt.apply_gradients([(np.ones(2, "float32"), v)])
+    slot = opt.get_slot(v, "rms")
+    assert slot.shape == (2,) and slot.dtype == "float32" and not slot.trainable
+
+
+def test_apply_gradients_never_reads_the_device(backend, monkeypatch):
+    v = var()
+    opt = optimizers.Adam(0.01, clipnorm=1.0, decay=0.1)
+    opt.apply_gradients([(np.ones(2, "float32"), v)])
+
+    def no_reads(*a, **k):
+        raise AssertionError("apply_gradients read a device value back to the host")
+
+    monkeypatch.setattr(backend, "to_numpy", no_reads)
+    g = ops.ones((2,))
+    for _ in range(3):
+        opt.apply_gradients([(g, v)])
+    nadam = optimizers.Nadam(global_clipnorm=1.0)
+    for _ in range(2):
+        nadam.apply_gradients([(g, v)])
