@@ -1,0 +1,223 @@
+"""Project-wide static checks (DESIGN.md, CUPY.md): the import direction between the layers, module
+sizes, the CuPy API the generic kernels use, and that every CUDA source compiles."""
+import ast
+import glob
+import inspect
+import os
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Frontend modules that may import NumPy, each for a host-side job at the edge (DESIGN.md: the frontend
+# never computes on tensors with an array library). Add a file here only with its reason, and say the
+# same on its import line.
+NUMPY_ALLOWED = {
+    "kerasx/autodiff/gradcheck.py": "test utility: builds perturbed float64 host copies of the inputs",
+    "kerasx/engine/batching.py": "input handling: splits user arrays, turns class weights into weights",
+    "kerasx/engine/data_adapter.py": "input handling: user arrays are converted and shuffled on the host",
+    "kerasx/initializers.py": "initial weights are drawn on the host from one seeded generator",
+    "kerasx/utils/random.py": "initial weights are drawn on the host from one seeded generator",
+    "kerasx/utils/np_utils.py": "host-side helpers on user arrays (to_categorical, normalize)",
+    "kerasx/data/structure.py": "input pipeline: dataset elements live on the host until fit moves a batch",
+    "kerasx/data/transforms.py": "input pipeline: index permutations and batches are built on the host",
+    "kerasx/data/sources.py": "input pipeline: dataset elements are NumPy arrays on the host",
+    "kerasx/datasets/digits.py": "dataset loading, before anything reaches a backend",
+}
+ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
+MAX_LINES = 600
+
+# The generic kernels and the CuPy backend: everything they reach through `xp` must exist in CuPy.
+CUPY_CHECKED = ["backends/generic.py", "backends/cupy_backend.py"]
+
+
+def _py_files(package):
+    return sorted(os.path.relpath(p, ROOT).replace(os.sep, "/")
+                  for p in glob.glob(os.path.join(ROOT, package, "**", "*.py"), recursive=True))
+
+
+def _parse(rel):
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        return ast.parse(f.read(), filename=rel)
+
+
+def _imports(tree):
+    """``(top-level module name, line)`` for each absolute import, including ``importlib.import_module``
+    and ``__import__`` calls with a literal name."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0], node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0], node.lineno
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            fn = node.func
+            name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", None)
+            if name in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                yield node.args[0].value.split(".")[0], node.lineno
+
+
+# ---------------------------------------------------------------- (a) the import direction
+@pytest.mark.parametrize("rel", _py_files("backends"))
+def test_backends_never_import_kerasx(rel):
+    bad = [line for name, line in _imports(_parse(rel)) if name == "kerasx"]
+    assert not bad, f"{rel} imports kerasx at line(s) {bad}: backends/ is the bottom layer (DESIGN.md)"
+
+
+@pytest.mark.parametrize("rel", _py_files("kerasx"))
+def test_frontend_does_not_import_array_libraries(rel):
+    found = [(name, line) for name, line in _imports(_parse(rel)) if name in ARRAY_LIBRARIES]
+    cupy = [f for f in found if f[0] != "numpy"]
+    assert not cupy, f"{rel} imports {cupy}: kerasx/ reaches CuPy only through backends.get() kernels"
+    if found and rel not in NUMPY_ALLOWED:
+        pytest.fail(f"{rel} imports numpy at line(s) {[line for _, line in found]}. Frontend code computes "
+                    "through kerasx.ops or backends.get() kernels; host-side edge code may import numpy if "
+                    "it is added to NUMPY_ALLOWED in tests/test_architecture.py with its reason.")
+
+
+@pytest.mark.parametrize("rel", sorted(NUMPY_ALLOWED))
+def test_numpy_allowlist_entries_are_live_and_commented(rel):
+    assert NUMPY_ALLOWED[rel].strip(), f"{rel}: the allowlist entry needs a reason"
+    assert os.path.exists(os.path.join(ROOT, rel)), f"{rel} is allowlisted but does not exist: remove it"
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    numpy_lines = [line for name, line in _imports(ast.parse("\n".join(lines))) if name == "numpy"]
+    assert numpy_lines, f"{rel} is allowlisted but no longer imports numpy: remove it from NUMPY_ALLOWED"
+    uncommented = [n for n in numpy_lines if "#" not in lines[n - 1]]
+    assert not uncommented, (
+        f"{rel}: say why on the numpy import line(s) {uncommented} (a `# host-side: ...` comment)")
+
+
+# ---------------------------------------------------------------- (b) module size
+@pytest.mark.parametrize("rel", _py_files("kerasx") + _py_files("backends"))
+def test_module_size(rel):
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        n = sum(1 for _ in f)
+    assert n <= MAX_LINES, f"{rel} has {n} lines (at most {MAX_LINES}): split it by job"
+
+
+# ---------------------------------------------------------------- (c) CuPy static conformance
+def _chain(node):
+    """``['random', 'default_rng']`` for ``self.xp.random.default_rng`` / ``xp.random.default_rng``,
+    with its root (``'xp'`` or ``'_rng'``, ``'cupyx'``); None for other attribute chains."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    parts.reverse()
+    if isinstance(node, ast.Name) and node.id == "self" and parts and parts[0] in ("xp", "_rng"):
+        return parts[0], parts[1:]
+    if isinstance(node, ast.Name) and node.id in ("xp", "cupyx"):
+        return node.id, parts
+    return None
+
+
+def _uses(rel):
+    """``{(root, 'a.b'): {keyword names used in calls}}`` for every attribute chain under a root."""
+    uses = {}
+    for node in ast.walk(_parse(rel)):
+        if isinstance(node, ast.Attribute):
+            found = _chain(node)
+            if found and found[1]:
+                uses.setdefault((found[0], ".".join(found[1])), set())
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            found = _chain(node.func)
+            if found and found[1]:
+                kws = {k.arg for k in node.keywords if k.arg}
+                uses.setdefault((found[0], ".".join(found[1])), set()).update(kws)
+    return uses
+
+
+def _resolve(obj, dotted):
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _unknown_keywords(fn, keywords):
+    """Keywords `fn` does not accept, when its signature can be read (ufuncs and builtins cannot)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return set()
+    return keywords - {p.name for p in params}
+
+
+@pytest.mark.parametrize("rel", CUPY_CHECKED)
+def test_cupy_has_everything_the_kernels_use(rel):
+    cupy = pytest.importorskip("cupy", reason="CuPy not installed: the static conformance check needs it")
+    roots = {"xp": cupy, "_rng": cupy.random.Generator}
+    uses = _uses(rel)
+    assert any(root == "xp" for root, _ in uses), f"found no xp.<name> use in {rel}: is the walker broken?"
+    missing, bad_kw = [], []
+    for (root, dotted), keywords in sorted(uses.items()):
+        if root == "cupyx":
+            roots["cupyx"] = pytest.importorskip("cupyx")
+        try:
+            target = _resolve(roots[root], dotted)
+        except AttributeError:
+            missing.append(f"{'cupy' if root == 'xp' else root}.{dotted}")
+            continue
+        unknown = _unknown_keywords(target, keywords)
+        if unknown:
+            bad_kw.append(f"{dotted}({', '.join(sorted(unknown))}=)")
+    assert not missing, f"{rel} uses names the installed CuPy {cupy.__version__} lacks: {missing}"
+    assert not bad_kw, f"{rel} passes keywords CuPy {cupy.__version__} does not accept: {bad_kw}"
+
+
+def test_generator_methods_exist_in_cupy():
+    cupy = pytest.importorskip("cupy", reason="CuPy not installed: the static conformance check needs it")
+    used = sorted({dotted for rel in CUPY_CHECKED for root, dotted in _uses(rel) if root == "_rng"})
+    assert used, "the generic kernels draw nothing through self._rng: is the walker broken?"
+    missing = [m for m in used if not hasattr(cupy.random.Generator, m)]
+    assert not missing, f"cupy.random.Generator lacks {missing} (e.g. no `normal`: use standard_normal)"
+
+
+def test_conformance_walker_flags_a_missing_name(tmp_path):
+    """The checks above can fail: a NumPy-only name (CuPy has no `xp.random.default_rng().normal`)."""
+    cupy = pytest.importorskip("cupy", reason="CuPy not installed: the static conformance check needs it")
+    src = tmp_path / "probe.py"
+    src.write_text("class K:\n    def f(self, xp):\n        self._rng.normal(0, 1)\n"
+                   "        return xp.nansum(xp.asarray(1, dtype=None, bogus=2))\n")
+    uses = _uses(os.path.relpath(str(src), ROOT))
+    assert ("_rng", "normal") in uses and ("xp", "nansum") in uses
+    assert not hasattr(cupy.random.Generator, "normal")
+    assert _unknown_keywords(cupy.asarray, uses[("xp", "asarray")]) == {"bogus"}
+
+
+# ---------------------------------------------------------------- (d) CUDA sources compile
+CUDA_SOURCES = sorted(glob.glob(os.path.join(ROOT, "backends", "cuda", "*.cu")))
+
+
+def _nvcc_or_skip():
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc is not on PATH: CUDA sources are compiled where the CUDA toolkit is installed")
+    return nvcc
+
+
+def _compile(nvcc, path):
+    return subprocess.run([nvcc, "-arch=sm_90", "--ptx", path, "-o", os.devnull],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "path", CUDA_SOURCES or [pytest.param(None, marks=pytest.mark.skip(reason="no CUDA sources yet"))],
+    ids=[os.path.basename(p) for p in CUDA_SOURCES] or ["none"])
+def test_cuda_source_compiles(path):
+    proc = _compile(_nvcc_or_skip(), path)
+    assert proc.returncode == 0, f"nvcc failed on {os.path.relpath(path, ROOT)}:\n{proc.stderr}"
+
+
+def test_nvcc_check_catches_a_broken_source(tmp_path):
+    nvcc = _nvcc_or_skip()
+    good, bad = tmp_path / "good.cu", tmp_path / "bad.cu"
+    good.write_text('extern "C" __global__ void k(float* x) { x[threadIdx.x] *= 2.0f; }\n')
+    bad.write_text('extern "C" __global__ void k(float* x) { x[threadIdx.x] *= undefined_name; }\n')
+    assert _compile(nvcc, str(good)).returncode == 0
+    proc = _compile(nvcc, str(bad))
+    assert proc.returncode != 0 and "undefined_name" in proc.stderr
