@@ -233,6 +233,15 @@ class Backend(abc.ABC):
         when ``a`` is 2-D or more and ``b`` is 2-D."""
         raise NotImplementedError("abstract kernel")
 
+    @abc.abstractmethod
+    def dense(self, x, kernel, bias, relu):
+        """``x @ kernel + bias``, then ``max(., 0)`` when `relu`: the forward of a Dense layer.
+
+        ``x`` is ``(..., k)``, ``kernel`` ``(k, m)``, ``bias`` ``(m,)``; the result is ``(..., m)`` in their
+        dtype. The bias and relu are applied in place on the fresh GEMM output, saving a temporary and a
+        pass over memory each."""
+        raise NotImplementedError("abstract kernel")
+
     # ---------------------------------------------------------------- shape and indexing
     @abc.abstractmethod
     def reshape(self, x, shape):

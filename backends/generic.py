@@ -191,6 +191,13 @@ class XPBackend(Backend):
             return out.reshape(a.shape[:-1] + (b.shape[-1],))
         return self.xp.matmul(a, b)
 
+    def dense(self, x, kernel, bias, relu):
+        out = self.matmul(x, kernel)
+        out += bias
+        if relu:
+            self.xp.maximum(out, 0, out=out)
+        return out
+
     # ---------------------------------------------------------------- shape and indexing
     def reshape(self, x, shape):
         return x.reshape(shape)

@@ -2,11 +2,17 @@
 import numpy
 
 from backends.generic import XPBackend
+from backends.host_memory import tune_malloc
 
 
 class NumpyBackend(XPBackend):
     name = "numpy"
     xp = numpy
+
+    def __init__(self):
+        super().__init__()
+        # Freed temporaries stay in the process for the next step instead of page-faulting back in.
+        tune_malloc()
 
     def to_numpy(self, x):
         return numpy.asarray(x)

@@ -59,12 +59,12 @@ class Dense(Layer):
     def call(self, inputs):
         if inputs.dtype != self.dtype:
             inputs = ops.cast(inputs, dtype=self.dtype)
-        outputs = ops.matmul(inputs, self.kernel)
         if self.use_bias:
-            outputs = ops.add(outputs, self.bias)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+            # The common relu case runs as one fused kernel (bias and relu in place on the GEMM output).
+            fused_relu = self.activation is activations.relu
+            outputs = ops.dense(inputs, self.kernel, self.bias, relu=fused_relu)
+            return outputs if fused_relu else self.activation(outputs)
+        return self.activation(ops.matmul(inputs, self.kernel))
 
     def compute_output_shape(self, input_shape):
         input_shape = _shape_tuple(input_shape)

@@ -9,7 +9,7 @@ from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal
                                     greater_equal, less, less_equal, log, logical_and, logical_not,
                                     logical_or, maximum, minimum, multiply, negative, not_equal, power,
                                     relu, sigmoid, sign, sqrt, square, stop_gradient, subtract, tanh, where)
-from kerasx.ops.linalg import matmul
+from kerasx.ops.linalg import dense, matmul
 from kerasx.ops.nn import (elu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
                            sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
                            softplus, softsign, sparse_softmax_cross_entropy_with_logits, swish)

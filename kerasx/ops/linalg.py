@@ -8,7 +8,7 @@ def _swap_last(b, x):
     return b.transpose(x, axes)
 
 
-def _matmul_fwd(b, x, y):
+def _matmul_fwd_checks(x, y):
     if x.ndim < 2 or y.ndim < 2:
         raise ValueError(
             f"matmul expects inputs of rank >= 2, received shapes {tuple(x.shape)} and {tuple(y.shape)}.")
@@ -16,6 +16,10 @@ def _matmul_fwd(b, x, y):
         raise ValueError(
             f"matmul: inner dimensions differ: {tuple(x.shape)} @ {tuple(y.shape)} "
             f"({x.shape[-1]} != {y.shape[-2]}).")
+
+
+def _matmul_fwd(b, x, y):
+    _matmul_fwd_checks(x, y)
     return b.matmul(x, y), (x, y)
 
 
@@ -41,3 +45,37 @@ def _matmul_samples(rng):
 
 
 matmul = primitive("matmul", _matmul_fwd, _matmul_vjp, _matmul_samples)
+
+
+def _dense_fwd(b, x, kernel, bias, relu=False):
+    _matmul_fwd_checks(x, kernel)
+    if bias.shape != (kernel.shape[-1],):
+        raise ValueError(f"dense: bias must have shape ({kernel.shape[-1]},) to match the kernel "
+                         f"{tuple(kernel.shape)}, received {tuple(bias.shape)}.")
+    y = b.dense(x, kernel, bias, relu)
+    # The relu gradient needs only the output; the linear part needs x and the kernel.
+    return y, (x, kernel, y if relu else None)
+
+
+def _dense_vjp(b, g, res, needs, relu=False):
+    x, kernel, y = res
+    if relu:
+        g = b.relu_grad(g, y)
+    gx, gk = _matmul_vjp(b, g, (x, kernel), needs[:2])
+    # The tape sums the (..., m) gradient down to the bias's (m,) shape.
+    return gx, gk, (g if needs[2] else None)
+
+
+def _dense_samples(rng):
+    samples = []
+    for relu in (False, True):
+        # Shifted away from zero so no pre-activation sits on relu's kink.
+        bias = rng.standard_normal(5) + 3.0 * rng.choice([-1.0, 1.0], 5)
+        samples += [((rng.standard_normal((3, 4)) * 0.1, rng.standard_normal((4, 5)), bias), {"relu": relu}),
+                    ((rng.standard_normal((2, 3, 4)) * 0.1, rng.standard_normal((4, 5)), bias),
+                     {"relu": relu})]
+    return samples
+
+
+dense = primitive("dense", _dense_fwd, _dense_vjp, _dense_samples,
+                  doc="``x @ kernel + bias``, relu'd when `relu`: a Dense layer's forward in one kernel.")

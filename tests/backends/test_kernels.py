@@ -302,6 +302,20 @@ def test_matmul(backend, sa, sb):
           np.matmul(a.astype("float64"), b.astype("float64")), rtol=RED, atol=1e-5)
 
 
+@covers("dense")
+@pytest.mark.parametrize("sx", [(6, 4), (2, 3, 4)])
+@pytest.mark.parametrize("relu", [False, True])
+def test_dense(backend, sx, relu):
+    x, kernel, bias = rand(*sx, seed=1), rand(4, 5, seed=2), rand(5, seed=3)
+    ref = x.astype("float64") @ kernel.astype("float64") + bias
+    if relu:
+        ref = np.maximum(ref, 0.0)
+    xd = dev(backend, x)
+    check(backend, backend.dense(xd, dev(backend, kernel), dev(backend, bias), relu), ref, rtol=RED,
+          atol=1e-5)
+    check(backend, xd, x, rtol=0, atol=0)  # the in-place work touches only the fresh output
+
+
 # ---------------------------------------------------------------- shape and indexing
 @covers("reshape", "transpose", "broadcast_to", "concatenate", "stack")
 def test_shape_kernels(backend):

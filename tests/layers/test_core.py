@@ -25,6 +25,10 @@ def _np_dense(activation=None, use_bias=True):
 @pytest.mark.parametrize("kwargs, shape, act", [
     ({"units": 3}, (4, 5), None),
     ({"units": 2, "activation": "relu", "use_bias": False}, (3, 4), lambda y: np.maximum(y, 0)),
+    # relu with a bias takes the fused dense kernel.
+    ({"units": 3, "activation": "relu", "bias_initializer": "ones"}, (5, 4),
+     lambda y: np.maximum(y, 0)),
+    ({"units": 3, "activation": "relu"}, (2, 3, 4), lambda y: np.maximum(y, 0)),
     ({"units": 4, "activation": "tanh", "bias_initializer": "ones"}, (2, 3, 5), np.tanh),
     ({"units": 3, "activation": "sigmoid", "kernel_initializer": initializers.RandomNormal(seed=1)},
      (2, 2, 3, 4), lambda y: 1 / (1 + np.exp(-y))),

@@ -28,3 +28,13 @@ def test_gradcheck_catches_a_wrong_rule(backend):
                       lambda rng: [])
     with pytest.raises(AssertionError, match="gradcheck failed for input 0"):
         gradcheck(wrong, [np.array([1.0, 2.0])])
+
+
+def test_dense_op_shape_errors(backend):
+    from kerasx import ops
+    x, kernel = np.ones((2, 3), "float32"), np.ones((3, 4), "float32")
+    with pytest.raises(ValueError, match=r"dense: bias must have shape \(4,\) to match the kernel "
+                                         r"\(3, 4\), received \(3,\)"):
+        ops.dense(x, kernel, np.ones(3, "float32"))
+    with pytest.raises(ValueError, match=r"inner dimensions differ: \(2, 3\) @ \(4, 4\)"):
+        ops.dense(x, np.ones((4, 4), "float32"), np.ones(4, "float32"))
