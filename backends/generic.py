@@ -6,6 +6,10 @@ CuPy). Device-specific speed-ups live in the subclasses, each with a parity test
 import operator
 
 from backends.base import Backend
+from backends.generic_conv import ConvolutionKernels
+from backends.generic_norm import NormalizationKernels
+from backends.generic_pool import PoolingKernels
+from backends.generic_rnn import RecurrentKernels
 
 _COMPARE = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -19,7 +23,7 @@ def _basic_key(key):
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
-class XPBackend(Backend):
+class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, Backend):
     """The generic implementation; subclasses set ``xp`` and ``name``."""
 
     xp = None

@@ -1,0 +1,9 @@
+"""The convolution kernels of the interface (see `backends.base` for the conventions every kernel follows).
+
+`base.Backend` inherits this class: the interface stays one abstract class, split by family so that no
+module outgrows its job."""
+import abc
+
+
+class ConvolutionInterface(abc.ABC):
+    """Abstract convolution kernels; `generic_conv.ConvolutionKernels` implements them over `xp`."""

@@ -1,0 +1,9 @@
+"""The recurrent kernels of the interface (see `backends.base` for the conventions every kernel follows).
+
+`base.Backend` inherits this class: the interface stays one abstract class, split by family so that no
+module outgrows its job."""
+import abc
+
+
+class RecurrentInterface(abc.ABC):
+    """Abstract recurrent kernels; `generic_rnn.RecurrentKernels` implements them over `xp`."""
