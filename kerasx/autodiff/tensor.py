@@ -19,13 +19,16 @@ class Tensor:
     """A value held in one backend array, as tf's eager tensors: ``.numpy()``, ``np.asarray(t)``,
     ``.shape``, ``.dtype``, arithmetic operators and NumPy-style indexing, all differentiable."""
 
-    __slots__ = ("data", "_uid", "__weakref__")
+    # `_keras_mask`: the Keras mask a masking layer attached (None without one).
+    __slots__ = ("data", "_uid", "_keras_mask", "__weakref__")
     # Makes `numpy_array + tensor` call `Tensor.__radd__` instead of NumPy treating us as an object.
     __array_ufunc__ = None
 
     def __init__(self, data):
         self.data = data
         self._uid = next(_serials)
+        # Set, not left unset: reading an unset slot raises inside getattr, ten times slower.
+        self._keras_mask = None
 
     # ------------------------------------------------------------ properties
     @property

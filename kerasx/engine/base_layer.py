@@ -12,7 +12,7 @@ from kerasx.backend.config import floatx
 from kerasx.engine import call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.naming import to_snake_case, unique_name
-from kerasx.engine.nest import flatten, map_structure
+from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
 
 # Keyword arguments every Layer accepts besides its own (as Keras's `allowed_kwargs`).
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -21,6 +21,9 @@ _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "ac
 
 class Layer:
     """Base class of every layer (and of `Model`)."""
+
+    # True where `call` attaches the output masks itself (Masking, models): `compute_mask` is not asked.
+    _compute_output_and_mask_jointly = False
 
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
@@ -36,7 +39,8 @@ class Layer:
         self.dynamic = dynamic
         self.built = False
         self.input_spec = None
-        self.supports_masking = False
+        # As tf.keras: a layer that overrides `compute_mask` supports masking unless it says otherwise.
+        self.supports_masking = _call_info(type(self)).custom_compute_mask
         self._trainable_weights = []
         self._non_trainable_weights = []
         self._regularized = []      # (variable, regularizer): penalties recomputed on each `losses` read
@@ -98,12 +102,16 @@ class Layer:
         from kerasx import constraints, initializers
         shape = tuple(int(d) for d in (shape or ()))
         dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        # tf names an unnamed weight "Variable"; a wrapper building its inner layer lends it its name
+        # scope ("time_distributed/kernel:0"), as tf's name scopes do.
+        name = "Variable" if name is None else name
+        scope = "/".join(_build_scopes) if _build_scopes else self.name
         if initializer is None:
             initializer = "glorot_uniform" if is_float_dtype(dtype) else "zeros"
         init = initializers.get(initializer)
         trainable = True if trainable is None else bool(trainable)
         value = init(shape, dtype=dtype)
-        var = Variable(value, dtype=dtype, trainable=trainable, name=f"{self.name}/{name}:0",
+        var = Variable(value, dtype=dtype, trainable=trainable, name=f"{scope}/{name}:0",
                        constraint=constraints.get(constraint))
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
         reg = _get_regularizer(regularizer)
@@ -198,7 +206,11 @@ class Layer:
     def _maybe_build(self, input_shapes):
         if self.built:
             return
-        self.build(input_shapes)
+        _build_scopes.append(self.name)
+        try:
+            self.build(input_shapes)
+        finally:
+            _build_scopes.pop()
         self.built = True
         if self._initial_weights is not None:
             weights, self._initial_weights = self._initial_weights, None
@@ -214,13 +226,25 @@ class Layer:
         if any(isinstance(x, KerasTensor) for x in flatten(inputs)):
             from kerasx.engine.functional_call import symbolic_call
             return symbolic_call(self, inputs, args[1:], kwargs)
+        info = _call_info(type(self))
+        masking = self.supports_masking
+        input_masks = None
+        if masking or info.expects_mask:
+            # Masks are read before the inputs are converted: an autocast makes a new, unmasked Tensor.
+            if type(inputs) is Tensor and len(args) == 1 and "mask" not in kwargs:
+                input_masks = inputs._keras_mask  # the common case, without a function call
+                implicit = input_masks is not None
+            else:
+                input_masks, implicit = self._input_masks(inputs, args, kwargs, info)
+            if implicit and info.expects_mask:
+                kwargs["mask"] = input_masks
         inputs = self._convert_inputs(inputs)
         shapes = [t.shape for t in flatten(inputs)]
         assert_input_compatibility(self.input_spec, shapes, self)
         if not self.built:
             self._maybe_build(_shape_structure(inputs))
             assert_input_compatibility(self.input_spec, shapes, self)
-        kwargs = self._resolve_call_kwargs(kwargs)
+        kwargs = self._resolve_call_kwargs(kwargs, info.params)
         with call_context.enter(kwargs.get("training")):
             self._call_losses = []
             outputs = self.call(inputs, *args[1:], **kwargs)
@@ -228,7 +252,40 @@ class Layer:
             for out in flatten(outputs):
                 batch = out.shape[0] if out.ndim else 1
                 self._call_losses.append(ops.divide(self.activity_regularizer(out), float(batch)))
+        # Without an input mask, the default compute_mask can only give None: skip it (the common case).
+        if masking and (input_masks is not None or info.custom_compute_mask) \
+                and not self._compute_output_and_mask_jointly:
+            self._set_output_masks(inputs, outputs, input_masks)
         return outputs
+
+    def _input_masks(self, inputs, args, kwargs, info):
+        """(masks, implicit): an explicit `mask` argument wins; else the inputs' `_keras_mask`s, in the
+        inputs' structure, or None when no input has one."""
+        if "mask" in kwargs:
+            return kwargs["mask"], False
+        if info.mask_position is not None and len(args) > info.mask_position:
+            return args[info.mask_position], False
+        if isinstance(inputs, Tensor):
+            mask = getattr(inputs, "_keras_mask", None)
+            return mask, mask is not None
+        flat = flatten(inputs)
+        masks = [getattr(x, "_keras_mask", None) for x in flat]
+        if all(m is None for m in masks):
+            return None, False
+        return pack_sequence_as(inputs, masks), True
+
+    def _set_output_masks(self, inputs, outputs, input_masks):
+        """Attaches `compute_mask(inputs, input_masks)` to the outputs as `_keras_mask`, unless the layer
+        set its outputs' masks itself (every output has one)."""
+        flat_outputs = flatten(outputs)
+        if all(getattr(x, "_keras_mask", None) is not None for x in flat_outputs):
+            return
+        output_masks = self.compute_mask(inputs, input_masks)
+        if output_masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, flatten(output_masks)):
+            if isinstance(tensor, Tensor):
+                tensor._keras_mask = mask
 
     def _convert_inputs(self, inputs):
         def convert(x):
@@ -241,8 +298,9 @@ class Layer:
             return t
         return map_structure(convert, inputs)
 
-    def _resolve_call_kwargs(self, kwargs):
-        params = _call_params(type(self))
+    def _resolve_call_kwargs(self, kwargs, params=None):
+        if params is None:
+            params = _call_params(type(self))
         if "training" in params:
             if kwargs.get("training") is None:
                 kwargs["training"] = call_context.training()
@@ -259,7 +317,14 @@ class Layer:
         return infer_output_shapes(self, input_shape)
 
     def compute_mask(self, inputs, mask=None):
-        return mask if self.supports_masking else None
+        """The output mask for `inputs` and the input `mask`: the input mask passed through when the layer
+        supports masking; None otherwise (a mask there is an error, as tf.keras says)."""
+        if not self.supports_masking:
+            if any(m is not None for m in flatten(mask)):
+                raise TypeError(f"Layer {self.name} does not support masking, but was passed an "
+                                f"input_mask: {mask}")
+            return None
+        return mask
 
     # ------------------------------------------------------------ nodes
     @property
@@ -313,18 +378,38 @@ class Layer:
 
 
 # ---------------------------------------------------------------- helpers
-_CALL_PARAMS = {}
+# Names of the layers whose `build` is running, outermost first: the scope of the weights they create.
+_build_scopes = []
+
+
+class _CallInfo:
+    """What the engine needs to know about a Layer class's `call` and `compute_mask`, read once."""
+    __slots__ = ("params", "expects_mask", "mask_position", "custom_compute_mask")
+
+    def __init__(self, cls):
+        sig = inspect.signature(cls.call)
+        names = list(sig.parameters)
+        self.params = set(names)
+        if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+            self.params |= {"training", "mask"}
+        self.expects_mask = "mask" in self.params
+        # Index in `__call__`'s positional args (`inputs` first, no `self`) where `mask` may be passed.
+        self.mask_position = names.index("mask") - 1 if "mask" in names[2:] else None
+        self.custom_compute_mask = cls.compute_mask is not Layer.compute_mask
+
+
+_CALL_INFO = {}
+
+
+def _call_info(cls):
+    info = _CALL_INFO.get(cls)
+    if info is None:
+        info = _CALL_INFO[cls] = _CallInfo(cls)
+    return info
 
 
 def _call_params(cls):
-    params = _CALL_PARAMS.get(cls)
-    if params is None:
-        sig = inspect.signature(cls.call)
-        params = set(sig.parameters)
-        if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
-            params |= {"training", "mask"}
-        _CALL_PARAMS[cls] = params
-    return params
+    return _call_info(cls).params
 
 
 def _shape_structure(inputs):

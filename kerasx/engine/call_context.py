@@ -20,3 +20,22 @@ def enter(training_flag):
         yield
     finally:
         _stack.pop()
+
+
+# Depth of the placeholder runs in progress (functional_call runs a layer on zeros to learn its output
+# shapes). Layers with state outside their weights (a stateful RNN's carried states) check it and keep
+# their state: in tf.keras that symbolic call is graph tracing and changes nothing.
+_placeholder_depth = [0]
+
+
+def in_placeholder_run():
+    return _placeholder_depth[0] > 0
+
+
+@contextlib.contextmanager
+def placeholder_run():
+    _placeholder_depth[0] += 1
+    try:
+        yield
+    finally:
+        _placeholder_depth[0] -= 1

@@ -50,6 +50,8 @@ class Functional(Model):
         self.input_names = [t._keras_history[0].name for t in self.inputs]
         self.output_names = [t._keras_history[0].name for t in self.outputs]
         self._is_graph_network = True
+        # The graph's own layers set the output masks while it runs (as tf.keras's Functional).
+        self._compute_output_and_mask_jointly = True
         self.built = True
 
     def _topological_nodes(self):
@@ -126,9 +128,10 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         values = {}
         feed = self._flatten_feed(inputs)
-        for i, (kt, value) in enumerate(zip(self.inputs, feed)):
+        masks = [None] * len(feed) if mask is None else self._flatten_feed(mask)
+        for i, (kt, value, m) in enumerate(zip(self.inputs, feed, masks)):
             _check_input_shape(self, i, kt.shape, value)
-            values[id(kt)] = value
+            values[id(kt)] = _with_mask(value, m)
         with call_context.enter(training):
             for node in self._nodes_in_order:
                 if node.is_input:
@@ -143,6 +146,11 @@ class Functional(Model):
                 for kt, v in zip(flatten(node.outputs), flatten(out)):
                     values[id(kt)] = v
         return map_structure(lambda t: values[id(t)], self._nested_outputs)
+
+    def compute_mask(self, inputs, mask=None):
+        """The output masks the graph computes for `inputs` (it runs the graph, as tf.keras does)."""
+        outputs = self.call(inputs, mask=mask)
+        return map_structure(lambda t: getattr(t, "_keras_mask", None), outputs)
 
     def _flatten_feed(self, inputs):
         n = len(self.inputs)
@@ -173,6 +181,17 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         from kerasx.engine.functional_config import functional_from_config
         return functional_from_config(cls, config, custom_objects)
+
+
+def _with_mask(value, mask):
+    """`value` carrying `mask` as its `_keras_mask` (replacing any it had), so the graph's first layers
+    receive it as tf.keras's `Functional` gives it them."""
+    if mask is None and getattr(value, "_keras_mask", None) is None:
+        return value
+    if not isinstance(value, Tensor):
+        value = _as_input_tensor(value)
+    value._keras_mask = mask
+    return value
 
 
 def _as_input_tensor(x):

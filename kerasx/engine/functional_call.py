@@ -1,23 +1,82 @@
-"""Calling a layer on symbolic tensors: build it for the symbolic shapes, infer its output shapes by
-running it on a tiny placeholder batch, and record a `Node`."""
+"""Calling a layer on symbolic tensors: build it for the symbolic shapes, infer its output shapes (and
+output masks) by running it on a tiny placeholder batch, and record a `Node`."""
 from kerasx import ops
 from kerasx.autodiff import tape as tape_module
-from kerasx.engine import call_context
+from kerasx.engine import base_layer, call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.keras_tensor import KerasTensor, Node
 from kerasx.engine.nest import flatten, map_structure
 
 
 def symbolic_call(layer, inputs, extra_args, kwargs):
+    _check_symbolic_arguments(layer, extra_args, kwargs)
     shapes = [t.shape for t in flatten(inputs) if isinstance(t, KerasTensor)]
     assert_input_compatibility(layer.input_spec, shapes, layer)
-    if not layer.built:
-        layer._maybe_build(map_structure(lambda t: t.shape, inputs))
-        assert_input_compatibility(layer.input_spec, shapes, layer)
-    out_specs = _run_on_placeholders(layer, inputs, extra_args, kwargs)
+    # A functional call is a fresh start: its weights are named after its own layer only, even when a
+    # Sequential builds its graph from inside its own `build`.
+    saved_scopes = list(base_layer._build_scopes)
+    base_layer._build_scopes.clear()
+    try:
+        if not layer.built:
+            layer._maybe_build(map_structure(lambda t: t.shape, inputs))
+            assert_input_compatibility(layer.input_spec, shapes, layer)
+        out_specs, mask_specs = _infer_specs(layer, inputs, extra_args, kwargs)
+    finally:
+        base_layer._build_scopes[:] = saved_scopes
     outputs = map_structure(lambda spec: KerasTensor(spec.shape, spec.dtype), out_specs)
+    for tensor, spec in zip(flatten(outputs), mask_specs):
+        if spec is not None:
+            tensor._keras_mask = KerasTensor(spec.shape, spec.dtype)
     Node(layer, (inputs,) + tuple(extra_args), dict(kwargs), outputs)
     return outputs
+
+
+def _infer_specs(layer, inputs, extra_args, kwargs):
+    """Output (and mask) specs from placeholder runs; where those fail because an unknown spatial size
+    was probed with 1 or 2 (a 3x3 'valid' convolution of a (None, None, 3) image), from the layer's own
+    `compute_output_shape`, which knows how to carry None through."""
+    try:
+        return _run_on_placeholders(layer, inputs, extra_args, kwargs)
+    except ValueError:
+        unknown_inner = any(d is None for t in flatten(inputs) if isinstance(t, KerasTensor)
+                            for d in t.shape[1:])
+        if not (unknown_inner and _defines_output_shape(layer)):
+            raise
+    shapes = map_structure(lambda t: t.shape, inputs)
+    out_shapes = layer.compute_output_shape(shapes)
+    in_masks = [t._keras_mask for t in flatten(inputs) if isinstance(t, KerasTensor)]
+    specs = _shape_specs(out_shapes, layer.dtype)
+    flat = flatten(specs)
+    # A layer that passes masks through keeps the first input's mask when the output keeps its shape.
+    masks = [None] * len(flat)
+    if layer.supports_masking and in_masks and in_masks[0] is not None and len(flat) == 1:
+        mask = in_masks[0]
+        if tuple(mask.shape) == tuple(flat[0].shape[:len(mask.shape)]):
+            masks = [_Spec(mask.shape, mask.dtype)]
+    return specs, masks
+
+
+def _defines_output_shape(layer):
+    return type(layer).compute_output_shape is not base_layer.Layer.compute_output_shape
+
+
+def _shape_specs(shapes, dtype):
+    if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
+        return _Spec(tuple(shapes), dtype)
+    if isinstance(shapes, dict):
+        return {k: _shape_specs(v, dtype) for k, v in shapes.items()}
+    return [_shape_specs(s, dtype) for s in shapes]
+
+
+def _check_symbolic_arguments(layer, extra_args, kwargs):
+    # A symbolic mask (a KerasTensor's `_keras_mask`) has no producing layer, so the graph could not
+    # replay it; in the functional API masks travel with their tensors instead.
+    for t in flatten((list(extra_args), kwargs)):
+        if isinstance(t, KerasTensor) and t._keras_history is None:
+            raise ValueError(
+                f'Layer "{layer.name}" was passed the symbolic tensor {t!r}, which is not the output of a '
+                "layer or an `Input`. In the functional API masks travel with their tensors: call the "
+                "layer on the masked tensor and it receives the mask itself.")
 
 
 def infer_output_shapes(layer, input_shape):
@@ -29,16 +88,24 @@ def infer_output_shapes(layer, input_shape):
         inputs = KerasTensor(input_shape, layer.dtype)
     else:
         inputs = [KerasTensor(tuple(s), layer.dtype) for s in input_shape]
-    specs = _run_on_placeholders(layer, inputs, (), {})
+    specs, _ = _run_on_placeholders(layer, inputs, (), {})
     return map_structure(lambda spec: spec.shape, specs)
+
+
+def _placeholder(t, fill):
+    shape = tuple(fill if d is None else d for d in t.shape)
+    # Masks are all True, so that no placeholder step is masked out entirely.
+    return ops.ones(shape, dtype="bool") if t.dtype == "bool" else ops.zeros(shape, dtype=t.dtype)
 
 
 def _concrete(structure, fill):
     def make(t):
         if not isinstance(t, KerasTensor):
             return t
-        shape = tuple(fill if d is None else d for d in t.shape)
-        return ops.zeros(shape, dtype=t.dtype)
+        value = _placeholder(t, fill)
+        if t._keras_mask is not None:
+            value._keras_mask = _placeholder(t._keras_mask, fill)
+        return value
     return map_structure(make, structure)
 
 
@@ -51,9 +118,15 @@ class _Spec:
         self.dtype = dtype
 
 
+def _mask_spec(t):
+    mask = getattr(t, "_keras_mask", None)
+    return None if mask is None else _Spec(mask.shape, mask.dtype)
+
+
 def _run_on_placeholders(layer, inputs, extra_args, kwargs):
-    """Runs `layer` in inference mode on zeros, once with unknown dims set to 1 and once to 2; output
-    dims that differ between the runs are unknown (None). Returns the output structure of `_Spec`s."""
+    """Runs `layer` in inference mode on zeros (masks: all True), once with unknown dims set to 1 and once
+    to 2; output dims that differ between the runs are unknown (None). Returns the output structure of
+    `_Spec`s and the flat list of output mask `_Spec`s (None where an output has no mask)."""
     has_unknown = any(d is None for t in flatten(inputs) if isinstance(t, KerasTensor) for d in t.shape)
     results = []
     saved_tapes = list(tape_module._active)
@@ -63,15 +136,21 @@ def _run_on_placeholders(layer, inputs, extra_args, kwargs):
         for fill in ((1, 2) if has_unknown else (1,)):
             args = _concrete((inputs,) + tuple(extra_args), fill)
             kw = _concrete(dict(kwargs), fill)
-            kw.setdefault("training", False)
-            with call_context.enter(False):
+            # Always inference mode, whatever the caller asked for: a placeholder run must not change
+            # state (BatchNormalization would fold these zeros into its moving statistics).
+            kw["training"] = False
+            with call_context.enter(False), call_context.placeholder_run():
                 out = layer.__call__(*args, **kw)
-            results.append(map_structure(lambda t: _Spec(t.shape, t.dtype), out))
+            specs = map_structure(lambda t: _Spec(t.shape, t.dtype), out)
+            results.append((specs, [_mask_spec(t) for t in flatten(out)]))
     finally:
         tape_module._active.extend(saved_tapes)
         layer._clear_call_losses()
         layer._call_losses = saved_losses
     if len(results) == 2:
-        for a, b in zip(flatten(results[0]), flatten(results[1])):
+        (first, first_masks), (second, second_masks) = results
+        pairs = list(zip(flatten(first), flatten(second)))
+        pairs += [(a, b) for a, b in zip(first_masks, second_masks) if a is not None and b is not None]
+        for a, b in pairs:
             a.shape = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
     return results[0]

@@ -3,7 +3,7 @@
 `Model(inputs, outputs)` returns a `Functional` model, as tf.keras does; `Model()` subclassed with a
 `call()` is a subclassed model whose layers are the ones assigned as attributes.
 """
-from kerasx.engine.base_layer import Layer
+from kerasx.engine.base_layer import Layer, _unique
 from kerasx.engine.trainer import Trainer
 
 
@@ -92,6 +92,26 @@ class Model(Trainer, Layer):
                 "calling the model on a batch of data.")
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable)
+
+    @property
+    def weights(self):
+        """Layer by layer, each layer's trainable then non-trainable weights, then the model's own: the
+        order of tf.keras's `Model.weights`, so `get_weights()` lists line up with a tf.keras model's
+        even when a BatchNormalization sits between trainable layers."""
+        out = []
+        for layer in self._tracked_layers:
+            out.extend(layer.weights)
+        out.extend(self._trainable_weights)
+        out.extend(self._non_trainable_weights)
+        return _unique(out)
+
+    variables = weights
+
+    def reset_states(self):
+        """Zeroes the carried states of every stateful layer (a stateful LSTM between sequences)."""
+        for layer in self._tracked_layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, signatures=None,
              options=None, save_traces=True):

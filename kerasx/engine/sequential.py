@@ -6,7 +6,7 @@ every output shape; until then layers are added without being built (deferred bu
 """
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer
-from kerasx.engine.functional import Functional
+from kerasx.engine.functional import Functional, _with_mask
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.engine.keras_tensor import KerasTensor
@@ -21,6 +21,7 @@ class Sequential(Functional):
         self._stack = []          # the user's layers, in order, without the InputLayer
         self._input_layer = None
         self._is_graph_network = False
+        self._compute_output_and_mask_jointly = True  # each layer sets its outputs' masks
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
         self.built = False
@@ -116,8 +117,9 @@ class Sequential(Functional):
         self.build((None,) + tuple(shape[1:]))
 
     def call(self, inputs, training=None, mask=None):
-        # Chaining the layers directly is the graph's own order, without the graph walk.
-        x = inputs
+        # Chaining the layers directly is the graph's own order, without the graph walk; masks travel
+        # on the tensors from layer to layer.
+        x = _with_mask(inputs, mask)
         with call_context.enter(training):
             for layer in self._stack:
                 x = layer(x, training=training) if training is not None else layer(x)

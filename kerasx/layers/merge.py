@@ -1,5 +1,7 @@
 """Merge layers: elementwise Add, Subtract, Multiply, Average, Maximum, Minimum (with broadcasting as
-tf.keras allows) and Concatenate; plus their functional forms (`add([a, b])`, ...)."""
+tf.keras allows), Concatenate and Dot; plus their functional forms (`add([a, b])`, ...)."""
+import math
+
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 
@@ -234,6 +236,104 @@ class Concatenate(_Merge):
         return config
 
 
+class Dot(_Merge):
+    """Dot product of two samples-wise tensors along `axes` (an int, or one axis per input), as
+    `K.batch_dot`; with `normalize=True` the inputs are L2-normalised first, giving cosine similarity."""
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int):
+            if not isinstance(axes, (list, tuple)):
+                raise TypeError("Invalid type for argument `axes`: it should be a list or an int. "
+                                f"Received: axes={axes}")
+            if len(axes) != 2:
+                raise ValueError("Invalid format for argument `axes`: it should contain two elements. "
+                                 f"Received: axes={axes}")
+            if not isinstance(axes[0], int) or not isinstance(axes[1], int):
+                raise ValueError("Invalid format for argument `axes`: list elements should be integers. "
+                                 f"Received: axes={axes}")
+        self.axes = axes
+        self.normalize = normalize
+        self.supports_masking = True
+        self._reshape_required = False
+
+    def _pair(self, rank1, rank2):
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        return axes[0] % rank1 if axes[0] < 0 else axes[0], axes[1] % rank2 if axes[1] < 0 else axes[1]
+
+    def _check(self, input_shape):
+        if not _is_shape_list(input_shape) or len(input_shape) != 2:
+            raise ValueError(f'A `Dot` layer should be called on a list of 2 inputs (layer "{self.name}"). '
+                             f"Received: input_shape={input_shape}")
+        shape1, shape2 = (tuple(s) for s in input_shape)
+        if len(shape1) < 2 or len(shape2) < 2:
+            raise ValueError(f'Layer "{self.name}" (Dot): Cannot do batch_dot on inputs with rank < 2. '
+                             f"Received inputs with shapes {shape1} and {shape2}.")
+        axes = self._pair(len(shape1), len(shape2))
+        if 0 in axes:
+            raise ValueError(f'Layer "{self.name}" (Dot): Cannot perform batch_dot over axis 0 (the batch '
+                             f"axis). Received: axes={self.axes}")
+        if shape1[axes[0]] is not None and shape2[axes[1]] is not None and shape1[axes[0]] != shape2[axes[1]]:
+            raise ValueError(f"Incompatible input shapes: axis values {shape1[axes[0]]} (at axis "
+                             f"{axes[0]}) != {shape2[axes[1]]} (at axis {axes[1]}). Full input shapes: "
+                             f'{shape1}, {shape2} (layer "{self.name}")')
+        return shape1, shape2, axes
+
+    def build(self, input_shape):
+        self._check(input_shape)
+        self.built = True
+
+    def _merge_function(self, inputs):
+        if len(inputs) != 2:
+            raise ValueError(f"A `Dot` layer should be called on exactly 2 inputs. Received: inputs={inputs}")
+        x1, x2 = inputs
+        axes = self._pair(x1.ndim, x2.ndim)
+        if self.normalize:
+            x1, x2 = _l2_normalize(x1, axes[0]), _l2_normalize(x2, axes[1])
+        return _batch_dot(x1, x2, axes)
+
+    def compute_output_shape(self, input_shape):
+        shape1, shape2, axes = self._check(input_shape)
+        shape1, shape2 = list(shape1), list(shape2)
+        shape1.pop(axes[0])
+        shape2.pop(axes[1])
+        shape2.pop(0)
+        output_shape = shape1 + shape2
+        if len(output_shape) == 1:
+            output_shape += [1]
+        return tuple(output_shape)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
+def _l2_normalize(x, axis):
+    # As tf.math.l2_normalize: the squared norm is floored at 1e-12, so a zero vector stays zero.
+    squared = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return ops.divide(x, ops.sqrt(ops.maximum(squared, 1e-12)))
+
+
+def _batch_dot(x, y, axes):
+    """`K.batch_dot`: for each sample, contracts x's axis axes[0] with y's axis axes[1]. The output is
+    x's other axes, then y's other non-batch axes; (batch, 1) when both inputs are 2-D. Runs as one
+    batched matmul (batch, m, k) @ (batch, k, n) after moving the contracted axes into place."""
+    a0, a1 = axes
+    x_rest = [d for i, d in enumerate(x.shape) if i not in (0, a0)]
+    y_rest = [d for i, d in enumerate(y.shape) if i not in (0, a1)]
+    batch, k = x.shape[0], x.shape[a0]
+    xt = ops.transpose(x, axes=[0] + [i for i in range(1, x.ndim) if i != a0] + [a0])
+    yt = ops.transpose(y, axes=[0, a1] + [i for i in range(1, y.ndim) if i != a1])
+    out = ops.matmul(ops.reshape(xt, shape=(batch, math.prod(x_rest), k)),
+                     ops.reshape(yt, shape=(batch, k, math.prod(y_rest))))
+    rest = x_rest + y_rest
+    return ops.reshape(out, shape=(batch,) + tuple(rest if rest else [1]))
+
+
 def add(inputs, **kwargs):
     return Add(**kwargs)(inputs)
 
@@ -260,3 +360,7 @@ def minimum(inputs, **kwargs):
 
 def concatenate(inputs, axis=-1, **kwargs):
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs, axes, normalize=False, **kwargs):
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -135,3 +135,52 @@ def test_subclassed_model_build_with_a_shape(backend):
     net = Net()
     net.build((None, 5))
     assert net.built and net.d.kernel.shape == (5, 2)
+
+
+def test_unknown_spatial_sizes_use_the_layers_compute_output_shape(backend):
+    # The placeholder runs probe unknown sizes with 1 and 2, too small for a 3x3 window; the layer's
+    # own compute_output_shape carries None through instead, and the model runs on real sizes.
+    import kerasx as keras
+    from kerasx import layers
+    x = keras.Input((None, None, 3))
+    y = layers.MaxPooling2D(3, strides=1)(x)
+    assert tuple(y.shape) == (None, None, None, 3)
+    assert tuple(layers.Cropping1D(1)(keras.Input((None, 3))).shape) == (None, None, 3)
+    model = keras.Model(x, y)
+    assert model.predict(np.ones((2, 8, 7, 3), "float32"), verbose=0).shape == (2, 6, 5, 3)
+
+
+def test_a_symbolic_call_with_training_true_changes_no_state(backend):
+    import kerasx as keras
+    from kerasx import layers
+    bn = layers.BatchNormalization()
+    bn(keras.Input((4,)), training=True)
+    np.testing.assert_array_equal(bn.moving_variance.numpy(), np.ones(4, "float32"))
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), np.zeros(4, "float32"))
+
+
+def test_a_layer_that_fails_on_real_shapes_still_raises_its_own_error(backend):
+    import kerasx as keras
+    from kerasx import layers
+    with pytest.raises(ValueError, match="cropping"):
+        layers.Cropping1D(4)(keras.Input((5, 3)))
+
+
+def test_a_symbolic_call_keeps_a_stateful_rnns_states(backend):
+    import kerasx as keras
+    from kerasx import layers
+    lstm = layers.LSTM(3, stateful=True, bias_initializer="ones")
+    x = keras.Input(batch_shape=(2, 4, 5))
+    keras.Model(x, lstm(x))
+    assert all(not np.any(s.numpy()) for s in lstm.states)
+
+
+def test_model_reset_states_zeroes_stateful_layers(backend):
+    import kerasx as keras
+    from kerasx import layers
+    lstm = layers.LSTM(3, stateful=True, bias_initializer="ones")
+    model = keras.Sequential([layers.InputLayer(batch_input_shape=(2, 4, 5)), lstm])
+    model.predict(np.ones((2, 4, 5), "float32"), verbose=0)
+    assert any(np.any(s.numpy()) for s in lstm.states)
+    model.reset_states()
+    assert all(not np.any(s.numpy()) for s in lstm.states)

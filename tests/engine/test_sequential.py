@@ -56,3 +56,19 @@ def test_errors():
         model.add(Linear(1, name="same"))
     with pytest.raises(ValueError, match="should have a single output tensor"):
         Sequential([Linear(2, input_shape=(2,)), Twice()])
+
+
+def test_model_weights_are_listed_layer_by_layer_as_tf_keras():
+    # tf.keras's Model.weights: each layer's weights in turn (its trainable, then non-trainable ones),
+    # not every trainable weight of the model first; get_weights lists from tf.keras line up with ours.
+    import kerasx as keras
+    from kerasx import layers
+    model = keras.Sequential([layers.Dense(3, input_shape=(2,), name="d1"),
+                              layers.BatchNormalization(name="bn"), layers.Dense(1, name="d2")])
+    assert [w.name for w in model.weights] == [
+        "d1/kernel:0", "d1/bias:0", "bn/gamma:0", "bn/beta:0", "bn/moving_mean:0",
+        "bn/moving_variance:0", "d2/kernel:0", "d2/bias:0"]
+    assert [w.name for w in model.trainable_weights] == [
+        "d1/kernel:0", "d1/bias:0", "bn/gamma:0", "bn/beta:0", "d2/kernel:0", "d2/bias:0"]
+    shapes = [w.shape for w in model.get_weights()]
+    assert shapes == [(2, 3), (3,), (3,), (3,), (3,), (3,), (3, 1), (1,)]
