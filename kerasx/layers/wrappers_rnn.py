@@ -1,0 +1,166 @@
+"""`Bidirectional` (tf.keras.layers.Bidirectional): a recurrent layer run forwards and backwards.
+
+The forward and backward layers are rebuilt from the wrapped layer's config (named `forward_<name>` and
+`backward_<name>`, the latter with `go_backwards` flipped), as tf.keras does, so the wrapped instance
+itself never gets weights.
+"""
+from kerasx import ops
+from kerasx.engine.base_layer import Layer
+from kerasx.layers.rnn_base import build_sublayer
+
+_MERGE_MODES = ("sum", "mul", "ave", "concat", None)
+
+
+def _recreate(layer, name, go_backwards=None):
+    config = layer.get_config()
+    config["name"] = name
+    if go_backwards is not None:
+        config["go_backwards"] = go_backwards
+    return type(layer).from_config(config)
+
+
+def _reverse_time(x):
+    return ops.getitem(x, (slice(None), slice(None, None, -1)))
+
+
+class Bidirectional(Layer):
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError("Please initialize `Bidirectional` layer with a `tf.keras.layers.Layer` "
+                             f"instance. Received: {layer}")
+        if backward_layer is not None and not isinstance(backward_layer, Layer):
+            raise ValueError("`backward_layer` need to be a `tf.keras.layers.Layer` instance. Received: "
+                             f"{backward_layer}")
+        if merge_mode not in _MERGE_MODES:
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
+                             '{"sum", "mul", "ave", "concat", None}')
+        if backward_layer is not None:
+            for attr in ("return_sequences", "return_state"):
+                if getattr(layer, attr) != getattr(backward_layer, attr):
+                    raise ValueError(
+                        f"Forward layer and backward layer should have the same `{attr}`. Received: "
+                        f"forward_layer.{attr}={getattr(layer, attr)}, "
+                        f"backward_layer.{attr}={getattr(backward_layer, attr)}")
+            if layer.go_backwards == backward_layer.go_backwards:
+                raise ValueError("Forward layer and backward layer should have different `go_backwards` "
+                                 f"value. Received: forward_layer.go_backwards={layer.go_backwards}, "
+                                 f"backward_layer.go_backwards={backward_layer.go_backwards}")
+        if weights is not None:
+            kwargs["weights"] = weights
+        super().__init__(**kwargs)
+        # The wrapped instance is a template for the config: kept out of the tracked sublayers.
+        object.__setattr__(self, "layer", layer)
+        self._backward_layer_config = None
+        forward = _recreate(layer, "forward_" + layer.name)
+        if backward_layer is None:
+            backward = _recreate(layer, "backward_" + layer.name, go_backwards=not layer.go_backwards)
+        else:
+            backward = backward_layer
+            self._backward_layer_config = {"class_name": type(backward_layer).__name__,
+                                           "config": backward_layer.get_config()}
+        # Masked steps output zeros in both directions, so that the two halves line up when merged.
+        for sub in (forward, backward):
+            if hasattr(sub, "zero_output_for_mask"):
+                sub.zero_output_for_mask = sub.return_sequences
+        self.forward_layer = forward
+        self.backward_layer = backward
+        self.merge_mode = merge_mode
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        self.stateful = getattr(layer, "stateful", False)
+        self.supports_masking = True
+        self.input_spec = layer.input_spec
+
+    def build(self, input_shape):
+        for sub in (self.forward_layer, self.backward_layer):
+            if not sub.built:
+                build_sublayer(sub, tuple(input_shape), self)
+        self.input_spec = self.forward_layer.input_spec
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None, initial_state=None):
+        fw_kwargs, bw_kwargs = {"mask": mask, "training": training}, {"mask": mask, "training": training}
+        if initial_state is not None:
+            states = list(initial_state)
+            if len(states) % 2:
+                raise ValueError(f'Layer "{self.name}" (Bidirectional) expects an even number of initial '
+                                 f"states (forward states, then backward states), received {len(states)}.")
+            fw_kwargs["initial_state"] = states[:len(states) // 2]
+            bw_kwargs["initial_state"] = states[len(states) // 2:]
+        y = self.forward_layer(inputs, **fw_kwargs)
+        y_rev = self.backward_layer(inputs, **bw_kwargs)
+        if self.return_state:
+            states = list(y[1:]) + list(y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
+        if self.return_sequences:
+            # The backward layer emits its outputs last step first; flip them to line up with the inputs.
+            y_rev = _reverse_time(y_rev)
+        output = self._merge(y, y_rev)
+        if self.return_state:
+            return (output if isinstance(output, list) else [output]) + states
+        return output
+
+    def _merge(self, y, y_rev):
+        if self.merge_mode == "concat":
+            return ops.concatenate([y, y_rev], axis=-1)
+        if self.merge_mode == "sum":
+            return ops.add(y, y_rev)
+        if self.merge_mode == "ave":
+            return ops.multiply(ops.add(y, y_rev), 0.5)
+        if self.merge_mode == "mul":
+            return ops.multiply(y, y_rev)
+        return [y, y_rev]
+
+    def compute_output_shape(self, input_shape):
+        shape = self.forward_layer.compute_output_shape(tuple(input_shape))
+        state_shapes = []
+        if self.return_state:
+            shape, state_shapes = shape[0], list(shape[1:]) * 2
+        shape = tuple(shape)
+        if self.merge_mode == "concat":
+            output = [shape[:-1] + (None if shape[-1] is None else 2 * shape[-1],)]
+        elif self.merge_mode is None:
+            output = [shape, shape]
+        else:
+            output = [shape]
+        if self.return_state:
+            return output + state_shapes
+        return output if self.merge_mode is None else output[0]
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        outputs = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
+        if self.return_state:
+            n = len(self.forward_layer.compute_output_shape((None, None, 1))) - 1
+            return outputs + [None] * (2 * n)
+        return outputs if self.merge_mode is None else output_mask
+
+    def reset_states(self, states=None):
+        if states is None:
+            self.forward_layer.reset_states()
+            self.backward_layer.reset_states()
+            return
+        states = list(states)
+        self.forward_layer.reset_states(states[:len(states) // 2])
+        self.backward_layer.reset_states(states[len(states) // 2:])
+
+    def get_config(self):
+        from kerasx.layers import serialize
+        config = super().get_config()
+        config["layer"] = serialize(self.layer)
+        config["merge_mode"] = self.merge_mode
+        if self._backward_layer_config is not None:
+            config["backward_layer"] = self._backward_layer_config
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerasx.layers import deserialize
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        backward = config.pop("backward_layer", None)
+        if backward is not None:
+            backward = deserialize(backward, custom_objects=custom_objects)
+        return cls(layer, backward_layer=backward, **config)

@@ -1,0 +1,211 @@
+"""The whole-sequence recurrent kernels on every available backend, against step-by-step NumPy references
+written here (Keras's `backend.rnn` masking rule, tf.keras gate layouts); the backward kernels against
+central differences of the same references, in float64."""
+import numpy as np
+import pytest
+
+from tests.backends.kernel_test_utils import RED, check, covers, dev, host
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0.0), "sigmoid": sigmoid,
+               "linear": lambda v: v}
+
+
+# ---------------------------------------------------------------- NumPy references (shared with layer tests)
+def ref_rnn(step, x, states, mask=None, go_backwards=False, zero_output=False):
+    """Keras's `backend.rnn`: ``step(x_t, states) -> (output, new_states)`` over the timesteps of `x`.
+    Returns ``(outputs (B, T, U) in processing order, final_states)``."""
+    steps = x.shape[1]
+    outputs, prev = [], None
+    for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):
+        out, new = step(x[:, t], states)
+        if mask is not None:
+            keep = mask[:, t][:, None]
+            fallback = np.zeros_like(out) if prev is None or zero_output else prev
+            out = np.where(keep, out, fallback)
+            new = [np.where(keep, n, s) for n, s in zip(new, states)]
+        outputs.append(out)
+        prev, states = out, new
+    return np.stack(outputs, axis=1), states
+
+
+def lstm_step(kernel, recurrent, bias, rmask=None, act=np.tanh, rec_act=sigmoid):
+    u = recurrent.shape[0]
+
+    def step(x, states):
+        h, c = states
+        z = x @ kernel + (h if rmask is None else h * rmask) @ recurrent + bias
+        i, f, o = rec_act(z[:, :u]), rec_act(z[:, u:2 * u]), rec_act(z[:, 3 * u:])
+        c = f * c + i * act(z[:, 2 * u:3 * u])
+        h = o * act(c)
+        return h, [h, c]
+    return step
+
+
+def gru_step(kernel, recurrent, bias, reset_after=True, rmask=None):
+    u = recurrent.shape[0]
+
+    def step(x, states):
+        h = states[0]
+        hd = h if rmask is None else h * rmask
+        mx = x @ kernel + (bias[0] if reset_after else bias)
+        if reset_after:
+            inner = hd @ recurrent + bias[1]
+        else:
+            inner = hd @ recurrent[:, :2 * u]
+        z = sigmoid(mx[:, :u] + inner[:, :u])
+        r = sigmoid(mx[:, u:2 * u] + inner[:, u:2 * u])
+        if reset_after:
+            rh = r * inner[:, 2 * u:]
+        else:
+            rh = (r * hd) @ recurrent[:, 2 * u:]
+        hh = np.tanh(mx[:, 2 * u:] + rh)
+        h = z * h + (1 - z) * hh
+        return h, [h]
+    return step
+
+
+def simple_step(kernel, recurrent, bias, activation="tanh", rmask=None):
+    act = ACTIVATIONS[activation]
+
+    def step(x, states):
+        h = states[0]
+        h = act(x @ kernel + (h if rmask is None else h * rmask) @ recurrent + bias)
+        return h, [h]
+    return step
+
+
+# ---------------------------------------------------------------- cases
+def _inputs(rng, gates, batch=3, steps=4, features=3, units=2, bias_shape=None, dtype="float64"):
+    def r(*shape, scale=0.6):
+        return (rng.standard_normal(shape) * scale).astype(dtype)
+    mask = rng.random((batch, steps)) > 0.4
+    mask[0, 0], mask[1, :] = False, True
+    return dict(x=r(batch, steps, features, scale=1.0), kernel=r(features, gates * units),
+                recurrent=r(units, gates * units), bias=r(*(bias_shape or (gates * units,))),
+                h0=r(batch, units), c0=r(batch, units), mask=mask,
+                rmask=rng.uniform(0.5, 1.5, (batch, units)).astype(dtype))
+
+
+OPTIONS = [dict(), dict(masked=True), dict(masked=True, go_backwards=True),
+           dict(masked=True, zero_output=True, dropped=True), dict(go_backwards=True, dropped=True)]
+
+
+def _ids(opts):
+    return "-".join(k for k in opts) or "plain"
+
+
+def _run(kind, backend, a, opts, dtype, **extra):
+    mask = dev(backend, a["mask"]) if opts.get("masked") else None
+    rmask = dev(backend, a["rmask"].astype(dtype)) if opts.get("dropped") else None
+    args = [dev(backend, a[k].astype(dtype)) for k in ("x", "kernel", "recurrent", "bias", "h0")]
+    if kind == "lstm":
+        args.append(dev(backend, a["c0"].astype(dtype)))
+    fn = getattr(backend, f"{kind}_forward")
+    return fn(*args, mask, rmask, opts.get("go_backwards", False), opts.get("zero_output", False), **extra)
+
+
+def _reference(kind, a, opts, **extra):
+    rmask = a["rmask"] if opts.get("dropped") else None
+    if kind == "lstm":
+        step, states = lstm_step(a["kernel"], a["recurrent"], a["bias"], rmask), [a["h0"], a["c0"]]
+    elif kind == "gru":
+        step, states = gru_step(a["kernel"], a["recurrent"], a["bias"], rmask=rmask, **extra), [a["h0"]]
+    else:
+        step, states = simple_step(a["kernel"], a["recurrent"], a["bias"], rmask=rmask, **extra), [a["h0"]]
+    return ref_rnn(step, a["x"], states, a["mask"] if opts.get("masked") else None,
+                   opts.get("go_backwards", False), opts.get("zero_output", False))
+
+
+KINDS = [("lstm", 4, None, {}), ("gru", 3, (2, 6), {"reset_after": True}),
+         ("gru", 3, None, {"reset_after": False}), ("simple_rnn", 1, None, {"activation": "tanh"}),
+         ("simple_rnn", 1, None, {"activation": "relu"}), ("simple_rnn", 1, None, {"activation": "sigmoid"}),
+         ("simple_rnn", 1, None, {"activation": "linear"})]
+KIND_IDS = ["lstm", "gru_reset_after", "gru_reset_before", "simple_tanh", "simple_relu", "simple_sigmoid",
+            "simple_linear"]
+
+
+@covers("lstm_forward", "gru_forward", "simple_rnn_forward")
+@pytest.mark.parametrize("kind, gates, bias_shape, extra", KINDS, ids=KIND_IDS)
+@pytest.mark.parametrize("opts", OPTIONS, ids=_ids)
+def test_recurrent_forward(backend, kind, gates, bias_shape, extra, opts):
+    a = _inputs(np.random.default_rng(3), gates, bias_shape=bias_shape)
+    result = _run(kind, backend, a, opts, "float32", **extra)
+    outputs, states = result[0], result[1:-1]
+    ref_out, ref_states = _reference(kind, a, opts, **extra)
+    check(backend, outputs, ref_out, rtol=RED, atol=1e-5)
+    for got, want in zip(states, ref_states):
+        check(backend, got, want, rtol=RED, atol=1e-5)
+
+
+def _loss_cotangents(rng, a, kind):
+    shape = a["x"].shape[:2] + (a["h0"].shape[1],)
+    n_states = 2 if kind == "lstm" else 1
+    return rng.standard_normal(shape), [rng.standard_normal(a["h0"].shape) for _ in range(n_states)]
+
+
+def _numeric_grad(f, arr, eps=1e-6):
+    g = np.zeros_like(arr)
+    for idx in np.ndindex(arr.shape):
+        orig = arr[idx]
+        arr[idx] = orig + eps
+        up = f()
+        arr[idx] = orig - eps
+        down = f()
+        arr[idx] = orig
+        g[idx] = (up - down) / (2 * eps)
+    return g
+
+
+@covers("lstm_backward", "gru_backward", "simple_rnn_backward")
+@pytest.mark.parametrize("kind, gates, bias_shape, extra", KINDS[:4], ids=KIND_IDS[:4])
+@pytest.mark.parametrize("opts", OPTIONS[2:], ids=_ids)
+def test_recurrent_backward_matches_finite_differences(backend, kind, gates, bias_shape, extra, opts):
+    rng = np.random.default_rng(5)
+    a = _inputs(rng, gates, batch=2, steps=3, features=2, bias_shape=bias_shape)
+    g_out, g_states = _loss_cotangents(rng, a, kind)
+    cache = _run(kind, backend, a, opts, "float64", **extra)[-1]
+    back = getattr(backend, f"{kind}_backward")
+    grads = back(dev(backend, g_out), *[dev(backend, g) for g in g_states], cache)
+
+    def loss():
+        out, states = _reference(kind, a, opts, **extra)
+        return float(np.sum(out * g_out) + sum(np.sum(s * g) for s, g in zip(states, g_states)))
+
+    names = ["x", "kernel", "recurrent", "bias", "h0"] + (["c0"] if kind == "lstm" else [])
+    for name, got in zip(names, grads):
+        check(backend, got, _numeric_grad(loss, a[name]), rtol=1e-5, atol=1e-7, dtype="float64")
+    drm = grads[-1]
+    if opts.get("dropped"):
+        check(backend, drm, _numeric_grad(loss, a["rmask"]), rtol=1e-5, atol=1e-7, dtype="float64")
+    else:
+        assert drm is None
+
+
+def test_lstm_kernels_keep_float32(backend):
+    a = _inputs(np.random.default_rng(0), 4)
+    out, h, c, cache = _run("lstm", backend, a, dict(masked=True, dropped=True), "float32")
+    assert {backend.dtype_name(t) for t in (out, h, c)} == {"float32"}
+    grads = backend.lstm_backward(backend.zeros(out.shape, "float32"), h, c, cache)
+    assert {backend.dtype_name(g) for g in grads} == {"float32"}
+
+
+def test_lstm_forward_leaves_its_inputs_unchanged(backend):
+    a = _inputs(np.random.default_rng(1), 4)
+    names = ("x", "kernel", "recurrent", "bias", "h0", "c0")
+    arrays = {k: dev(backend, a[k].astype("float32")) for k in names}
+    before = {k: host(backend, v).copy() for k, v in arrays.items()}
+    out, h, c, cache = backend.lstm_forward(*arrays.values(), None, None, False, False)
+    backend.lstm_backward(backend.ones(out.shape, "float32"), h, c, cache)
+    for k, v in arrays.items():
+        np.testing.assert_array_equal(host(backend, v), before[k])
+
+
+def test_simple_rnn_rejects_an_unknown_activation(backend):
+    a = _inputs(np.random.default_rng(0), 1)
+    with pytest.raises(ValueError, match="simple_rnn: unknown activation 'softmax'"):
+        _run("simple_rnn", backend, a, {}, "float32", activation="softmax")
