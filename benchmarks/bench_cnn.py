@@ -1,0 +1,252 @@
+"""The classic MNIST CNN, one training step (Adam, batch 64), kerasx against PyTorch:
+
+    28x28x1 -> Conv2D 32 3x3 relu -> Conv2D 64 3x3 relu -> MaxPool 2x2 -> Flatten -> Dense 128 relu
+            -> Dense 10 softmax
+
+Frameworks run round-robin in one process, as in bench_mlp.py; the table reports medians.
+
+Rows, in two groups (each ratio is against the torch row of its own group and device):
+  conv part: the two Conv2D+relu layers alone, loss mean(y**2), Adam on their four weights
+    kerasx-conv-raw[<backend>]  kerasx.ops.conv + GradientTape + the backend's adam_update kernel
+    torch-conv[cpu|cuda]        the same in PyTorch
+  full model:
+    kerasx-model[<backend>]     Sequential/Conv2D/MaxPooling2D/Dense/compile/train_on_batch; listed as
+                                unavailable, with the reason, while a layer it needs is missing
+    torch[cpu|cuda]             the same network (cross-entropy on log-softmax, Adam)
+
+    python benchmarks/bench_cnn.py [--rounds 10] [--block 5] [--threads 2] [--backends numpy cupy]
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import backends  # noqa: E402
+from bench_mlp import environment_lines  # noqa: E402  (same directory: the shared environment report)
+
+BATCH, SIDE, CLASSES = 64, 28, 10
+LR, BETA_1, BETA_2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
+CONV = ((1, 32), (32, 64))  # (in, out) channels of the two 3x3 convolutions
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((BATCH, SIDE, SIDE, 1), dtype=np.float32), rng.integers(0, CLASSES, BATCH)
+
+
+def _glorot(rng, shape, fan_in, fan_out):
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape).astype(np.float32)
+
+
+class Case:
+    """One row: `step()` finishes its device work before returning."""
+
+    def __init__(self, name, group, device, step):
+        self.name, self.group, self.device, self.step = name, group, device, step
+        self.times = []
+
+
+# ---------------------------------------------------------------- kerasx
+def kerasx_conv_raw(backend_name):
+    from kerasx import GradientTape, Variable, ops
+    from kerasx.autodiff import as_tensor
+
+    b = backends.set_backend(backend_name)
+    rng = np.random.default_rng(0)
+    params = []
+    for c_in, c_out in CONV:
+        params += [Variable(_glorot(rng, (3, 3, c_in, c_out), 9 * c_in, 9 * c_out)),
+                   Variable(np.zeros(c_out, np.float32))]
+    slots = [(b.zeros(p.shape, "float32"), b.zeros(p.shape, "float32")) for p in params]
+    x = as_tensor(_data()[0])
+    state = {"t": 0}
+
+    def step():
+        backends.set_backend(b)
+        with GradientTape() as tape:
+            h = x
+            for i in range(0, len(params), 2):
+                h = ops.conv(h, params[i], bias=params[i + 1], relu=True)
+            loss = ops.mean(ops.square(h))
+        grads = tape.gradient(loss, params)
+        state["t"] += 1
+        t = state["t"]
+        lr_t = LR * (1 - BETA_2 ** t) ** 0.5 / (1 - BETA_1 ** t)
+        for p, g, (m, v) in zip(params, grads, slots):
+            b.adam_update(p.data, g.data, m, v, lr_t, BETA_1, BETA_2, EPSILON)
+        b.synchronize()
+
+    return Case(f"kerasx-conv-raw[{backend_name}]", "conv part", _device(backend_name), step)
+
+
+def kerasx_model(backend_name):
+    """The full-model row, or a string saying why it cannot run yet."""
+    b = backends.set_backend(backend_name)
+    try:
+        import kerasx as keras
+        from kerasx import layers
+        if not hasattr(layers, "MaxPooling2D"):
+            raise NotImplementedError("kerasx.layers.MaxPooling2D does not exist yet")
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([
+            layers.Conv2D(32, 3, activation="relu", input_shape=(SIDE, SIDE, 1)),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(CLASSES, activation="softmax"),
+        ])
+        model.compile(optimizer=keras.optimizers.Adam(LR), loss="sparse_categorical_crossentropy")
+        x, y = _data()
+        model.train_on_batch(x, y)
+    except Exception as e:  # report, don't stop the other rows
+        return f"kerasx-model[{backend_name}] unavailable: {type(e).__name__}: {e}"
+
+    def step():
+        backends.set_backend(b)
+        model.train_on_batch(x, y)
+        b.synchronize()
+
+    return Case(f"kerasx-model[{backend_name}]", "full model", _device(backend_name), step)
+
+
+def _device(backend_name):
+    return "gpu" if backend_name == "cupy" else "cpu"
+
+
+# ---------------------------------------------------------------- PyTorch
+def torch_cases(device):
+    import torch
+    from torch import nn
+
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    x_host, y_host = _data()
+    x = torch.from_numpy(x_host.transpose(0, 3, 1, 2).copy()).to(device)  # NCHW, torch's default layout
+    y = torch.from_numpy(y_host).to(device)
+
+    torch.manual_seed(0)
+    conv = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU()).to(device)
+    conv_opt = torch.optim.Adam(conv.parameters(), lr=LR, betas=(BETA_1, BETA_2), eps=EPSILON)
+
+    def conv_step():
+        conv_opt.zero_grad(set_to_none=True)
+        conv(x).square().mean().backward()
+        conv_opt.step()
+        sync()
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(12 * 12 * 64, 128), nn.ReLU(), nn.Linear(128, CLASSES)).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(BETA_1, BETA_2), eps=EPSILON)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=-1), y).backward()
+        opt.step()
+        sync()
+
+    dev = "gpu" if device == "cuda" else "cpu"
+    return [Case(f"torch-conv[{device}]", "conv part", dev, conv_step),
+            Case(f"torch[{device}]", "full model", dev, step)]
+
+
+# ---------------------------------------------------------------- running and reporting
+def build_cases(backend_names, with_torch, threads):
+    cases, notes = [], []
+    for name in backend_names:
+        cases.append(kerasx_conv_raw(name))
+        model = kerasx_model(name)
+        (notes if isinstance(model, str) else cases).append(model)
+    if with_torch:
+        try:
+            import torch
+        except ImportError:
+            notes.append("torch not importable: no PyTorch rows")
+        else:
+            torch.set_num_threads(threads)
+            notes.append(f"torch {torch.__version__}, torch.get_num_threads()={torch.get_num_threads()}")
+            cases += torch_cases("cpu")
+            if "cupy" in backend_names and torch.cuda.is_available():
+                cases += torch_cases("cuda")
+    return cases, notes
+
+
+def run(cases, rounds, block, warmup, cooldown):
+    """Round-robin blocks, each after a sleep and one untimed call (see bench_mlp.run for why)."""
+    for case in cases:
+        for _ in range(warmup):
+            case.step()
+    for _ in range(rounds):
+        for case in cases:
+            time.sleep(cooldown)
+            case.step()
+            for _ in range(block):
+                t0 = time.perf_counter()
+                case.step()
+                case.times.append(time.perf_counter() - t0)
+
+
+def _quartiles_ms(times):
+    q1, q2, q3 = statistics.quantiles(times, n=4) if len(times) > 1 else times * 3
+    return q2 * 1e3, q1 * 1e3, q3 * 1e3
+
+
+def table(cases):
+    """Median step time (interquartile range) per row, and the ratio to torch in the same group and
+    on the same device."""
+    stats = {c.name: _quartiles_ms(c.times) for c in cases}
+    reference = {}
+    for c in cases:
+        if c.name.startswith("torch"):
+            reference.setdefault((c.group, c.device), c.name)
+    header = f"{'row':24s} {'group':10s} {'step ms (IQR)':>21s} {'ratio':>6s}"
+    lines = [header, "-" * len(header)]
+    for c in cases:
+        med, q1, q3 = stats[c.name]
+        ref = reference.get((c.group, c.device))
+        ratio = f"{med / stats[ref][0]:.2f}x" if ref and not c.name.startswith("torch") else "-"
+        lines.append(f"{c.name:24s} {c.group:10s} {med:7.2f} ({q1:5.2f}-{q3:5.2f}) {ratio:>6s}")
+    lines.append("ratio: kerasx median / torch median, same group and device (below 1: kerasx is faster)")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=10, help="round-robin rounds (default 10)")
+    parser.add_argument("--block", type=int, default=5, help="timed steps per case per round (default 5)")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--cooldown", type=float, default=0.3,
+                        help="seconds of sleep before each block, so idle BLAS threads stop spinning")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
+    parser.add_argument("--backends", nargs="*", default=None, help="default: every available backend")
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args(argv)
+
+    names = args.backends if args.backends is not None else backends.available()
+    try:
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(limits=args.threads)
+    except ImportError:
+        limiter = None
+    print(f"== MNIST CNN (conv 32, conv 64, maxpool, dense 128, dense 10), Adam, batch {BATCH}; median of "
+          f"{args.rounds} round-robin rounds x {args.block} steps")
+    print("\n".join(environment_lines(args.threads)))
+    cases, notes = build_cases(names, not args.no_torch, args.threads)
+    for note in notes:
+        print("  " + note)
+    run(cases, args.rounds, args.block, args.warmup, args.cooldown)
+    print("\n".join(table(cases)))
+    if limiter is not None:
+        limiter.restore_original_limits()
+
+
+if __name__ == "__main__":
+    main()
