@@ -3,6 +3,7 @@
 CuPy imports without a GPU; only the first allocation needs a driver. `check_device()` turns that
 late, deep failure into one clear error at selection time.
 """
+from backends.cupy_conv import CupyConvolutionKernels
 from backends.generic import XPBackend
 
 
@@ -46,7 +47,7 @@ def check_device(cupy):
             "driver (`nvidia-smi`), or select KERAS_BACKEND=numpy to run on the CPU.")
 
 
-class CupyBackend(XPBackend):
+class CupyBackend(CupyConvolutionKernels, XPBackend):
     name = "cupy"
 
     def __init__(self):

@@ -9,9 +9,33 @@ import sys
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from kerasx.layers.core import Activation, Dense, Dropout, Flatten, Reshape
-from kerasx.layers.merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,
-                                 average, concatenate, maximum, minimum, multiply, subtract)
+from kerasx.layers.conv_separable import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                                          SeparableConvolution1D, SeparableConvolution2D)
+from kerasx.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+                                          Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose)
+from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
+from kerasx.layers.lambda_layer import ActivityRegularization, Lambda
+from kerasx.layers.embedding import Embedding, Masking
+from kerasx.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                                 average, concatenate, dot, maximum, minimum, multiply, subtract)
+from kerasx.layers.normalization import BatchNormalization, LayerNormalization
+from kerasx.layers.noise import (AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+                                 SpatialDropout2D, SpatialDropout3D)
+from kerasx.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                                   AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                   GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+                                   GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                   GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                                   MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from kerasx.layers.wrappers import TimeDistributed, Wrapper
+from kerasx.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+                                     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from kerasx.layers.recurrent import GRU, LSTM, SimpleRNN
+from kerasx.layers.rnn_base import RNN, StackedRNNCells
+from kerasx.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from kerasx.layers.wrappers_rnn import Bidirectional
 from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
 
 # Model classes appear in layer configs (nested models) but live in the engine, which imports layers.

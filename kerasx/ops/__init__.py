@@ -3,6 +3,7 @@
 ``kerasx.autodiff.primitive.REGISTRY`` lists every primitive; each lives with its VJP in one of the
 family modules imported here.
 """
+from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
                                  zeros, zeros_like)
 from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, exp, greater,
@@ -13,6 +14,9 @@ from kerasx.ops.linalg import dense, matmul
 from kerasx.ops.nn import (elu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
                            sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
                            softplus, softsign, sparse_softmax_cross_entropy_with_logits, swish)
+from kerasx.ops.norm import assign_moving_average, batch_norm_infer, batch_norm_train, layer_norm
+from kerasx.ops.pool import avg_pool, max_pool
+from kerasx.ops.rnn import gru, lstm, simple_rnn
 from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum
 from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_batch, getitem, pad, reshape,
                               squeeze, stack, take, transpose)
