@@ -1,5 +1,7 @@
 import numpy as np
 
+import kerasx as keras
+from kerasx import layers
 from kerasx.engine.input_layer import Input
 from kerasx.engine.model import Model
 from kerasx.engine.sequential import Sequential
@@ -73,3 +75,50 @@ def test_subclassed_summary_says_multiple(backend):
     text = _summary(net)
     assert "linear (Linear)              multiple                  10" in text
     assert "0 (unused)" in text
+
+
+# The CNN of TensorFlow's "Convolutional Neural Network" tutorial, whose summary that page prints
+# (trailing spaces included): the shapes, the cut "MaxPooling2" type and 93,322 parameters.
+CNN_TUTORIAL_SUMMARY = [
+    'Model: "sequential"',
+    '_________________________________________________________________',
+    'Layer (type)                 Output Shape              Param #   ',
+    '=================================================================',
+    'conv2d (Conv2D)              (None, 26, 26, 32)        320       ',
+    '_________________________________________________________________',
+    'max_pooling2d (MaxPooling2D) (None, 13, 13, 32)        0         ',
+    '_________________________________________________________________',
+    'conv2d_1 (Conv2D)            (None, 11, 11, 64)        18496     ',
+    '_________________________________________________________________',
+    'max_pooling2d_1 (MaxPooling2 (None, 5, 5, 64)          0         ',
+    '_________________________________________________________________',
+    'conv2d_2 (Conv2D)            (None, 3, 3, 64)          36928     ',
+    '_________________________________________________________________',
+    'flatten (Flatten)            (None, 576)               0         ',
+    '_________________________________________________________________',
+    'dense (Dense)                (None, 64)                36928     ',
+    '_________________________________________________________________',
+    'dense_1 (Dense)              (None, 10)                650       ',
+    '=================================================================',
+    'Total params: 93,322',
+    'Trainable params: 93,322',
+    'Non-trainable params: 0',
+    '_________________________________________________________________',
+]
+
+
+def test_cnn_tutorial_summary_matches_tf_keras(backend):
+    model = keras.Sequential([
+        layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.Flatten(),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(10),
+    ])
+    printed = []
+    model.summary(print_fn=printed.append)
+    assert "\n".join(printed).split("\n") == CNN_TUTORIAL_SUMMARY
+    assert model.count_params() == 93322
