@@ -13,6 +13,7 @@ from kerasx.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Soft
 from kerasx.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from kerasx.layers.conv_separable import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
                                           SeparableConvolution1D, SeparableConvolution2D)
+from kerasx.layers.conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasx.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
                                           Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose)
 from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
