@@ -13,7 +13,7 @@ def _reshape_fwd(b, x, shape):
             f"{tuple(shape)}.") from None
 
 
-reshape = primitive(
+_reshape = primitive(
     "reshape", _reshape_fwd, lambda b, g, res, needs, shape: (b.reshape(g, res[0]),),
     lambda rng: [((rng.standard_normal((3, 4)),), {"shape": (2, 6)}),
                  ((rng.standard_normal((2, 3, 4)),), {"shape": (-1, 4)})])
@@ -31,11 +31,24 @@ def _transpose_fwd(b, x, axes=None):
     return b.transpose(x, axes), (axes,)
 
 
-transpose = primitive(
+_transpose = primitive(
     "transpose", _transpose_fwd,
     lambda b, g, res, needs, axes=None: (b.transpose(g, _inverse_perm(res[0])),),
     lambda rng: [((rng.standard_normal((3, 4)),), {}),
                  ((rng.standard_normal((2, 3, 4)),), {"axes": (1, 2, 0)})])
+
+
+# Public forms with tf's signatures. A primitive's positional arguments are tensors, so
+# `reshape(x, (2, 3))` straight on the primitive would turn the shape into a constant input and lose it
+# in the backward pass; these pass the static argument by keyword whichever way the caller wrote it.
+def reshape(x, shape):
+    """`tf.reshape(x, shape)`: one -1 is inferred."""
+    return _reshape(x, shape=tuple(shape))
+
+
+def transpose(x, axes=None):
+    """`tf.transpose(x, perm)`: the axes permuted by `axes` (reversed when None)."""
+    return _transpose(x) if axes is None else _transpose(x, axes=tuple(axes))
 
 
 def _broadcast_fwd(b, x, shape):

@@ -38,3 +38,24 @@ def test_dense_op_shape_errors(backend):
         ops.dense(x, kernel, np.ones(3, "float32"))
     with pytest.raises(ValueError, match=r"inner dimensions differ: \(2, 3\) @ \(4, 4\)"):
         ops.dense(x, np.ones((4, 4), "float32"), np.ones(4, "float32"))
+
+
+def test_reshape_and_transpose_take_their_static_argument_positionally(backend):
+    # tf's signatures, reshape(x, shape) and transpose(x, perm): the backward pass must still see them.
+    from kerasx import GradientTape, Variable, ops
+    v = Variable(np.arange(6, dtype="float32"))
+    with GradientTape() as tape:
+        y = ops.transpose(ops.reshape(v, (2, 3)), (1, 0))
+        loss = ops.sum(ops.multiply(y, np.arange(6, dtype="float32").reshape(3, 2)))
+    assert tuple(y.shape) == (3, 2)
+    np.testing.assert_array_equal(tape.gradient(loss, v).numpy(), [0, 2, 4, 1, 3, 5])
+
+
+def test_conv_on_extra_leading_axes_differentiates(backend):
+    from kerasx import GradientTape, layers, ops
+    layer = layers.Conv2D(2, 3)
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 6, 1)).astype("float32")
+    with GradientTape() as tape:
+        loss = ops.sum(ops.square(layer(x)))
+    grads = tape.gradient(loss, layer.trainable_weights)
+    assert [tuple(g.shape) for g in grads] == [(3, 3, 1, 2), (2,)]
