@@ -71,7 +71,7 @@ class Initializer:
     """Base class: `initializer(shape, dtype=None)` returns a Tensor of that shape."""
 
     def __call__(self, shape, dtype=None, **kwargs):
-        raise NotImplementedError(f"Initializer subclass {type(self).__name__} must implement __call__.")
+        raise NotImplementedError(f"abstract: initializer subclass {type(self).__name__} must implement __call__.")
 
     def get_config(self):
         return {}

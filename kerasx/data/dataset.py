@@ -13,11 +13,11 @@ class Dataset:
     # ------------------------------------------------------------ to implement
     def _elements(self):
         """An iterator over the elements, as host structures."""
-        raise NotImplementedError
+        raise NotImplementedError("abstract: each dataset source or transformation implements it")
 
     def _cardinality(self):
         """Number of elements as an int, or `structure.INFINITE` / `structure.UNKNOWN`."""
-        raise NotImplementedError
+        raise NotImplementedError("abstract: each dataset source or transformation implements it")
 
     def _index_plan(self):
         """`(arrays, make_chunks)` when every element is a row of `arrays`, so that `batch` can gather

@@ -167,10 +167,10 @@ class Container:
         return _map(broadcast, outputs)
 
     def _should_broadcast(self, objects):
-        raise NotImplementedError
+        raise NotImplementedError("abstract: LossesContainer and MetricsContainer decide")
 
     def _copy_object(self, obj):
-        raise NotImplementedError
+        raise NotImplementedError("abstract: LossesContainer and MetricsContainer decide")
 
 
 class LossesContainer(Container):

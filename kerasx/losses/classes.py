@@ -21,7 +21,7 @@ class Loss:
         return compute_weighted_loss(losses, sample_weight, reduction=self._get_reduction())
 
     def call(self, y_true, y_pred):
-        raise NotImplementedError("Must be implemented in subclasses.")
+        raise NotImplementedError("abstract: each loss subclass implements call()")
 
     def _get_reduction(self):
         return Reduction.SUM_OVER_BATCH_SIZE if self.reduction == Reduction.AUTO else self.reduction

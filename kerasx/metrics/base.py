@@ -103,10 +103,10 @@ class Metric:
 
     # ------------------------------------------------------------ computing
     def update_state(self, *args, **kwargs):
-        raise NotImplementedError("Must be implemented in subclasses.")
+        raise NotImplementedError("abstract: each metric subclass implements it")
 
     def result(self):
-        raise NotImplementedError("Must be implemented in subclasses.")
+        raise NotImplementedError("abstract: each metric subclass implements it")
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)

@@ -323,7 +323,7 @@ class Optimizer:
 
     def _resource_apply_dense(self, grad, var, coefficients):
         """Updates `var` in place from the raw gradient array `grad`."""
-        raise NotImplementedError("Must be implemented in subclasses.")
+        raise NotImplementedError("abstract: each optimizer subclass implements its update")
 
     def apply_gradients(self, grads_and_vars, name=None, experimental_aggregate_gradients=True):
         """Applies ``(gradient, variable)`` pairs (None gradients skipped) and adds 1 to `iterations`.

@@ -15,7 +15,7 @@ class LearningRateSchedule:
     implement `value_at(step)`, a Python float; a user schedule is read back from its Tensor."""
 
     def __call__(self, step):
-        raise NotImplementedError("Learning rate schedule must override __call__")
+        raise NotImplementedError("abstract: a learning rate schedule must override __call__")
 
     def get_config(self):
         raise NotImplementedError("Learning rate schedule must override get_config")
