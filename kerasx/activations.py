@@ -17,7 +17,10 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def sigmoid(x):
-    return ops.sigmoid(_t(x))
+    x = _t(x)
+    out = ops.sigmoid(x)
+    out._keras_logits = x  # the crossentropy losses read it, as tf.keras 2.x's do
+    return out
 
 
 def tanh(x):
@@ -28,7 +31,9 @@ def softmax(x, axis=-1):
     x = _t(x)
     if x.ndim <= 1:
         raise ValueError(f"Cannot apply softmax to a tensor that is 1D. Received input: {x}")
-    return ops.softmax(x, axis=axis if isinstance(axis, int) else tuple(axis))
+    out = ops.softmax(x, axis=axis if isinstance(axis, int) else tuple(axis))
+    out._keras_logits = x  # the crossentropy losses read it, as tf.keras 2.x's do
+    return out
 
 
 def log_softmax(x, axis=-1):

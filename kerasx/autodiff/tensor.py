@@ -19,8 +19,10 @@ class Tensor:
     """A value held in one backend array, as tf's eager tensors: ``.numpy()``, ``np.asarray(t)``,
     ``.shape``, ``.dtype``, arithmetic operators and NumPy-style indexing, all differentiable."""
 
-    # `_keras_mask`: the Keras mask a masking layer attached (None without one).
-    __slots__ = ("data", "_uid", "_keras_mask", "__weakref__")
+    # `_keras_mask`: the Keras mask a masking layer attached (None without one). `_keras_logits`: for the
+    # output of a softmax or sigmoid activation, its input, which the crossentropies use instead (as
+    # tf.keras 2.x does: exact and cheaper than the log of clipped probabilities).
+    __slots__ = ("data", "_uid", "_keras_mask", "_keras_logits", "__weakref__")
     # Makes `numpy_array + tensor` call `Tensor.__radd__` instead of NumPy treating us as an object.
     __array_ufunc__ = None
 
@@ -29,6 +31,7 @@ class Tensor:
         self._uid = next(_serials)
         # Set, not left unset: reading an unset slot raises inside getattr, ten times slower.
         self._keras_mask = None
+        self._keras_logits = None
 
     # ------------------------------------------------------------ properties
     @property

@@ -6,6 +6,7 @@ Probabilities are clipped to ``[epsilon, 1 - epsilon]`` with `K.epsilon()`, exac
 backend clips them; `from_logits=True` takes the fused, stable logits ops instead.
 """
 import math
+import warnings
 
 from kerasx import ops
 from kerasx.backend.config import epsilon, floatx
@@ -56,8 +57,22 @@ def _clip_probs(p):
     return ops.clip_by_value(p, eps, 1.0 - eps)
 
 
+def _logits_of(output, from_logits, loss_name, activation):
+    """``(output, from_logits)``, switched to the logits when `output` came out of a softmax or sigmoid
+    activation, as tf.keras 2.x's backend does (and with its warning when from_logits was already set)."""
+    logits = getattr(output, "_keras_logits", None)
+    if logits is None:
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f'"`{loss_name}` received `from_logits=True`, but the `output` argument was '
+                      f"produced by a {activation} activation and thus does not represent logits. Was "
+                      "this intended?", stacklevel=3)
+    return logits, True
+
+
 def elementwise_binary_crossentropy(target, output, from_logits=False):
     """Keras's `K.binary_crossentropy`: one value per element, nothing averaged."""
+    output, from_logits = _logits_of(output, from_logits, "binary_crossentropy", "Sigmoid")
     target, output = _pair(target, output)
     if from_logits:
         return ops.sigmoid_cross_entropy_with_logits(target, output)
@@ -78,6 +93,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_pred, from_logits = _logits_of(y_pred, from_logits, "categorical_crossentropy", "Softmax")
     y_true, y_pred = _pair(y_true, y_pred)
     _check_same_shape(y_true, y_pred)
     if label_smoothing:
@@ -92,6 +108,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+    y_pred, from_logits = _logits_of(y_pred, from_logits, "sparse_categorical_crossentropy", "Softmax")
     y_pred = to_tensor(y_pred)
     y_true = to_tensor(y_true)
     logits = y_pred if from_logits else ops.log(_clip_probs(y_pred))

@@ -234,3 +234,52 @@ def test_aliases():
     assert F.msle is F.mean_squared_logarithmic_error
     assert F.kld is F.kullback_leibler_divergence is F.kl_divergence
     assert F.logcosh is F.log_cosh and F.huber_loss is F.huber
+
+
+# ---------------------------------------------------------------- the logits behind an activation
+def _np_log_softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def test_crossentropy_of_a_softmax_output_uses_its_logits(backend):
+    # Saturated logits: the clipped-probability formula would give -log(1e-7) = 16.1; tf.keras 2.x (and
+    # kerasx) take the softmax's own logits and give the exact 40.
+    from kerasx import activations
+    logits = np.array([[40.0, 0.0, 0.0], [1.0, 2.0, 3.0]], "float32")
+    probs = activations.softmax(logits)
+    labels = np.array([1, 2])
+    expected = -_np_log_softmax(logits.astype("float64"))[[0, 1], labels]
+    np.testing.assert_allclose(F.sparse_categorical_crossentropy(labels, probs).numpy(), expected,
+                               rtol=1e-5)
+    one_hot = np.eye(3, dtype="float32")[labels]
+    np.testing.assert_allclose(F.categorical_crossentropy(one_hot, probs).numpy(), expected, rtol=1e-5)
+    # The same probabilities as a plain array have no logits behind them: clipped as before.
+    clipped = F.sparse_categorical_crossentropy(labels, probs.numpy()).numpy()
+    np.testing.assert_allclose(clipped[0], -np.log(1e-7), rtol=1e-4)
+
+
+def test_gradient_flows_to_the_logits_behind_a_softmax(backend):
+    from kerasx import activations
+    v = Variable(np.array([[0.5, -1.0, 2.0]], "float32"))
+    with GradientTape() as tape:
+        loss = F.sparse_categorical_crossentropy(np.array([0]), activations.softmax(v))
+    p = np.exp(_np_log_softmax(v.numpy().astype("float64")))
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), p - np.eye(3)[[0]], rtol=1e-5, atol=1e-6)
+
+
+def test_binary_crossentropy_of_a_sigmoid_output_uses_its_logits(backend):
+    from kerasx import activations
+    z = np.array([[30.0, -2.0]], "float32")
+    target = np.array([[0.0, 1.0]], "float32")
+    expected = np.mean(np.maximum(z, 0) - z * target + np.log1p(np.exp(-np.abs(z))), axis=-1)
+    np.testing.assert_allclose(F.binary_crossentropy(target, activations.sigmoid(z)).numpy(), expected,
+                               rtol=1e-5)
+
+
+def test_from_logits_on_a_softmax_output_warns_as_tf_keras(backend):
+    from kerasx import activations
+    probs = activations.softmax(np.array([[1.0, 2.0]], "float32"))
+    with pytest.warns(UserWarning, match="received `from_logits=True`, but the `output` argument was "
+                                         "produced by a Softmax activation"):
+        F.sparse_categorical_crossentropy(np.array([1]), probs, from_logits=True)
