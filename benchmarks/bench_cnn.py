@@ -3,7 +3,7 @@
     28x28x1 -> Conv2D 32 3x3 relu -> Conv2D 64 3x3 relu -> MaxPool 2x2 -> Flatten -> Dense 128 relu
             -> Dense 10 softmax
 
-Frameworks run round-robin in one process, as in bench_mlp.py; the table reports medians.
+Frameworks run round-robin in one process (benchmarks/harness.py); the table reports medians.
 
 Rows, in two groups (each ratio is against the torch row of its own group and device):
   conv part: the two Conv2D+relu layers alone, loss mean(y**2), Adam on their four weights
@@ -16,7 +16,6 @@ Rows, in two groups (each ratio is against the torch row of its own group and de
 
     python benchmarks/bench_cnn.py [--rounds 10] [--block 5] [--threads 2] [--backends numpy cupy]
 """
-import argparse
 import os
 import statistics
 import sys
@@ -29,10 +28,10 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import backends  # noqa: E402
-from bench_mlp import environment_lines  # noqa: E402  (same directory: the shared environment report)
+import harness  # noqa: E402  (same directory: the shared harness)
 
 BATCH, SIDE, CLASSES = 64, 28, 10
-LR, BETA_1, BETA_2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
+from harness import BETA_1, BETA_2, EPSILON, LR  # noqa: E402
 CONV = ((1, 32), (32, 64))  # (in, out) channels of the two 3x3 convolutions
 
 
@@ -77,11 +76,7 @@ def kerasx_conv_raw(backend_name):
                 h = ops.conv(h, params[i], bias=params[i + 1], relu=True)
             loss = ops.mean(ops.square(h))
         grads = tape.gradient(loss, params)
-        state["t"] += 1
-        t = state["t"]
-        lr_t = LR * (1 - BETA_2 ** t) ** 0.5 / (1 - BETA_1 ** t)
-        for p, g, (m, v) in zip(params, grads, slots):
-            b.adam_update(p.data, g.data, m, v, lr_t, BETA_1, BETA_2, EPSILON)
+        harness.adam_step(b, params, grads, slots, state)
         b.synchronize()
 
     return Case(f"kerasx-conv-raw[{backend_name}]", "conv part", _device(backend_name), step)
@@ -159,28 +154,8 @@ def torch_cases(device):
 
 
 # ---------------------------------------------------------------- running and reporting
-def build_cases(backend_names, with_torch, threads):
-    cases, notes = [], []
-    for name in backend_names:
-        cases.append(kerasx_conv_raw(name))
-        model = kerasx_model(name)
-        (notes if isinstance(model, str) else cases).append(model)
-    if with_torch:
-        try:
-            import torch
-        except ImportError:
-            notes.append("torch not importable: no PyTorch rows")
-        else:
-            torch.set_num_threads(threads)
-            notes.append(f"torch {torch.__version__}, torch.get_num_threads()={torch.get_num_threads()}")
-            cases += torch_cases("cpu")
-            if "cupy" in backend_names and torch.cuda.is_available():
-                cases += torch_cases("cuda")
-    return cases, notes
-
-
 def run(cases, rounds, block, warmup, cooldown):
-    """Round-robin blocks, each after a sleep and one untimed call (see bench_mlp.run for why)."""
+    """Round-robin blocks, each after a sleep and one untimed call (see harness.run for why)."""
     for case in cases:
         for _ in range(warmup):
             case.step()
@@ -219,33 +194,11 @@ def table(cases):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=10, help="round-robin rounds (default 10)")
-    parser.add_argument("--block", type=int, default=5, help="timed steps per case per round (default 5)")
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--cooldown", type=float, default=0.3,
-                        help="seconds of sleep before each block, so idle BLAS threads stop spinning")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
-    parser.add_argument("--backends", nargs="*", default=None, help="default: every available backend")
-    parser.add_argument("--no-torch", action="store_true")
-    args = parser.parse_args(argv)
-
-    names = args.backends if args.backends is not None else backends.available()
-    try:
-        from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=args.threads)
-    except ImportError:
-        limiter = None
-    print(f"== MNIST CNN (conv 32, conv 64, maxpool, dense 128, dense 10), Adam, batch {BATCH}; median of "
-          f"{args.rounds} round-robin rounds x {args.block} steps")
-    print("\n".join(environment_lines(args.threads)))
-    cases, notes = build_cases(names, not args.no_torch, args.threads)
-    for note in notes:
-        print("  " + note)
-    run(cases, args.rounds, args.block, args.warmup, args.cooldown)
-    print("\n".join(table(cases)))
-    if limiter is not None:
-        limiter.restore_original_limits()
+    harness.main(
+        __doc__, argv,
+        title=lambda args: (f"== MNIST CNN (conv 32, conv 64, maxpool, dense 128, dense 10), Adam, batch "
+                            f"{BATCH}; median of {args.rounds} round-robin rounds x {args.block} steps"),
+        kerasx_rows=[kerasx_conv_raw, kerasx_model], torch_rows=torch_cases, run_fn=run, table_fn=table)
 
 
 if __name__ == "__main__":

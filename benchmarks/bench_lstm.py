@@ -1,7 +1,7 @@
 """LSTM(128) over 50 steps of 32 features -> Dense(10, softmax), Adam, batch 64: one training step and
 predict on 256 sequences, against torch.nn.LSTM + nn.Linear.
 
-Same harness as bench_mlp.py (round-robin rounds of blocks, cool-down before each block, medians with the
+The harness of benchmarks/harness.py (round-robin rounds of blocks, cool-down before each block, medians with the
 interquartile range, the thread limit for BLAS and torch alike).
 
 Rows:
@@ -11,7 +11,6 @@ Rows:
 
     python benchmarks/bench_lstm.py [--rounds 10] [--block 5] [--threads 2] [--backends numpy cupy]
 """
-import argparse
 import os
 import sys
 
@@ -21,8 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import bench_mlp  # noqa: E402  (adds the repository root to sys.path, and holds the shared harness)
-from bench_mlp import BETA_1, BETA_2, EPSILON, LR, Case, environment_lines, run, table  # noqa: E402
+import harness  # noqa: E402  (adds the repository root to sys.path)
+from harness import BETA_1, BETA_2, EPSILON, LR  # noqa: E402
+from harness import Case  # noqa: E402
 
 import backends  # noqa: E402
 
@@ -74,11 +74,7 @@ def kerasx_raw(backend_name):
         with GradientTape() as tape:
             loss = ops.mean(ops.sparse_softmax_cross_entropy_with_logits(logits(x), y))
         grads = tape.gradient(loss, params)
-        state["t"] += 1
-        t = state["t"]
-        lr_t = LR * (1 - BETA_2 ** t) ** 0.5 / (1 - BETA_1 ** t)
-        for p, g, (m, v) in zip(params, grads, slots):
-            b.adam_update(p.data, g.data, m, v, lr_t, BETA_1, BETA_2, EPSILON)
+        harness.adam_step(b, params, grads, slots, state)
         b.synchronize()
 
     def predict():
@@ -153,56 +149,13 @@ def torch_case(device):
     return Case(f"torch[{device}]", "gpu" if device == "cuda" else "cpu", step, predict)
 
 
-def build_cases(backend_names, with_torch, threads):
-    cases, notes = [], []
-    for name in backend_names:
-        cases.append(kerasx_raw(name))
-        model = kerasx_model(name)
-        (notes if isinstance(model, str) else cases).append(model)
-    if with_torch:
-        try:
-            import torch
-        except ImportError:
-            notes.append("torch not importable: no PyTorch rows")
-        else:
-            torch.set_num_threads(threads)
-            notes.append(f"torch {torch.__version__}, torch.get_num_threads()={torch.get_num_threads()}")
-            cases.append(torch_case("cpu"))
-            if "cupy" in backend_names and torch.cuda.is_available():
-                cases.append(torch_case("cuda"))
-    return cases, notes
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=10, help="round-robin rounds (default 10)")
-    parser.add_argument("--block", type=int, default=5, help="timed calls per case per round (default 5)")
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--cooldown", type=float, default=0.3,
-                        help="seconds of sleep before each block, so idle BLAS threads stop spinning")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
-    parser.add_argument("--backends", nargs="*", default=None, help="default: every available backend")
-    parser.add_argument("--no-torch", action="store_true")
-    args = parser.parse_args(argv)
-
-    names = args.backends if args.backends is not None else backends.available()
-    try:
-        from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=args.threads)
-    except ImportError:
-        limiter = None
-    print(f"== LSTM({UNITS}) over {STEPS} steps x {FEATURES} features -> Dense({CLASSES}) softmax, Adam, "
-          f"train batch {BATCH}, predict {PREDICT_ROWS} sequences; median of {args.rounds} round-robin "
-          f"rounds x {args.block} calls")
-    print("\n".join(environment_lines(args.threads)))
-    cases, notes = build_cases(names, not args.no_torch, args.threads)
-    for note in notes:
-        print("  " + note)
-    run(cases, args.rounds, args.block, args.warmup, args.cooldown)
-    print("\n".join(table(cases)))
-    if limiter is not None:
-        limiter.restore_original_limits()
+    harness.main(
+        __doc__, argv,
+        title=lambda args: (f"== LSTM({UNITS}) over {STEPS} steps x {FEATURES} features -> Dense({CLASSES}) "
+                            f"softmax, Adam, train batch {BATCH}, predict {PREDICT_ROWS} sequences; median of "
+                            f"{args.rounds} round-robin rounds x {args.block} calls"),
+        kerasx_rows=[kerasx_raw, kerasx_model], torch_rows=torch_case)
 
 
 if __name__ == "__main__":
