@@ -18,7 +18,7 @@ class LearningRateSchedule:
         raise NotImplementedError("abstract: a learning rate schedule must override __call__")
 
     def get_config(self):
-        raise NotImplementedError("Learning rate schedule must override get_config")
+        raise NotImplementedError("abstract: a learning rate schedule must override get_config")
 
     @classmethod
     def from_config(cls, config):

@@ -13,12 +13,12 @@ class Sequence:
     @abstractmethod
     def __getitem__(self, index):
         """Gets batch at position `index`."""
-        raise NotImplementedError
+        raise NotImplementedError("abstract: a Sequence subclass returns its batch here")
 
     @abstractmethod
     def __len__(self):
         """Number of batches in the Sequence."""
-        raise NotImplementedError
+        raise NotImplementedError("abstract: a Sequence subclass returns its length here")
 
     def on_epoch_end(self):
         """Method called at the end of every epoch."""
