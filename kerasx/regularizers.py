@@ -22,6 +22,8 @@ class Regularizer:
         return ops.zeros((), dtype=x.dtype)
 
     def get_config(self):
+        # Abstract for custom regularizers, with tf.keras's own error: a model using one cannot be
+        # serialized until the subclass says how.
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config().")
 
     @classmethod

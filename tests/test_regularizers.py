@@ -67,3 +67,12 @@ def test_errors():
         regularizers.L2(float("inf"))
     with pytest.raises(TypeError, match="Argument\\(s\\) not recognized"):
         regularizers.L1(l2=0.1)
+
+
+def test_custom_regularizer_without_get_config_says_so():
+    class Mine(regularizers.Regularizer):
+        def __call__(self, x):
+            return x
+
+    with pytest.raises(NotImplementedError, match=r"^Mine does not implement get_config\(\)\.$"):
+        Mine().get_config()

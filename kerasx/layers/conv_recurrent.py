@@ -16,7 +16,7 @@ from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
 from kerasx.layers.core import normalize_data_format
 from kerasx.layers.rnn_base import RNN, build_sublayer
-from kerasx.layers.rnn_cells import _dropout_mask, _rate
+from kerasx.layers.rnn_cells import _dropout_mask, _rate, store_weight_arguments
 
 _GATES = 4
 _WEIGHT_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
@@ -77,19 +77,10 @@ class ConvLSTMCell(Layer):
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = dropout_rate
-        self.recurrent_dropout = recurrent_rate
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
+        store_weight_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer,
+                               kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                               kernel_constraint, recurrent_constraint, bias_constraint,
+                               dropout_rate, recurrent_rate)
 
     @property
     def state_size(self):

@@ -35,6 +35,27 @@ def _dropout_mask(shape, rate, dtype):
     return ops.multiply(ops.random_bernoulli(shape, p=keep, dtype=dtype), 1.0 / keep)
 
 
+def store_weight_arguments(cell, kernel_initializer, recurrent_initializer, bias_initializer,
+                           kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                           kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                           recurrent_dropout):
+    """Resolves and stores what every recurrent cell (the built-in ones and ConvLSTM's) takes for its
+    kernel, recurrent kernel and bias, and its two dropout rates (already checked)."""
+    cell.kernel_initializer = initializers.get(kernel_initializer)
+    cell.recurrent_initializer = initializers.get(recurrent_initializer)
+    cell.bias_initializer = initializers.get(bias_initializer)
+    cell.kernel_regularizer = regularizers.get(kernel_regularizer)
+    cell.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+    cell.bias_regularizer = regularizers.get(bias_regularizer)
+    cell.kernel_constraint = constraints.get(kernel_constraint)
+    cell.recurrent_constraint = constraints.get(recurrent_constraint)
+    cell.bias_constraint = constraints.get(bias_constraint)
+    cell.dropout = dropout
+    cell.recurrent_dropout = recurrent_dropout
+    cell._dropout_mask = None
+    cell._recurrent_dropout_mask = None
+
+
 class DropoutRNNCell(Layer):
     """Config, weights and dropout masks shared by the built-in cells.
 
@@ -61,19 +82,10 @@ class DropoutRNNCell(Layer):
         self.units = checked_units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = dropout_rate
-        self.recurrent_dropout = recurrent_rate
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
+        store_weight_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer,
+                               kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                               kernel_constraint, recurrent_constraint, bias_constraint,
+                               dropout_rate, recurrent_rate)
 
     @property
     def state_size(self):
