@@ -49,6 +49,10 @@ def check_device(cupy):
 
 class CupyBackend(CupyConvolutionKernels, XPBackend):
     name = "cupy"
+    # An optimizer update in one block: a GPU has no per-core cache to fit, and fewer launches are faster.
+    update_block_elements = 1 << 62
+    # Max-pool gradients over the whole batch at once, for the same reason.
+    pool_chunk_bytes = 1 << 62
 
     def __init__(self):
         cupy = import_cupy()

@@ -10,6 +10,7 @@ from backends.generic_conv import ConvolutionKernels
 from backends.generic_norm import NormalizationKernels
 from backends.generic_pool import PoolingKernels
 from backends.generic_rnn import RecurrentKernels
+from backends.generic_update import OptimizerUpdateKernels
 
 _COMPARE = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -23,7 +24,8 @@ def _basic_key(key):
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
-class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, Backend):
+class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, OptimizerUpdateKernels,
+                Backend):
     """The generic implementation; subclasses set ``xp`` and ``name``."""
 
     xp = None
@@ -275,48 +277,3 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
         d = probs - self.one_hot(labels, probs.shape[-1], probs.dtype)
         return g[..., None] * d
 
-    # ---------------------------------------------------------------- in-place optimizer updates
-    def sgd_update(self, var, grad, velocity, lr, momentum, nesterov):
-        if velocity is None:
-            var -= lr * grad
-            return
-        velocity *= momentum
-        velocity -= lr * grad
-        if nesterov:
-            var += momentum * velocity - lr * grad
-        else:
-            var += velocity
-
-    def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
-        xp = self.xp
-        m *= beta_1
-        m += (1.0 - beta_1) * grad
-        v *= beta_2
-        sq = xp.square(grad)
-        sq *= 1.0 - beta_2
-        v += sq
-        if vhat is not None:
-            xp.maximum(vhat, v, out=vhat)
-            denom = xp.sqrt(vhat)
-        else:
-            denom = xp.sqrt(v)
-        denom += epsilon
-        step = m / denom
-        step *= lr_t
-        var -= step
-
-    def rmsprop_update(self, var, grad, ms, mom, mg, lr, rho, momentum, epsilon):
-        xp = self.xp
-        ms *= rho
-        ms += (1.0 - rho) * xp.square(grad)
-        denom = ms
-        if mg is not None:
-            mg *= rho
-            mg += (1.0 - rho) * grad
-            denom = ms - xp.square(mg)
-        if mom is None:
-            var -= lr * grad / (xp.sqrt(denom) + epsilon)
-        else:
-            mom *= momentum
-            mom += lr * grad / xp.sqrt(denom + epsilon)
-            var -= mom

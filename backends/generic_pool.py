@@ -86,26 +86,44 @@ class PoolingKernels:
                 self.xp.maximum(out, win, out=out)
         return out
 
+    # Padded-input bytes per batch chunk of `max_pool_grad`: each offset's three passes (compare,
+    # first-maximum, store) then reuse a chunk's masks and input from cache. On a (64, 24, 24, 64) float32
+    # batch with a 2x2 pool: 2.4 ms in chunks of 512 KB against 3.2 ms over the whole batch (interleaved
+    # medians; 128 KB chunks gave 2.9 ms, 1 MB 2.4 ms). A GPU sets it to the whole batch.
+    pool_chunk_bytes = 1 << 19
+
     def max_pool_grad(self, g, x, y, pool_size, strides, padding):
         xp = self.xp
         out_sizes, pads = pool_geometry(x.shape[1:-1], pool_size, strides, padding)
         xpad = self._pad_spatial(x, pads, float("-inf"))
-        gx = xp.zeros(xpad.shape, dtype=g.dtype)
         disjoint = _disjoint(pool_size, strides)
-        taken = None  # windows whose first maximum has been found
-        for offset in _offsets(pool_size):
-            key = _window(offset, out_sizes, strides)
-            hit = xp.equal(xpad[key], y)
-            if taken is None:
-                taken = hit.copy()
-            else:
-                # A later equal element of a window whose maximum was already taken gets nothing.
-                xp.greater(hit, taken, out=hit)
-                taken |= hit
-            if disjoint:
-                xp.multiply(g, hit, out=gx[key])
-            else:
-                gx[key] += g * hit
+        covered = disjoint and all(o * s == n and s == k for o, s, k, n in
+                                   zip(out_sizes, strides, pool_size, xpad.shape[1:-1]))
+        # Windows that tile the input exactly write every element of the result: nothing to zero first.
+        gx = (xp.empty if covered else xp.zeros)(xpad.shape, dtype=g.dtype)
+        n = x.shape[0]
+        per = max(1, self.pool_chunk_bytes // max(1, xpad[:1].nbytes))
+        hit = xp.empty((min(per, n),) + tuple(y.shape[1:]), dtype=bool)
+        taken = xp.empty_like(hit)  # windows whose first maximum has been found
+        offsets = [_window(offset, out_sizes, strides) for offset in _offsets(pool_size)]
+        for lo in range(0, n, per):
+            hi = min(n, lo + per)
+            xc, yc, gc, gxc = xpad[lo:hi], y[lo:hi], g[lo:hi], gx[lo:hi]
+            h, tk = hit[:hi - lo], taken[:hi - lo]
+            for i, key in enumerate(offsets):
+                if i == 0:
+                    xp.equal(xc[key], yc, out=tk)
+                    h = tk
+                else:
+                    h = hit[:hi - lo]
+                    xp.equal(xc[key], yc, out=h)
+                    # A later equal element of a window whose maximum was already taken gets nothing.
+                    xp.greater(h, tk, out=h)
+                    tk |= h
+                if disjoint:
+                    xp.multiply(gc, h, out=gxc[key])
+                else:
+                    gxc[key] += gc * h
         return self._crop_spatial(gx, pads)
 
     def avg_pool(self, x, pool_size, strides, padding):

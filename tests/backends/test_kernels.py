@@ -11,7 +11,7 @@ import pytest
 from backends.base import Backend
 from backends.cupy_backend import CupyBackend
 from backends.numpy_backend import NumpyBackend
-from tests.backends.kernel_test_utils import COVERED, EW, RED, check, covers, dev, host, rand, strict_floats
+from tests.backends.kernel_test_utils import COVERED, RED, check, covers, dev, host, rand, strict_floats
 
 
 # ---------------------------------------------------------------- the interface is complete
@@ -435,6 +435,15 @@ def _grads(shape=(4, 3)):
     return [rand(*shape, seed=10 + t) for t in range(STEPS)]
 
 
+@pytest.fixture(params=["whole", "blocks of 5"])
+def update_blocks(request, backend, monkeypatch):
+    """Runs an update test once as one block and once cut into blocks of 5 elements (the (4, 3)
+    variables then span three blocks, the last one short), as large variables are on the CPU."""
+    if request.param != "whole":
+        monkeypatch.setattr(backend, "update_block_elements", 5)
+    return request.param
+
+
 def _assert_in_place(backend, arrays, call):
     """Runs `call`, checks it returned None and changed `arrays` in place, keeping their dtype."""
     ids = [id(a) for a in arrays]
@@ -445,7 +454,7 @@ def _assert_in_place(backend, arrays, call):
 
 @covers("sgd_update")
 @pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
-def test_sgd_update(backend, momentum, nesterov):
+def test_sgd_update(backend, update_blocks, momentum, nesterov):
     lr, w0 = 0.1, rand(4, 3)
     var = dev(backend, w0)
     vel = dev(backend, np.zeros_like(w0)) if momentum else None
@@ -466,7 +475,7 @@ def test_sgd_update(backend, momentum, nesterov):
 
 @covers("adam_update")
 @pytest.mark.parametrize("amsgrad", [False, True])
-def test_adam_update(backend, amsgrad):
+def test_adam_update(backend, update_blocks, amsgrad):
     lr, b1, b2, eps, w0 = 0.01, 0.9, 0.999, 1e-7, rand(4, 3)
     var, m, v = dev(backend, w0), backend.zeros((4, 3), "float32"), backend.zeros((4, 3), "float32")
     vhat = backend.zeros((4, 3), "float32") if amsgrad else None
@@ -489,9 +498,21 @@ def test_adam_update(backend, amsgrad):
         check(backend, vhat, rvhat)
 
 
+@covers("adam_update")
+def test_adam_update_of_a_non_contiguous_variable_in_blocks(backend, monkeypatch):
+    # A transposed view cannot be cut into flat blocks: it is updated whole, in place, all the same.
+    monkeypatch.setattr(backend, "update_block_elements", 5)
+    w0, g = rand(3, 4), rand(4, 3, seed=7)
+    base = dev(backend, w0.copy())
+    var, m, v = base.T, backend.zeros((4, 3), "float32"), backend.zeros((4, 3), "float32")
+    backend.adam_update(var, dev(backend, g), m, v, 0.01, 0.9, 0.999, 1e-7)
+    rm, rv = 0.1 * g, 0.001 * g ** 2
+    check(backend, base, (w0.T - 0.01 * rm / (np.sqrt(rv) + 1e-7)).T)
+
+
 @covers("rmsprop_update")
 @pytest.mark.parametrize("momentum, centered", [(0.0, False), (0.0, True), (0.5, False), (0.5, True)])
-def test_rmsprop_update(backend, momentum, centered):
+def test_rmsprop_update(backend, update_blocks, momentum, centered):
     lr, rho, eps, w0 = 0.01, 0.9, 1e-7, rand(4, 3)
     var, ms = dev(backend, w0), backend.zeros((4, 3), "float32")
     mom = backend.zeros((4, 3), "float32") if momentum else None

@@ -94,8 +94,11 @@ def test_avg_pool(backend, shape, pool_size, strides, padding):
 
 
 @covers("max_pool_grad")
-@pytest.mark.parametrize("shape, pool_size, strides, padding", CASES)
-def test_max_pool_grad(backend, shape, pool_size, strides, padding):
+@pytest.mark.parametrize("chunks", ["whole batch", "one image a chunk"])
+@pytest.mark.parametrize("shape, pool_size, strides, padding", CASES + [((3, 6, 6, 3), (2, 2), (2, 2), "valid")])
+def test_max_pool_grad(backend, monkeypatch, chunks, shape, pool_size, strides, padding):
+    if chunks != "whole batch":
+        monkeypatch.setattr(backend, "pool_chunk_bytes", 1)  # the CPU's batch chunks, in miniature
     x = rand(*shape)
     y = backend.max_pool(dev(backend, x), pool_size, strides, padding)
     g = rand(*y.shape, seed=1)
