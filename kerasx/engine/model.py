@@ -144,6 +144,25 @@ class Model(Trainer, Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """As tf.keras: a functional model's config (``layers``, ``input_layers``, ``output_layers``)
+        rebuilds that graph, also through `Model.from_config` or a subclass that keeps Model's
+        constructor; any other config goes to the constructor."""
+        functional_keys = ("name", "layers", "input_layers", "output_layers")
+        if all(key in config for key in functional_keys) and cls.__init__ is Model.__init__:
+            from kerasx.engine.functional_config import functional_from_config
+            return functional_from_config(cls, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                f"Unable to revive model from config. When overriding `get_config()`, make sure that the "
+                f"returned config contains all items used as arguments in the constructor to {cls.__name__}, "
+                "which is the default behavior. You can override this default behavior by defining a "
+                f"`from_config` method to specify how to create an instance of {cls.__name__} from the "
+                f"config.\n\nError encountered during deserialization:\n{e}") from e
+
 
 def _is_shape(s):
     return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)

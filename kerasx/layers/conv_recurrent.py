@@ -16,6 +16,7 @@ from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
 from kerasx.layers.core import normalize_data_format
 from kerasx.layers.rnn_base import RNN, build_sublayer
+from kerasx.layers.rnn_inputs import first_shape
 from kerasx.layers.rnn_cells import _dropout_mask, _rate, store_weight_arguments
 
 _GATES = 4
@@ -299,7 +300,7 @@ class ConvLSTM(RNN):
         return (batch, f) + out if self.cell._channels_first else (batch,) + out + (f,)
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
+        shape = first_shape(input_shape)
         state = self._state_shape(shape[0], self._spatial(shape))
         output = state[:1] + (shape[1],) + state[1:] if self.return_sequences else state
         if self.return_state:
@@ -307,7 +308,7 @@ class ConvLSTM(RNN):
         return output
 
     def build(self, input_shape):
-        shape = tuple(input_shape)
+        shape = first_shape(input_shape)
         spatial = self._spatial(shape)
         out = self.cell.output_spatial(spatial)
         if any(d is not None and d <= 0 for d in out):
@@ -323,7 +324,7 @@ class ConvLSTM(RNN):
         self._batch_size, self._input_spatial = shape[0], spatial
         build_sublayer(self.cell, (shape[0],) + shape[2:], self)
         channel_axis = 2 if self.cell._channels_first else -1
-        self.input_spec = InputSpec(ndim=self.rank + 3, axes={channel_axis: shape[channel_axis]})
+        self._set_input_spec(InputSpec(ndim=self.rank + 3, axes={channel_axis: shape[channel_axis]}))
         self.built = True
 
     # ------------------------------------------------------------ states

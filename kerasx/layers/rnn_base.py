@@ -12,6 +12,7 @@ from kerasx.engine import base_layer, call_context
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.engine.nest import flatten
+from kerasx.layers.rnn_inputs import RecurrentCall, extra_shapes, first_shape, split_call_inputs
 
 _RNN_CONFIG_KEYS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major")
 
@@ -65,7 +66,12 @@ def _cell_output_size(cell):
     return flat_state_sizes(cell.state_size)[0]
 
 
-class RNN(Layer):
+def _accepts_constants(cell):
+    params = inspect.signature(cell.call).parameters
+    return "constants" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+class RNN(RecurrentCall, Layer):
     """Runs `cell` over the timesteps of `(batch, timesteps, features)` inputs."""
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
@@ -91,7 +97,9 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ building
     def build(self, input_shape):
-        shape = tuple(input_shape)
+        shape = first_shape(input_shape)
+        # The constants' shapes come last in a call's list of inputs; the cell builds on them too.
+        constants_shapes = extra_shapes(input_shape)[-self._num_constants:] if self._num_constants else []
         if self.time_major:
             shape = (shape[1], shape[0]) + shape[2:]
         if self.stateful and shape[0] is None:
@@ -101,8 +109,9 @@ class RNN(Layer):
                 "`batch_size`) to the first layer of a Sequential model, or `batch_shape=(...)` to "
                 f"`Input`. Received input shape: {tuple(input_shape)}")
         self._batch_size = shape[0]
-        _build_cell(self.cell, (shape[0],) + shape[2:], self)
-        self.input_spec = InputSpec(ndim=3, axes={-1: shape[-1]})
+        step_shape = (shape[0],) + shape[2:]
+        _build_cell(self.cell, [step_shape] + constants_shapes if constants_shapes else step_shape, self)
+        self._set_input_spec(InputSpec(ndim=3, axes={-1: shape[-1]}))
         self.built = True
 
     # ------------------------------------------------------------ states
@@ -161,7 +170,17 @@ class RNN(Layer):
             self.states = self._checked_states(states, self._batch_size, "state")
 
     # ------------------------------------------------------------ calling
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def _check_extra_inputs(self, initial_state, constants):
+        if constants and not _accepts_constants(self.cell):
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) was given constants, but its cell '
+                f"{type(self.cell).__name__} does not support constants: its `call` has no `constants` "
+                "argument.")
+
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
+        inputs, initial_state, constants = split_call_inputs(self, inputs, initial_state, constants)
+        if constants:
+            self._check_extra_inputs(initial_state, constants)
         if self.time_major:
             inputs = ops.transpose(inputs, (1, 0, 2))
         if mask is not None:
@@ -170,12 +189,12 @@ class RNN(Layer):
         for reset in ("reset_dropout_mask", "reset_recurrent_dropout_mask"):
             if hasattr(self.cell, reset):
                 getattr(self.cell, reset)()
-        fused = getattr(self.cell, "_fused_sequence", None)
+        fused = None if constants else getattr(self.cell, "_fused_sequence", None)
         result = None
         if fused is not None:
             result = fused(inputs, states, mask, self.go_backwards, self.zero_output_for_mask, training)
         if result is None:
-            outputs, states = self._loop(inputs, states, mask, training)
+            outputs, states = self._loop(inputs, states, mask, training, constants)
             last_output = None
         else:
             outputs, last_output, states = result
@@ -199,9 +218,11 @@ class RNN(Layer):
                              f"{tuple(mask.shape)}.")
         return mask if mask.dtype == "bool" else ops.cast(mask, "bool")
 
-    def _loop(self, inputs, states, mask, training):
+    def _loop(self, inputs, states, mask, training, constants=None):
         """The generic time loop over `cell.call`, with Keras's masking rule."""
         kwargs = {"training": training} if _accepts_training(self.cell.call) else {}
+        if constants:
+            kwargs["constants"] = constants
         steps = inputs.shape[1]
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs, prev = [], None
@@ -219,7 +240,7 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ shapes, masks, config
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
+        shape = first_shape(input_shape)
         batch, steps = (shape[1], shape[0]) if self.time_major else (shape[0], shape[1])
         units = _cell_output_size(self.cell)
         if self.return_sequences:
@@ -244,6 +265,8 @@ class RNN(Layer):
         config.update({key: getattr(self, key) for key in _RNN_CONFIG_KEYS})
         if self.zero_output_for_mask:
             config["zero_output_for_mask"] = True
+        if self._num_constants is not None:
+            config["num_constants"] = self._num_constants
         config["cell"] = serialize(self.cell)
         return config
 
@@ -252,7 +275,10 @@ class RNN(Layer):
         from kerasx.layers import deserialize
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
-        return cls(cell, **config)
+        num_constants = config.pop("num_constants", None)
+        layer = cls(cell, **config)
+        layer._num_constants = num_constants
+        return layer
 
 
 class StackedRNNCells(Layer):

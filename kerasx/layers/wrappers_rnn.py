@@ -4,9 +4,12 @@ The forward and backward layers are rebuilt from the wrapped layer's config (nam
 `backward_<name>`, the latter with `go_backwards` flipped), as tf.keras does, so the wrapped instance
 itself never gets weights.
 """
+import inspect
+
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.layers.rnn_base import build_sublayer
+from kerasx.layers.rnn_inputs import RecurrentCall, extra_shapes, first_shape, split_call_inputs
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -16,14 +19,21 @@ def _recreate(layer, name, go_backwards=None):
     config["name"] = name
     if go_backwards is not None:
         config["go_backwards"] = go_backwards
-    return type(layer).from_config(config)
+    # As tf.keras: the cell classes of an RNN travel as custom objects, so that an RNN over a user's
+    # (unregistered) cell can be recreated from its config.
+    cell = getattr(layer, "cell", None)
+    if "custom_objects" not in inspect.signature(type(layer).from_config).parameters:
+        return type(layer).from_config(config)
+    custom_objects = {type(c).__name__: type(c) for c in [cell] + list(getattr(cell, "cells", []))
+                      if c is not None}
+    return type(layer).from_config(config, custom_objects=custom_objects)
 
 
 def _reverse_time(x):
     return ops.getitem(x, (slice(None), slice(None, None, -1)))
 
 
-class Bidirectional(Layer):
+class Bidirectional(RecurrentCall, Layer):
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `Bidirectional` layer with a `tf.keras.layers.Layer` "
@@ -72,21 +82,34 @@ class Bidirectional(Layer):
         self.input_spec = layer.input_spec
 
     def build(self, input_shape):
+        shape = first_shape(input_shape)
+        constants_shapes = extra_shapes(input_shape)[-self._num_constants:] if self._num_constants else []
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
-                build_sublayer(sub, tuple(input_shape), self)
-        self.input_spec = self.forward_layer.input_spec
+                sub._num_constants = self._num_constants
+                build_sublayer(sub, [shape] + constants_shapes if constants_shapes else shape, self)
+        self._set_input_spec(self.forward_layer.input_spec)
         self.built = True
 
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def _check_extra_inputs(self, initial_state, constants):
+        if initial_state is not None and len(initial_state) % 2:
+            raise ValueError(f'Layer "{self.name}" (Bidirectional) expects an even number of initial '
+                             f"states (forward states, then backward states), received {len(initial_state)}.")
+        if constants:
+            self.forward_layer._check_extra_inputs(None, constants)
+
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
+        inputs, initial_state, constants = split_call_inputs(self, inputs, initial_state, constants)
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
         fw_kwargs, bw_kwargs = {"mask": mask, "training": training}, {"mask": mask, "training": training}
         if initial_state is not None:
+            self._check_extra_inputs(initial_state, None)
             states = list(initial_state)
-            if len(states) % 2:
-                raise ValueError(f'Layer "{self.name}" (Bidirectional) expects an even number of initial '
-                                 f"states (forward states, then backward states), received {len(states)}.")
             fw_kwargs["initial_state"] = states[:len(states) // 2]
             bw_kwargs["initial_state"] = states[len(states) // 2:]
+        if constants:
+            fw_kwargs["constants"] = bw_kwargs["constants"] = constants
         y = self.forward_layer(inputs, **fw_kwargs)
         y_rev = self.backward_layer(inputs, **bw_kwargs)
         if self.return_state:
@@ -112,7 +135,7 @@ class Bidirectional(Layer):
         return [y, y_rev]
 
     def compute_output_shape(self, input_shape):
-        shape = self.forward_layer.compute_output_shape(tuple(input_shape))
+        shape = self.forward_layer.compute_output_shape(first_shape(input_shape))
         state_shapes = []
         if self.return_state:
             shape, state_shapes = shape[0], list(shape[1:]) * 2
@@ -153,6 +176,8 @@ class Bidirectional(Layer):
         config["merge_mode"] = self.merge_mode
         if self._backward_layer_config is not None:
             config["backward_layer"] = self._backward_layer_config
+        if self._num_constants:
+            config["num_constants"] = self._num_constants
         return config
 
     @classmethod
@@ -163,4 +188,9 @@ class Bidirectional(Layer):
         backward = config.pop("backward_layer", None)
         if backward is not None:
             backward = deserialize(backward, custom_objects=custom_objects)
-        return cls(layer, backward_layer=backward, **config)
+        num_constants = config.pop("num_constants", None)
+        wrapper = cls(layer, backward_layer=backward, **config)
+        wrapper._num_constants = num_constants
+        for sub in (wrapper.forward_layer, wrapper.backward_layer):
+            sub._num_constants = num_constants
+        return wrapper
