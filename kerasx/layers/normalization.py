@@ -4,6 +4,7 @@ import warnings
 from kerasx import constraints, initializers, ops, regularizers
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.batch_norm_variants import RENORM_CLIPPING_KEYS, BatchNormVariants
 
 # fused_batch_norm silently raises epsilon to this (a cuDNN requirement); tf.keras's fused path keeps it.
 _FUSED_MIN_EPSILON = 1.001e-5
@@ -91,7 +92,7 @@ class _Normalization(Layer):
         return config
 
 
-class BatchNormalization(_Normalization):
+class BatchNormalization(BatchNormVariants, _Normalization):
     """Normalizes with the batch's statistics in training and with moving averages of them at
     inference, as tf.keras 2.x's BatchNormalization.
 
@@ -102,15 +103,37 @@ class BatchNormalization(_Normalization):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, fused=None, **kwargs):
+                 beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, fused=None, virtual_batch_size=None, adjustment=None, **kwargs):
+        renorm_clipping = dict(renorm_clipping or {})
+        if set(renorm_clipping) - set(RENORM_CLIPPING_KEYS):
+            raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
+                             f"Supported values: {list(RENORM_CLIPPING_KEYS)}.")
         if fused:
             _check_fusable_axis(axis)
+            if renorm:
+                raise ValueError("Passing both `fused=True` and `renorm=True` is not supported")
+            if virtual_batch_size is not None:
+                raise ValueError("Passing `fused=True` is not supported when `virtual_batch_size` is specified.")
+            if adjustment is not None:
+                raise ValueError("Passing `fused=True` is not supported when `adjustment` is specified.")
+        if virtual_batch_size is not None and (isinstance(virtual_batch_size, bool) or
+                                               not isinstance(virtual_batch_size, int) or virtual_batch_size <= 0):
+            raise ValueError("`virtual_batch_size` must be a positive integer that divides the true batch size of "
+                             f"the input tensor. Received: virtual_batch_size={virtual_batch_size}")
+        if virtual_batch_size is not None and adjustment is not None:
+            raise ValueError("When using `virtual_batch_size`, adjustment cannot be specified")
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.momentum = momentum
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.renorm = bool(renorm)
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = renorm_momentum
         self.fused = fused
+        self.virtual_batch_size = virtual_batch_size
+        self.adjustment = adjustment
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -119,26 +142,34 @@ class BatchNormalization(_Normalization):
         if self.fused and rank not in (4, 5):
             raise ValueError("Batch normalization layers with `fused=True` only support 4D or 5D input "
                              f'tensors (layer "{self.name}"). Received tensor with shape: {input_shape}')
+        if self.virtual_batch_size is not None and 0 in axis:
+            raise ValueError("When using `virtual_batch_size`, the batch dimension must be 0 and thus axis cannot "
+                             f'include 0 (layer "{self.name}"). Received axis={tuple(axis)}')
         self.axis = axis
         axis_to_dim = {a: input_shape[a] for a in axis}
         self.input_spec = InputSpec(ndim=rank, axes=axis_to_dim)
-        # As tf.keras: one axis gives (C,) weights; several keep the input's rank with 1 elsewhere.
-        if len(axis) == 1:
+        # As tf.keras: one axis gives (C,) weights; several keep the input's rank with 1 elsewhere, and
+        # ghost batches add a 1 for their own axis after the batch's.
+        if len(axis) == 1 and self.virtual_batch_size is None:
             param_shape = (input_shape[axis[0]],)
         else:
             param_shape = tuple(axis_to_dim.get(i, 1) for i in range(rank))
+            if self.virtual_batch_size is not None:
+                param_shape = param_shape[:1] + (1,) + param_shape[1:]
         self._add_scale_and_offset(param_shape)
         self.moving_mean = self.add_weight("moving_mean", shape=param_shape,
                                            initializer=self.moving_mean_initializer, trainable=False)
         self.moving_variance = self.add_weight("moving_variance", shape=param_shape,
                                                initializer=self.moving_variance_initializer, trainable=False)
+        if self.renorm:
+            self._add_renorm_weights(param_shape)
         self.built = True
 
     def _fused_path(self, rank):
         """Whether tf.keras 2.x would run this input through fused_batch_norm, whose numbers differ:
         its moving variance takes the unbiased (Bessel-corrected) batch variance and its epsilon is at
         least 1.001e-5; the non-fused path (other ranks and axes, float64) uses the biased one."""
-        if self.fused is False or rank not in (4, 5) or len(self.axis) != 1:
+        if self.fused is False or rank not in (4, 5) or len(self.axis) != 1 or self._uses_variant():
             return False
         return self.axis[0] in (1, rank - 1) and self.dtype in _FUSED_DTYPES
 
@@ -149,6 +180,8 @@ class BatchNormalization(_Normalization):
         if not (training and self.trainable):
             return ops.batch_norm_infer(inputs, self.moving_mean, self.moving_variance, self.gamma, self.beta,
                                         axes=axes, epsilon=epsilon)
+        if self._uses_variant():
+            return self._train_variant(inputs, mask, axes, epsilon)
         if mask is not None and fused:
             warnings.warn("Masking is not supported with `fused=True`. You should either turn off fusing "
                           "(`fused=False`) or you should not pass a `mask` argument when calling the layer. "
@@ -164,7 +197,7 @@ class BatchNormalization(_Normalization):
         ops.assign_moving_average(self.moving_variance, variance, self.momentum, value_scale=bessel)
         return outputs
 
-    def _masked_batch_norm(self, inputs, mask, axes, epsilon):
+    def _masked_batch_norm(self, inputs, mask, axes, epsilon, scaled=True):
         """Statistics over the unmasked positions only (tf.nn.weighted_moments with the mask as
         frequency weights, as tf.keras's non-fused path). Composed: the inference primitive is
         differentiable in the mean and variance, so gradients flow through the statistics."""
@@ -184,8 +217,8 @@ class BatchNormalization(_Normalization):
                             1.0)
         mean = ops.divide(weighted_sum(inputs), count)
         variance = ops.divide(weighted_sum(ops.square(ops.subtract(inputs, mean))), count)
-        outputs = ops.batch_norm_infer(inputs, mean, variance, self.gamma, self.beta, axes=axes,
-                                       epsilon=epsilon)
+        gamma, beta = (self.gamma, self.beta) if scaled else (None, None)
+        outputs = ops.batch_norm_infer(inputs, mean, variance, gamma, beta, axes=axes, epsilon=epsilon)
         return outputs, mean, variance
 
     def get_config(self):
@@ -195,6 +228,16 @@ class BatchNormalization(_Normalization):
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
         })
+        # As tf.keras: its own extensions only when set, so that configs stay readable by other Kerases.
+        if self.renorm:
+            config.update(renorm=True, renorm_clipping=dict(self.renorm_clipping),
+                          renorm_momentum=self.renorm_momentum)
+        if self.virtual_batch_size is not None:
+            config["virtual_batch_size"] = self.virtual_batch_size
+        if self.adjustment is not None:
+            warnings.warn(f'The `adjustment` function of BatchNormalization layer "{self.name}" cannot be '
+                          "serialized and has been omitted from the layer config. It will not be included when "
+                          "re-creating the layer from the saved config.", stacklevel=2)
         return config
 
 
