@@ -157,7 +157,7 @@ def test_ghost_batch_errors(backend):
         layers.BatchNormalization(axis=0, virtual_batch_size=2)(X, training=True)
     for bad in (0, -2, 1.5, True):
         with pytest.raises(ValueError, match=r"`virtual_batch_size` must be a positive integer that divides the "
-                                             rf"true batch size of the input tensor. Received: virtual_batch_size="):
+                                             r"true batch size of the input tensor. Received: virtual_batch_size="):
             layers.BatchNormalization(virtual_batch_size=bad)
     with pytest.raises(ValueError, match=r"When using `virtual_batch_size`, adjustment cannot be specified"):
         layers.BatchNormalization(virtual_batch_size=2, adjustment=lambda shape: (1.0, 0.0))
