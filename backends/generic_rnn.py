@@ -171,8 +171,9 @@ class RecurrentKernels:
         dh, out_carry = g_h, None
         dc = g_c.copy()
         drm = None if rmask is None else xp.zeros(rmask.shape, dtype=rmask.dtype)
-        # The coefficients come a few timesteps at a time: large enough ops, small enough to stay in cache.
-        chunk = 8
+        # The coefficients come a few timesteps at a time: large enough ops, small enough to stay in cache
+        # (LSTM(128), batch 64, 50 steps: 2.0 ms in chunks of 4 steps, 2.3 ms of 8, 3.0 ms all at once).
+        chunk = 4
         for start in range(((steps - 1) // chunk) * chunk, -1, -chunk):
             stop = min(start + chunk, steps)
             coef, to_c = self._lstm_coefficients(z[start:stop], cs[start:stop + 1], tc[start:stop])
