@@ -10,6 +10,14 @@ temporary stay in the core's cache through the whole chain. On that kernel Adam 
 """
 
 
+def _move_toward(xp, average, target, rate, t):
+    """``average += rate * (target - average)`` through the scratch block `t` (`target` may be `t`): the
+    same as ``(1 - rate) * average + rate * target`` with one pass fewer."""
+    xp.subtract(target, average, out=t)
+    t *= rate
+    average += t
+
+
 class OptimizerUpdateKernels:
     """Mixed into `generic.XPBackend`; implements the in-place updates of `base.Backend`."""
 
@@ -53,14 +61,9 @@ class OptimizerUpdateKernels:
     def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
         xp = self.xp
         for (w, m_, v_, vh, g), t in self._update_blocks((var, m, v, vhat), (grad,)):
-            # m += (1 - b1) (g - m) is b1 m + (1 - b1) g with one pass fewer; the same for v.
-            xp.subtract(g, m_, out=t)
-            t *= 1.0 - beta_1
-            m_ += t
+            _move_toward(xp, m_, g, 1.0 - beta_1, t)
             xp.multiply(g, g, out=t)
-            t -= v_
-            t *= 1.0 - beta_2
-            v_ += t
+            _move_toward(xp, v_, t, 1.0 - beta_2, t)
             if vh is not None:
                 xp.maximum(vh, v_, out=vh)
             xp.sqrt(v_ if vh is None else vh, out=t)
@@ -73,13 +76,9 @@ class OptimizerUpdateKernels:
         xp = self.xp
         for (w, ms_, mom_, mg_, g), t in self._update_blocks((var, ms, mom, mg), (grad,)):
             xp.multiply(g, g, out=t)
-            t -= ms_
-            t *= 1.0 - rho
-            ms_ += t
+            _move_toward(xp, ms_, t, 1.0 - rho, t)
             if mg_ is not None:
-                xp.subtract(g, mg_, out=t)
-                t *= 1.0 - rho
-                mg_ += t
+                _move_toward(xp, mg_, g, 1.0 - rho, t)
                 xp.multiply(mg_, mg_, out=t)
                 xp.subtract(ms_, t, out=t)  # the centered denominator ms - mg^2
             denom = ms_ if mg_ is None else t
