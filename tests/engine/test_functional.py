@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from kerasx import GradientTape, ops
+import kerasx as keras
+from kerasx import GradientTape, layers, ops
 from kerasx.engine.functional import Functional
 from kerasx.engine.input_layer import Input
 from kerasx.engine.model import Model
@@ -184,3 +185,36 @@ def test_model_reset_states_zeroes_stateful_layers(backend):
     assert any(np.any(s.numpy()) for s in lstm.states)
     model.reset_states()
     assert all(not np.any(s.numpy()) for s in lstm.states)
+
+
+# ---------------------------------------------------------------- Model.from_config
+def test_model_from_config_rebuilds_a_functional_config(backend):
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, layers.Dense(2, name="d")(x), name="net")
+    rebuilt = keras.Model.from_config(model.get_config())
+    assert type(rebuilt).__name__ == "Functional" and rebuilt.name == "net"
+    assert [w.shape for w in rebuilt.weights] == [(3, 2), (2,)]
+
+
+class _Scaled(keras.Model):
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+    def get_config(self):
+        return {"factor": self.factor, "name": self.name}
+
+
+def test_model_from_config_passes_a_subclass_config_to_its_constructor():
+    again = _Scaled.from_config(_Scaled(3.0, name="scaled").get_config())
+    assert (again.factor, again.name) == (3.0, "scaled")
+
+
+def test_model_from_config_names_what_the_constructor_missed():
+    with pytest.raises(TypeError, match=r"Unable to revive model from config. When overriding `get_config\(\)`, "
+                                        r"make sure that the returned config contains all items used as "
+                                        r"arguments in the constructor to _Scaled"):
+        _Scaled.from_config({"name": "scaled"})
