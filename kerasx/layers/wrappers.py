@@ -2,9 +2,9 @@
 import copy
 
 from kerasx import ops
-from kerasx.autodiff.tensor import Tensor
 from kerasx.engine.base_layer import Layer, _call_params
 from kerasx.engine.input_spec import InputSpec
+from kerasx.engine.nest import flatten, map_structure
 
 
 class Wrapper(Layer):
@@ -37,8 +37,28 @@ class Wrapper(Layer):
         return cls(layer, **config)
 
 
+def _is_shape(s):
+    return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _map_shapes(fn, shapes):
+    """`fn` over every shape of a (possibly nested) structure of shapes."""
+    if _is_shape(shapes):
+        return fn(tuple(shapes))
+    if isinstance(shapes, dict):
+        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
+    return type(shapes)(_map_shapes(fn, s) for s in shapes)
+
+
+def _flat_shapes(shapes):
+    flat = []
+    _map_shapes(flat.append, shapes)
+    return flat
+
+
 class TimeDistributed(Wrapper):
-    """Applies `layer` to every timestep of inputs (batch, time, ...) with the same weights.
+    """Applies `layer` to every timestep of inputs (batch, time, ...) with the same weights; the inputs
+    may be a nested structure of such tensors (one time axis for all), and so may the outputs.
 
     Time is folded into the batch, (batch * time, ...), for one call of the inner layer, then unfolded;
     tf.keras does the same for its own layers (it loops over timesteps only for stateful ones, which
@@ -49,54 +69,60 @@ class TimeDistributed(Wrapper):
         self.supports_masking = True
 
     def _check_rank(self, input_shape):
-        if not isinstance(input_shape, (tuple, list)) or not all(
-                d is None or isinstance(d, int) for d in input_shape):
-            raise ValueError(f'Layer "{self.name}" (TimeDistributed) takes a single input tensor. Received: '
-                             f"input_shape={input_shape}")
-        if len(input_shape) < 3:
+        shapes = _flat_shapes(input_shape)
+        if any(len(shape) < 3 for shape in shapes):
             raise ValueError("`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
-                             f'dimensions, received: {tuple(input_shape)} (layer "{self.name}")')
+                             f'dimensions, received: {_map_shapes(tuple, input_shape)} (layer "{self.name}")')
 
     def build(self, input_shape):
         self._check_rank(input_shape)
-        input_shape = tuple(input_shape)
         # The batch and time dimensions stay free; the rest is fixed by the inner layer's weights.
-        self.input_spec = InputSpec(shape=(None, None) + input_shape[2:])
-        super().build((input_shape[0],) + input_shape[2:])
+        spec = _map_shapes(lambda shape: InputSpec(shape=(None, None) + shape[2:]), input_shape)
+        self.input_spec = spec if isinstance(spec, InputSpec) else flatten(spec)
+        super().build(_map_shapes(lambda shape: (shape[0],) + shape[2:], input_shape))
 
     def compute_output_shape(self, input_shape):
         self._check_rank(input_shape)
-        input_shape = tuple(input_shape)
-        inner = tuple(self.layer.compute_output_shape((input_shape[0],) + input_shape[2:]))
-        return (inner[0], input_shape[1]) + inner[1:]
+        steps = _flat_shapes(input_shape)[0][1]
+        inner = self.layer.compute_output_shape(_map_shapes(lambda shape: (shape[0],) + shape[2:], input_shape))
+        return _map_shapes(lambda shape: (shape[0], steps) + shape[1:], inner)
+
+    def _time_axes(self, inputs):
+        """``(batch, steps)``, the same for every input, or a ValueError naming the layer."""
+        shapes = [tuple(t.shape[:2]) for t in flatten(inputs)]
+        if any(shape != shapes[0] for shape in shapes):
+            raise ValueError(f'Layer "{self.name}" (TimeDistributed) needs every input to share its batch and '
+                             f"time dimensions, received inputs of shapes {[tuple(t.shape) for t in flatten(inputs)]}.")
+        return shapes[0]
 
     def call(self, inputs, training=None, mask=None):
-        batch, steps = inputs.shape[0], inputs.shape[1]
+        batch, steps = self._time_axes(inputs)
         kwargs = {}
         params = _call_params(type(self.layer))
         if "training" in params:
             kwargs["training"] = training
-        if "mask" in params and mask is not None:
-            kwargs["mask"] = _fold(mask)
-        outputs = self.layer(_fold(inputs), **kwargs)
-        if not isinstance(outputs, Tensor):
-            raise ValueError(f'Layer "{self.name}" (TimeDistributed) needs an inner layer with one output '
-                             f"tensor; {self.layer.name} returned {type(outputs).__name__}.")
-        return _unfold(outputs, batch, steps)
+        if "mask" in params and mask is not None and any(m is not None for m in flatten(mask)):
+            kwargs["mask"] = map_structure(lambda m: None if m is None else _fold(m), mask)
+        outputs = self.layer(map_structure(_fold, inputs), **kwargs)
+        return map_structure(lambda out: _unfold(out, batch, steps), outputs)
 
     def compute_mask(self, inputs, mask=None):
-        """The inner layer's mask per timestep when it makes one (Masking, Embedding, an RNN layer);
-        otherwise the input mask, reduced to (batch, time) with `any` over the remaining axes.
+        """The inner layer's mask per timestep when it makes one (Masking, Embedding, an RNN layer, a
+        merge layer); otherwise the (first) input mask, reduced to (batch, time) with `any` over the
+        remaining axes.
 
         tf.keras asks the inner layer like this for its own layers (and always in the functional API);
         for a user's layer called eagerly it returns the input mask as it is. Here every inner layer is
         asked, so the two agree wherever the user's layer passes masks on as tf.keras's layers do."""
-        inner_mask = None if mask is None else _fold(mask)
-        output_mask = self.layer.compute_mask(_fold(inputs), inner_mask)
-        if output_mask is not None:
-            return _unfold(output_mask, inputs.shape[0], inputs.shape[1])
-        if mask is None:
+        batch, steps = self._time_axes(inputs)
+        inner_mask = None if mask is None else map_structure(lambda m: None if m is None else _fold(m), mask)
+        output_mask = self.layer.compute_mask(map_structure(_fold, inputs), inner_mask)
+        if any(m is not None for m in flatten(output_mask)):
+            return map_structure(lambda m: None if m is None else _unfold(m, batch, steps), output_mask)
+        masks = [m for m in flatten(mask) if m is not None]
+        if not masks:
             return None
+        mask = masks[0]
         if mask.ndim > 2:
             axes = tuple(range(2, mask.ndim))
             mask = ops.greater(ops.max(ops.cast(mask, dtype="float32"), axis=axes), 0.5)

@@ -144,8 +144,51 @@ def test_time_distributed_errors(backend):
                                          r"incompatible: expected shape=\(None, None, 4\), found "
                                          r"shape=\(2, 3, 5\)"):
         layer(_x(2, 3, 5))
-    with pytest.raises(ValueError, match=r'Layer "td" \(TimeDistributed\) takes a single input tensor'):
-        layers.TimeDistributed(layers.Add(), name="td")([_x(2, 3, 4), _x(2, 3, 4)])
+    with pytest.raises(ValueError, match=r'Layer "td4" \(TimeDistributed\) needs every input to share its '
+                                         r"batch and time dimensions, received inputs of shapes "
+                                         r"\[\(2, 3, 4\), \(2, 5, 4\)\]"):
+        layers.TimeDistributed(layers.Add(), name="td4")([_x(2, 3, 4), _x(2, 5, 4)])
+    with pytest.raises(ValueError, match=r"`TimeDistributed` Layer should be passed an `input_shape` with at "
+                                         r'least 3 dimensions, received: \[\(2, 3, 4\), \(2, 4\)\] \(layer "td5"\)'):
+        layers.TimeDistributed(layers.Add(), name="td5")([_x(2, 3, 4), _x(2, 4)])
+
+
+class _TwoOutputs(layers.Layer):
+    def call(self, inputs):
+        return [inputs * 2.0, inputs[..., :1] + 1.0]
+
+    def compute_output_shape(self, input_shape):
+        return [tuple(input_shape), tuple(input_shape[:-1]) + (1,)]
+
+
+def test_time_distributed_nested_inputs_and_outputs(backend):
+    a, b = _x(2, 3, 4), _x(2, 3, 4)
+    np.testing.assert_allclose(layers.TimeDistributed(layers.Add())([a, b]).numpy(), a + b, rtol=1e-6)
+    doubled, first = layers.TimeDistributed(_TwoOutputs())(a)
+    np.testing.assert_allclose(doubled.numpy(), a * 2.0, rtol=1e-6)
+    np.testing.assert_allclose(first.numpy(), a[..., :1] + 1.0, rtol=1e-6)
+
+    x1, x2 = keras.Input((3, 4)), keras.Input((3, 2))
+    merged = layers.TimeDistributed(layers.Concatenate(), name="td_concat")([x1, x2])
+    assert merged.shape == (None, 3, 6)
+    model = keras.Model([x1, x2], layers.TimeDistributed(layers.Dense(1))(merged))
+    c = _x(2, 3, 2)
+    rebuilt = keras.models.model_from_json(model.to_json())
+    rebuilt.set_weights(model.get_weights())
+    kernel, bias = model.get_weights()
+    want = np.concatenate([a, c], -1) @ kernel + bias
+    np.testing.assert_allclose(model.predict([a, c], verbose=0), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rebuilt.predict([a, c], verbose=0), want, rtol=1e-5, atol=1e-6)
+
+
+def test_time_distributed_merge_of_masked_inputs(backend):
+    # The inner merge layer combines the two masks per timestep: a step counts where both inputs do, as
+    # tf.keras's Concatenate (`all` over the concatenated masks).
+    ids = np.array([[1, 2, 0], [3, 0, 0]])
+    embed = layers.Embedding(5, 4, mask_zero=True)
+    a, b = embed(ids), embed(ids[:, ::-1].copy())
+    out = layers.TimeDistributed(layers.Concatenate())([a, b])
+    np.testing.assert_array_equal(out._keras_mask.numpy(), (ids != 0) & (ids[:, ::-1] != 0))
 
 
 def test_time_distributed_trains(backend):
