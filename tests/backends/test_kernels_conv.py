@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from backends.generic import XPBackend
+from tests.backends import cuda_host
 from tests.backends.kernel_test_utils import RED, check, covers, dev, host, rand
 from tests.layers import conv_test_utils as ref
 
@@ -192,41 +193,16 @@ def test_cupy_conv_overrides_match_generic(case):
 
 
 # ---------------------------------------------------------------- the CUDA sources' arithmetic, on the host
-_HOST_SHIM = """
-struct Dim3 { unsigned x, y, z; };
-static const Dim3 blockIdx = {0, 0, 0}, threadIdx = {0, 0, 0}, blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
-#define __global__
-#define __restrict__
-#include "%s"
-"""
-
-
 @pytest.fixture(scope="module")
 def host_cuda_kernels(tmp_path_factory):
-    """backends/cuda/conv.cu compiled as plain C++ (one 'thread' walks the whole grid-stride loop), so
-    the kernels' index arithmetic is checked on machines without a GPU."""
-    import ctypes
-    import os
-    import shutil
-    import subprocess
+    """backends/cuda/conv.cu compiled as plain C++ (tests/backends/cuda_host.py)."""
     from backends import cupy_conv
-    cxx = shutil.which("g++") or shutil.which("c++")
-    if cxx is None:
-        pytest.skip("no C++ compiler on PATH to build the CUDA sources for the host")
-    tmp = tmp_path_factory.mktemp("cuda_host")
-    src, lib = tmp / "shim.cpp", tmp / "conv_host.so"
-    src.write_text(_HOST_SHIM % os.path.abspath(cupy_conv._SOURCE))
-    proc = subprocess.run([cxx, "-O1", "-shared", "-fPIC", "-x", "c++", str(src), "-o", str(lib)],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return ctypes.CDLL(str(lib))
+    return cuda_host.build(tmp_path_factory, cupy_conv._SOURCE)
 
 
 def _host_launch(lib, name, src, dst, geometry):
-    import ctypes
-    args = [ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data), ctypes.c_longlong(dst.size)]
-    args += [ctypes.c_int(int(v)) for v in geometry]
-    getattr(lib, name)(*args)
+    args = [src, dst, np.int64(dst.size)] + [np.int32(v) for v in geometry]
+    cuda_host.launcher(lib, name)(None, None, args)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[5] == 1], ids=[i for i, c in zip(IDS, CASES) if c[5] == 1])

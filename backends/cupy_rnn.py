@@ -1,0 +1,91 @@
+"""The CuPy backend's LSTM overrides: each timestep's gate arithmetic as one CUDA kernel
+(`backends/cuda/lstm.cu`, loaded with `cupy.RawModule`) next to the step's cuBLAS GEMM.
+
+Why override: the generic kernels run a step's gates as about ten separate array operations forwards
+and eight backwards (plus the backward's coefficient chunks); on a GPU each is a kernel launch and a
+trip through CuPy's Python dispatch, so a 50-step sequence costs over a thousand launches, far more
+time than its arithmetic. Here a step is one GEMM and one launch each way. The cache has the generic
+kernel's layout (activated gates in ``z``, ``hs``, ``cs``, ``tanh(c)``), so either backward can follow
+either forward. Masked sequences, recurrent dropout and mixed dtypes fall back to the generic kernels.
+Parity with the generic kernels is tested on a device, and the kernels' arithmetic on the host
+(tests/backends/test_kernels_rnn.py).
+"""
+import os
+
+import numpy  # host-side: kernel arguments are passed as NumPy scalars of the C types
+
+_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda", "lstm.cu")
+_SUFFIX = {"float32": "f32", "float64": "f64"}
+_THREADS = 256
+_MAX_BLOCKS = 1 << 20  # the kernels loop grid-stride past this
+
+
+class CupyRecurrentKernels:
+    """Mixed into `cupy_backend.CupyBackend` ahead of `generic.XPBackend`."""
+
+    _rnn_module = None
+
+    def _rnn_function(self, name, dtype):
+        if CupyRecurrentKernels._rnn_module is None:
+            with open(_SOURCE, encoding="utf-8") as f:
+                CupyRecurrentKernels._rnn_module = self.xp.RawModule(code=f.read())
+        return CupyRecurrentKernels._rnn_module.get_function(f"{name}_{_SUFFIX[dtype.name]}")
+
+    @staticmethod
+    def _rnn_launch(function, batch, units, args):
+        """One thread per (batch row, unit); the kernels take ``total`` and ``units`` last."""
+        total = batch * units
+        blocks = min((total + _THREADS - 1) // _THREADS, _MAX_BLOCKS)
+        function((blocks,), (_THREADS,), tuple(args) + (numpy.int64(total), numpy.int32(units)))
+
+    @staticmethod
+    def _lstm_fast_path(arrays, mask, recurrent_mask):
+        dtype = arrays[0].dtype
+        return (mask is None and recurrent_mask is None and dtype.name in _SUFFIX
+                and all(a.dtype == dtype for a in arrays))
+
+    def lstm_forward(self, x, kernel, recurrent_kernel, bias, h0, c0, mask=None, recurrent_mask=None,
+                     go_backwards=False, zero_output_for_mask=False):
+        if not self._lstm_fast_path((x, kernel, recurrent_kernel, bias, h0, c0), mask, recurrent_mask):
+            return super().lstm_forward(x, kernel, recurrent_kernel, bias, h0, c0, mask, recurrent_mask,
+                                        go_backwards, zero_output_for_mask)
+        xp = self.xp
+        u = recurrent_kernel.shape[0]
+        xt, _ = self._rnn_time_major(x, None, go_backwards)
+        steps, batch = xt.shape[:2]
+        z = self._rnn_project(xt, kernel, bias)  # raw pre-activations; the kernel activates them in place
+        hs = xp.empty((steps + 1, batch, u), dtype=x.dtype)
+        cs = xp.empty((steps + 1, batch, u), dtype=x.dtype)
+        hs[0] = h0
+        cs[0] = c0
+        tc = xp.empty((steps, batch, u), dtype=x.dtype)
+        rec = xp.empty((batch, 4 * u), dtype=x.dtype)
+        rk = xp.ascontiguousarray(recurrent_kernel)
+        step = self._rnn_function("lstm_step_fwd", x.dtype)
+        for t in range(steps):
+            xp.matmul(hs[t], rk, out=rec)
+            self._rnn_launch(step, batch, u, (z[t], rec, cs[t], cs[t + 1], tc[t], hs[t + 1]))
+        cache = (xt, kernel, recurrent_kernel, z, hs, cs, tc, None, None, go_backwards, zero_output_for_mask)
+        return self._rnn_outputs(hs[1:]), hs[steps], cs[steps], cache
+
+    def lstm_backward(self, g_outputs, g_h, g_c, cache):
+        xt, kernel, recurrent_kernel, z, hs, cs, tc, keepf, rmask, go_backwards, _ = cache
+        if not self._lstm_fast_path((z, g_outputs, g_h, g_c), keepf, rmask):
+            return super().lstm_backward(g_outputs, g_h, g_c, cache)
+        xp = self.xp
+        steps, batch = xt.shape[:2]
+        u = recurrent_kernel.shape[0]
+        go = xp.ascontiguousarray(g_outputs)  # (B, T, U): step t's rows start at t * U, T * U apart
+        dz = xp.empty_like(z)
+        rk_t = xp.ascontiguousarray(recurrent_kernel.T)
+        dh = xp.ascontiguousarray(g_h)
+        dc = g_c.copy()  # updated in place, step by step, into the cotangent of c0
+        step = self._rnn_function("lstm_step_bwd", z.dtype)
+        for t in range(steps - 1, -1, -1):
+            self._rnn_launch(step, batch, u, (dh, go, numpy.int64(t * u), numpy.int64(steps * u), dc, z[t],
+                                              cs[t], tc[t], dz[t]))
+            dh = xp.matmul(dz[t], rk_t)
+        dx = self._rnn_grad_x(dz, kernel, go_backwards)
+        dkernel, dbias = self._rnn_input_grads(xt, dz)
+        drecurrent = self._rnn_gram(hs[:-1], dz)
+        return dx, dkernel, drecurrent, dbias, dh, dc, None
