@@ -1,12 +1,14 @@
-"""The CuPy backend's LSTM overrides: each timestep's gate arithmetic as one CUDA kernel
-(`backends/cuda/lstm.cu`, loaded with `cupy.RawModule`) next to the step's cuBLAS GEMM.
+"""The CuPy backend's LSTM and GRU overrides: each timestep's gate arithmetic as one CUDA kernel
+(`backends/cuda/lstm.cu`, `backends/cuda/gru.cu`, loaded with `cupy.RawModule`) next to the step's cuBLAS
+GEMM.
 
 Why override: the generic kernels run a step's gates as about ten separate array operations forwards
 and eight backwards (plus the backward's coefficient chunks); on a GPU each is a kernel launch and a
 trip through CuPy's Python dispatch, so a 50-step sequence costs over a thousand launches, far more
-time than its arithmetic. Here a step is one GEMM and one launch each way. The cache has the generic
-kernel's layout (activated gates in ``z``, ``hs``, ``cs``, ``tanh(c)``), so either backward can follow
-either forward. Masked sequences, recurrent dropout and mixed dtypes fall back to the generic kernels.
+time than its arithmetic. Here a step is one GEMM and one launch each way (the GRU's backward adds one
+add). The caches have the generic kernels' layouts (activated gates in ``z``, then ``hs`` and ``cs`` and
+``tanh(c)``, or the GRU's ``aux``), so either backward can follow either forward. Masked sequences,
+recurrent dropout, mixed dtypes and the GRU's ``reset_after=False`` fall back to the generic kernels.
 Parity with the generic kernels is tested on a device, and the kernels' arithmetic on the host
 (tests/backends/test_kernels_rnn.py).
 """
@@ -14,7 +16,9 @@ import os
 
 import numpy  # host-side: kernel arguments are passed as NumPy scalars of the C types
 
-_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda", "lstm.cu")
+_CUDA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda")
+_LSTM_SOURCE = os.path.join(_CUDA, "lstm.cu")
+_GRU_SOURCE = os.path.join(_CUDA, "gru.cu")
 _SUFFIX = {"float32": "f32", "float64": "f64"}
 _THREADS = 256
 _MAX_BLOCKS = 1 << 20  # the kernels loop grid-stride past this
@@ -23,13 +27,14 @@ _MAX_BLOCKS = 1 << 20  # the kernels loop grid-stride past this
 class CupyRecurrentKernels:
     """Mixed into `cupy_backend.CupyBackend` ahead of `generic.XPBackend`."""
 
-    _rnn_module = None
+    _rnn_modules = {}  # source path -> RawModule, compiled on first use
 
-    def _rnn_function(self, name, dtype):
-        if CupyRecurrentKernels._rnn_module is None:
-            with open(_SOURCE, encoding="utf-8") as f:
-                CupyRecurrentKernels._rnn_module = self.xp.RawModule(code=f.read())
-        return CupyRecurrentKernels._rnn_module.get_function(f"{name}_{_SUFFIX[dtype.name]}")
+    def _rnn_function(self, source, name, dtype):
+        module = CupyRecurrentKernels._rnn_modules.get(source)
+        if module is None:
+            with open(source, encoding="utf-8") as f:
+                module = CupyRecurrentKernels._rnn_modules[source] = self.xp.RawModule(code=f.read())
+        return module.get_function(f"{name}_{_SUFFIX[dtype.name]}")
 
     @staticmethod
     def _rnn_launch(function, batch, units, args):
@@ -39,14 +44,14 @@ class CupyRecurrentKernels:
         function((blocks,), (_THREADS,), tuple(args) + (numpy.int64(total), numpy.int32(units)))
 
     @staticmethod
-    def _lstm_fast_path(arrays, mask, recurrent_mask):
+    def _rnn_fast_path(arrays, mask, recurrent_mask):
         dtype = arrays[0].dtype
         return (mask is None and recurrent_mask is None and dtype.name in _SUFFIX
                 and all(a.dtype == dtype for a in arrays))
 
     def lstm_forward(self, x, kernel, recurrent_kernel, bias, h0, c0, mask=None, recurrent_mask=None,
                      go_backwards=False, zero_output_for_mask=False):
-        if not self._lstm_fast_path((x, kernel, recurrent_kernel, bias, h0, c0), mask, recurrent_mask):
+        if not self._rnn_fast_path((x, kernel, recurrent_kernel, bias, h0, c0), mask, recurrent_mask):
             return super().lstm_forward(x, kernel, recurrent_kernel, bias, h0, c0, mask, recurrent_mask,
                                         go_backwards, zero_output_for_mask)
         xp = self.xp
@@ -61,7 +66,7 @@ class CupyRecurrentKernels:
         tc = xp.empty((steps, batch, u), dtype=x.dtype)
         rec = xp.empty((batch, 4 * u), dtype=x.dtype)
         rk = xp.ascontiguousarray(recurrent_kernel)
-        step = self._rnn_function("lstm_step_fwd", x.dtype)
+        step = self._rnn_function(_LSTM_SOURCE, "lstm_step_fwd", x.dtype)
         for t in range(steps):
             xp.matmul(hs[t], rk, out=rec)
             self._rnn_launch(step, batch, u, (z[t], rec, cs[t], cs[t + 1], tc[t], hs[t + 1]))
@@ -70,7 +75,7 @@ class CupyRecurrentKernels:
 
     def lstm_backward(self, g_outputs, g_h, g_c, cache):
         xt, kernel, recurrent_kernel, z, hs, cs, tc, keepf, rmask, go_backwards, _ = cache
-        if not self._lstm_fast_path((z, g_outputs, g_h, g_c), keepf, rmask):
+        if not self._rnn_fast_path((z, g_outputs, g_h, g_c), keepf, rmask):
             return super().lstm_backward(g_outputs, g_h, g_c, cache)
         xp = self.xp
         steps, batch = xt.shape[:2]
@@ -80,7 +85,7 @@ class CupyRecurrentKernels:
         rk_t = xp.ascontiguousarray(recurrent_kernel.T)
         dh = xp.ascontiguousarray(g_h)
         dc = g_c.copy()  # updated in place, step by step, into the cotangent of c0
-        step = self._rnn_function("lstm_step_bwd", z.dtype)
+        step = self._rnn_function(_LSTM_SOURCE, "lstm_step_bwd", z.dtype)
         for t in range(steps - 1, -1, -1):
             self._rnn_launch(step, batch, u, (dh, go, numpy.int64(t * u), numpy.int64(steps * u), dc, z[t],
                                               cs[t], tc[t], dz[t]))
@@ -89,3 +94,55 @@ class CupyRecurrentKernels:
         dkernel, dbias = self._rnn_input_grads(xt, dz)
         drecurrent = self._rnn_gram(hs[:-1], dz)
         return dx, dkernel, drecurrent, dbias, dh, dc, None
+
+    def gru_forward(self, x, kernel, recurrent_kernel, bias, h0, mask=None, recurrent_mask=None,
+                    go_backwards=False, zero_output_for_mask=False, reset_after=True):
+        if not (reset_after and self._rnn_fast_path((x, kernel, recurrent_kernel, bias, h0), mask,
+                                                    recurrent_mask)):
+            return super().gru_forward(x, kernel, recurrent_kernel, bias, h0, mask, recurrent_mask, go_backwards,
+                                       zero_output_for_mask, reset_after)
+        xp = self.xp
+        u = recurrent_kernel.shape[0]
+        xt, _ = self._rnn_time_major(x, None, go_backwards)
+        steps, batch = xt.shape[:2]
+        # The recurrent bias of z and r joins the input bias; h~'s (which r scales) is added per step.
+        b_in = bias[0].copy()
+        b_in[:2 * u] += bias[1][:2 * u]
+        b_rh = xp.ascontiguousarray(bias[1][2 * u:])
+        z = self._rnn_project(xt, kernel, b_in)  # raw pre-activations; the kernel activates them in place
+        hs = xp.empty((steps + 1, batch, u), dtype=x.dtype)
+        hs[0] = h0
+        aux = xp.empty((steps, batch, u), dtype=x.dtype)
+        rec = xp.empty((batch, 3 * u), dtype=x.dtype)
+        rk = xp.ascontiguousarray(recurrent_kernel)
+        step = self._rnn_function(_GRU_SOURCE, "gru_step_fwd", x.dtype)
+        for t in range(steps):
+            xp.matmul(hs[t], rk, out=rec)
+            self._rnn_launch(step, batch, u, (z[t], rec, b_rh, hs[t], aux[t], hs[t + 1]))
+        cache = (xt, kernel, recurrent_kernel, z, hs, aux, None, None, go_backwards, zero_output_for_mask, True)
+        return self._rnn_outputs(hs[1:]), hs[steps], cache
+
+    def gru_backward(self, g_outputs, g_h, cache):
+        xt, kernel, recurrent_kernel, z, hs, aux, keepf, rmask, go_backwards, _, reset_after = cache
+        if not (reset_after and self._rnn_fast_path((z, g_outputs, g_h), keepf, rmask)):
+            return super().gru_backward(g_outputs, g_h, cache)
+        xp = self.xp
+        steps, batch = xt.shape[:2]
+        u = recurrent_kernel.shape[0]
+        go = xp.ascontiguousarray(g_outputs)  # (B, T, U): step t's rows start at t * U, T * U apart
+        dz = xp.empty_like(z)
+        d_inner = xp.empty_like(z)  # the cotangent of each step's recurrent GEMM output
+        carry = xp.empty((batch, u), dtype=z.dtype)
+        rk_t = xp.ascontiguousarray(recurrent_kernel.T)
+        dh = xp.ascontiguousarray(g_h)
+        step = self._rnn_function(_GRU_SOURCE, "gru_step_bwd", z.dtype)
+        for t in range(steps - 1, -1, -1):
+            self._rnn_launch(step, batch, u, (dh, go, numpy.int64(t * u), numpy.int64(steps * u), z[t], hs[t],
+                                              aux[t], dz[t], d_inner[t], carry))
+            dh = xp.matmul(d_inner[t], rk_t)
+            dh += carry
+        dx = self._rnn_grad_x(dz, kernel, go_backwards)
+        dkernel, dbias = self._rnn_input_grads(xt, dz)
+        drecurrent = self._rnn_gram(hs[:-1], d_inner)
+        dbias = xp.stack([dbias, xp.sum(d_inner, axis=(0, 1))], axis=0)
+        return dx, dkernel, drecurrent, dbias, dh, None

@@ -213,22 +213,23 @@ def test_simple_rnn_rejects_an_unknown_activation(backend):
 
 
 # ---------------------------------------------------------------- the CuPy LSTM overrides
-def _host_lstm_backend(lib):
+def _host_rnn_backend(libs):
     """The CuPy override code over NumPy, its CUDA kernels built for the host (tests/backends/cuda_host.py):
     the same Python orchestration and the same kernel arithmetic, run without a GPU."""
     from backends.cupy_rnn import CupyRecurrentKernels
     from backends.numpy_backend import NumpyBackend
 
-    class HostCudaLSTM(CupyRecurrentKernels, NumpyBackend):
-        def _rnn_function(self, name, dtype):
-            return cuda_host.launcher(lib, f"{name}_{'f32' if dtype == np.float32 else 'f64'}")
-    return HostCudaLSTM()
+    class HostCudaRNN(CupyRecurrentKernels, NumpyBackend):
+        def _rnn_function(self, source, name, dtype):
+            return cuda_host.launcher(libs[source], f"{name}_{'f32' if dtype == np.float32 else 'f64'}")
+    return HostCudaRNN()
 
 
 @pytest.fixture(scope="module")
-def host_lstm(tmp_path_factory):
+def host_rnn(tmp_path_factory):
     from backends import cupy_rnn
-    return _host_lstm_backend(cuda_host.build(tmp_path_factory, cupy_rnn._SOURCE))
+    sources = (cupy_rnn._LSTM_SOURCE, cupy_rnn._GRU_SOURCE)
+    return _host_rnn_backend({s: cuda_host.build(tmp_path_factory, s) for s in sources})
 
 
 def _lstm_case(seed, go_backwards):
@@ -240,32 +241,32 @@ def _lstm_case(seed, go_backwards):
 
 
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_cuda_lstm_steps_match_the_generic_kernels_on_the_host(host_lstm, go_backwards):
+def test_cuda_lstm_steps_match_the_generic_kernels_on_the_host(host_rnn, go_backwards):
     from backends.generic import XPBackend
     args, cot = _lstm_case(7, go_backwards)
-    fast = host_lstm.lstm_forward(*args, None, None, go_backwards)
-    generic = XPBackend.lstm_forward(host_lstm, *args, None, None, go_backwards)
+    fast = host_rnn.lstm_forward(*args, None, None, go_backwards)
+    generic = XPBackend.lstm_forward(host_rnn, *args, None, None, go_backwards)
     for got, want in zip(fast[:3], generic[:3]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     # Either backward reads either forward's cache: same layout, activated gates in z.
     for cache in (fast[3], generic[3]):
-        got = host_lstm.lstm_backward(*cot, cache)
-        want = XPBackend.lstm_backward(host_lstm, *cot, generic[3])
+        got = host_rnn.lstm_backward(*cot, cache)
+        want = XPBackend.lstm_backward(host_rnn, *cot, generic[3])
         assert got[-1] is None and want[-1] is None
         for g, w in zip(got[:-1], want[:-1]):
             np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-12)
 
 
-def test_cuda_lstm_fast_path_only_without_masks_and_in_one_dtype(host_lstm):
+def test_cuda_lstm_fast_path_only_without_masks_and_in_one_dtype(host_rnn):
     from backends.generic import XPBackend
     rng = np.random.default_rng(2)
     a = _inputs(rng, 4, batch=3, steps=4, features=3, units=2)
     args = [a[k] for k in ("x", "kernel", "recurrent", "bias", "h0", "c0")]
-    masked = host_lstm.lstm_forward(*args, a["mask"], a["rmask"])
-    generic = XPBackend.lstm_forward(host_lstm, *args, a["mask"], a["rmask"])
+    masked = host_rnn.lstm_forward(*args, a["mask"], a["rmask"])
+    generic = XPBackend.lstm_forward(host_rnn, *args, a["mask"], a["rmask"])
     np.testing.assert_array_equal(masked[0], generic[0])
-    assert not host_lstm._lstm_fast_path([a["x"], a["kernel"].astype("float32")], None, None)
-    assert not host_lstm._lstm_fast_path([a["x"].astype("float16")], None, None)
+    assert not host_rnn._rnn_fast_path([a["x"], a["kernel"].astype("float32")], None, None)
+    assert not host_rnn._rnn_fast_path([a["x"].astype("float16")], None, None)
 
 
 def test_cupy_lstm_overrides_match_generic():
@@ -294,4 +295,59 @@ def test_every_cupy_rnn_override_has_a_parity_case():
     # Inspecting the class needs neither CuPy nor a device; the two tests above cover these overrides.
     from backends.cupy_rnn import CupyRecurrentKernels
     overrides = sorted(k for k, v in vars(CupyRecurrentKernels).items() if not k.startswith("_") and callable(v))
-    assert overrides == ["lstm_backward", "lstm_forward"], overrides
+    assert overrides == ["gru_backward", "gru_forward", "lstm_backward", "lstm_forward"], overrides
+
+
+def _gru_case(seed):
+    rng = np.random.default_rng(seed)
+    a = _inputs(rng, 3, batch=3, steps=5, features=3, units=4, bias_shape=(2, 12))
+    args = [a[k] for k in ("x", "kernel", "recurrent", "bias", "h0")]
+    return args, [rng.standard_normal((3, 5, 4)), rng.standard_normal((3, 4))]
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_cuda_gru_steps_match_the_generic_kernels_on_the_host(host_rnn, go_backwards):
+    from backends.generic import XPBackend
+    args, cot = _gru_case(8)
+    fast = host_rnn.gru_forward(*args, None, None, go_backwards)
+    generic = XPBackend.gru_forward(host_rnn, *args, None, None, go_backwards)
+    for got, want in zip(fast[:2], generic[:2]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    for cache in (fast[2], generic[2]):
+        got = host_rnn.gru_backward(*cot, cache)
+        want = XPBackend.gru_backward(host_rnn, *cot, generic[2])
+        assert got[-1] is None and want[-1] is None
+        for g, w in zip(got[:-1], want[:-1]):
+            np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-12)
+
+
+def test_cuda_gru_fast_path_only_with_reset_after(host_rnn):
+    from backends.generic import XPBackend
+    rng = np.random.default_rng(4)
+    a = _inputs(rng, 3, batch=2, steps=3, features=3, units=2)
+    args = [a[k] for k in ("x", "kernel", "recurrent", "bias", "h0")]
+    got = host_rnn.gru_forward(*args, None, None, False, False, False)
+    want = XPBackend.gru_forward(host_rnn, *args, None, None, False, False, False)
+    np.testing.assert_array_equal(got[0], want[0])
+    assert got[2][-1] is False  # the generic kernel's cache: reset_after=False
+
+
+def test_cupy_gru_overrides_match_generic():
+    import backends
+    from backends.generic import XPBackend
+    try:
+        b = backends.make("cupy")
+    except (RuntimeError, ImportError) as e:
+        pytest.skip(f"cupy backend unavailable here: {e}")
+    for dtype, rtol in (("float64", 1e-10), ("float32", RED)):
+        args, cot = _gru_case(10)
+        args = [b.asarray(v.astype(dtype)) for v in args]
+        cot = [b.asarray(v.astype(dtype)) for v in cot]
+        fast = b.gru_forward(*args, None, None, True)
+        generic = XPBackend.gru_forward(b, *args, None, None, True)
+        for got, want in zip(fast[:2], generic[:2]):
+            np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=rtol, atol=1e-5)
+        got = b.gru_backward(*cot, fast[2])
+        want = XPBackend.gru_backward(b, *cot, generic[2])
+        for g, w in zip(got[:-1], want[:-1]):
+            np.testing.assert_allclose(b.to_numpy(g), b.to_numpy(w), rtol=rtol, atol=1e-4)
