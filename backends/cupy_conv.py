@@ -10,14 +10,12 @@ no atomics, deterministic). Each override has a parity test against the generic 
 kernels.
 """
 import math
-import os
 
 import numpy  # host-side: kernel arguments are passed as NumPy scalars of the C types
 
-_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda", "conv.cu")
-_SUFFIX = {"float32": "f32", "float64": "f64"}
-_THREADS = 256
-_MAX_BLOCKS = 1 << 20  # the kernels loop grid-stride past this
+from backends import cuda_modules
+
+_SOURCE = cuda_modules.source("conv.cu")
 
 
 class CupyConvolutionKernels:
@@ -25,17 +23,13 @@ class CupyConvolutionKernels:
 
     # The generic fallbacks (groups, depthwise) need no cache blocking on a GPU: one chunk, fewer launches.
     conv_chunk_bytes = 1 << 62
-    _module = None
 
     # ---------------------------------------------------------------- plumbing
     def _cuda_function(self, name, dtype):
-        if CupyConvolutionKernels._module is None:
-            with open(_SOURCE, encoding="utf-8") as f:
-                CupyConvolutionKernels._module = self.xp.RawModule(code=f.read())
-        return CupyConvolutionKernels._module.get_function(f"{name}_{_SUFFIX[dtype.name]}")
+        return cuda_modules.function(self.xp, _SOURCE, name, dtype)
 
     def _fast_path(self, a, b, groups):
-        return groups == 1 and a.dtype == b.dtype and a.dtype.name in _SUFFIX
+        return groups == 1 and a.dtype == b.dtype and a.dtype.name in cuda_modules.SUFFIX
 
     @staticmethod
     def _geometry(input_shape, out_spatial, ksize, strides, padding, dilation):
@@ -52,8 +46,8 @@ class CupyConvolutionKernels:
     def _launch(self, name, src, dst, total, geometry):
         if total == 0:
             return
-        blocks = min((total + _THREADS - 1) // _THREADS, _MAX_BLOCKS)
-        self._cuda_function(name, dst.dtype)((blocks,), (_THREADS,), (src, dst, numpy.int64(total), *geometry))
+        self._cuda_function(name, dst.dtype)((cuda_modules.blocks(total),), (cuda_modules.THREADS,),
+                                             (src, dst, numpy.int64(total), *geometry))
 
     def _im2col(self, x, ksize, out_spatial, strides, padding, dilation):
         xp = self.xp

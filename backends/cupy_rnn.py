@@ -12,41 +12,31 @@ recurrent dropout, mixed dtypes and the GRU's ``reset_after=False`` fall back to
 Parity with the generic kernels is tested on a device, and the kernels' arithmetic on the host
 (tests/backends/test_kernels_rnn.py).
 """
-import os
-
 import numpy  # host-side: kernel arguments are passed as NumPy scalars of the C types
 
-_CUDA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda")
-_LSTM_SOURCE = os.path.join(_CUDA, "lstm.cu")
-_GRU_SOURCE = os.path.join(_CUDA, "gru.cu")
-_SUFFIX = {"float32": "f32", "float64": "f64"}
-_THREADS = 256
-_MAX_BLOCKS = 1 << 20  # the kernels loop grid-stride past this
+from backends import cuda_modules
+
+_LSTM_SOURCE = cuda_modules.source("lstm.cu")
+_GRU_SOURCE = cuda_modules.source("gru.cu")
 
 
 class CupyRecurrentKernels:
     """Mixed into `cupy_backend.CupyBackend` ahead of `generic.XPBackend`."""
 
-    _rnn_modules = {}  # source path -> RawModule, compiled on first use
-
     def _rnn_function(self, source, name, dtype):
-        module = CupyRecurrentKernels._rnn_modules.get(source)
-        if module is None:
-            with open(source, encoding="utf-8") as f:
-                module = CupyRecurrentKernels._rnn_modules[source] = self.xp.RawModule(code=f.read())
-        return module.get_function(f"{name}_{_SUFFIX[dtype.name]}")
+        return cuda_modules.function(self.xp, source, name, dtype)
 
     @staticmethod
     def _rnn_launch(function, batch, units, args):
         """One thread per (batch row, unit); the kernels take ``total`` and ``units`` last."""
         total = batch * units
-        blocks = min((total + _THREADS - 1) // _THREADS, _MAX_BLOCKS)
-        function((blocks,), (_THREADS,), tuple(args) + (numpy.int64(total), numpy.int32(units)))
+        function((cuda_modules.blocks(total),), (cuda_modules.THREADS,),
+                 tuple(args) + (numpy.int64(total), numpy.int32(units)))
 
     @staticmethod
     def _rnn_fast_path(arrays, mask, recurrent_mask):
         dtype = arrays[0].dtype
-        return (mask is None and recurrent_mask is None and dtype.name in _SUFFIX
+        return (mask is None and recurrent_mask is None and dtype.name in cuda_modules.SUFFIX
                 and all(a.dtype == dtype for a in arrays))
 
     def lstm_forward(self, x, kernel, recurrent_kernel, bias, h0, c0, mask=None, recurrent_mask=None,

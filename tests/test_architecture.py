@@ -30,7 +30,7 @@ ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
 MAX_LINES = 600
 
 # The generic kernels and the CuPy backend: everything they reach through `xp` must exist in CuPy.
-CUPY_CHECKED = sorted(["backends/generic.py", "backends/cupy_backend.py"] + [
+CUPY_CHECKED = sorted(["backends/generic.py", "backends/cupy_backend.py", "backends/cuda_modules.py"] + [
     os.path.relpath(p, ROOT).replace(os.sep, "/")
     for pattern in ("generic_*.py", "cupy_*.py")
     for p in glob.glob(os.path.join(ROOT, "backends", pattern))])
