@@ -146,3 +146,70 @@ def test_pool_kernels_keep_float64(backend):
     assert backend.dtype_name(backend.avg_pool(dev(backend, x), (2, 2), (1, 1), "same")) == "float64"
     g = backend.avg_pool_grad(dev(backend, np.ones((1, 4, 4, 2))), (1, 4, 4, 2), (2, 2), (1, 1), "same")
     assert backend.dtype_name(g) == "float64"
+
+
+# ---------------------------------------------------------------- the CuPy pooling overrides
+@pytest.fixture(scope="module")
+def host_pool(tmp_path_factory):
+    """The CuPy override code over NumPy, its CUDA kernels built for the host (tests/backends/cuda_host.py):
+    the same Python orchestration and the same kernel arithmetic, run without a GPU."""
+    from backends import cupy_pool
+    from backends.numpy_backend import NumpyBackend
+    from tests.backends import cuda_host
+    lib = cuda_host.build(tmp_path_factory, cupy_pool._SOURCE)
+
+    class HostCudaPool(cupy_pool.CupyPoolingKernels, NumpyBackend):
+        def _pool_function(self, name, dtype):
+            return cuda_host.launcher(lib, f"{name}_{'f32' if dtype == np.float32 else 'f64'}")
+    return HostCudaPool()
+
+
+TIES = [((2, 4, 4, 2), (2, 2), (2, 2), "valid"), ((1, 5, 5, 1), (3, 3), (1, 1), "same"),
+        ((1, 6, 2), (3,), (1,), "valid")]
+
+
+@pytest.mark.parametrize("shape, pool_size, strides, padding", CASES + TIES)
+def test_cuda_pooling_matches_the_generic_kernels_on_the_host(host_pool, shape, pool_size, strides, padding):
+    from backends.generic import XPBackend
+    x = rand(*shape, seed=3).astype("float64")
+    if (shape, pool_size, strides, padding) in TIES:
+        x = np.round(x)  # few distinct values: many windows hold several equal maxima
+    for name, args in (("max_pool", (x,)), ("avg_pool", (x,))):
+        got = getattr(host_pool, name)(*args, pool_size, strides, padding)
+        want = getattr(XPBackend, name)(host_pool, *args, pool_size, strides, padding)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    y = host_pool.max_pool(x, pool_size, strides, padding)
+    g = rand(*y.shape, seed=4).astype("float64")
+    np.testing.assert_allclose(host_pool.max_pool_grad(g, x, y, pool_size, strides, padding),
+                               XPBackend.max_pool_grad(host_pool, g, x, y, pool_size, strides, padding),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(host_pool.avg_pool_grad(g, x.shape, pool_size, strides, padding),
+                               XPBackend.avg_pool_grad(host_pool, g, x.shape, pool_size, strides, padding),
+                               rtol=1e-12, atol=1e-15)
+
+
+def test_cupy_pooling_overrides_match_generic():
+    import backends
+    from backends.generic import XPBackend
+    try:
+        b = backends.make("cupy")
+    except (RuntimeError, ImportError) as e:
+        pytest.skip(f"cupy backend unavailable here: {e}")
+    for shape, pool_size, strides, padding in CASES + TIES:
+        x = b.asarray(rand(*shape, seed=3))
+        y = b.max_pool(x, pool_size, strides, padding)
+        np.testing.assert_array_equal(b.to_numpy(y), b.to_numpy(XPBackend.max_pool(b, x, pool_size, strides, padding)))
+        g = b.asarray(rand(*y.shape, seed=4))
+        for got, want in ((b.max_pool_grad(g, x, y, pool_size, strides, padding),
+                           XPBackend.max_pool_grad(b, g, x, y, pool_size, strides, padding)),
+                          (b.avg_pool(x, pool_size, strides, padding),
+                           XPBackend.avg_pool(b, x, pool_size, strides, padding)),
+                          (b.avg_pool_grad(g, x.shape, pool_size, strides, padding),
+                           XPBackend.avg_pool_grad(b, g, x.shape, pool_size, strides, padding))):
+            np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=RED, atol=1e-6)
+
+
+def test_every_cupy_pool_override_has_a_parity_case():
+    from backends.cupy_pool import CupyPoolingKernels
+    overrides = sorted(k for k, v in vars(CupyPoolingKernels).items() if not k.startswith("_") and callable(v))
+    assert overrides == ["avg_pool", "avg_pool_grad", "max_pool", "max_pool_grad"], overrides
