@@ -237,15 +237,21 @@ def _lstm_case(seed, go_backwards):
     a = _inputs(rng, 4, batch=3, steps=5, features=3, units=4)
     args = [a[k] for k in ("x", "kernel", "recurrent", "bias", "h0", "c0")]
     cot = [rng.standard_normal((3, 5, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))]
-    return args, cot
+    return args, cot, a["mask"]
 
 
-@pytest.mark.parametrize("go_backwards", [False, True])
-def test_cuda_lstm_steps_match_the_generic_kernels_on_the_host(host_rnn, go_backwards):
+LSTM_MODES = [dict(), dict(go_backwards=True), dict(masked=True), dict(masked=True, go_backwards=True),
+              dict(masked=True, zero_output=True)]
+
+
+@pytest.mark.parametrize("mode", LSTM_MODES, ids=_ids)
+def test_cuda_lstm_steps_match_the_generic_kernels_on_the_host(host_rnn, mode):
     from backends.generic import XPBackend
-    args, cot = _lstm_case(7, go_backwards)
-    fast = host_rnn.lstm_forward(*args, None, None, go_backwards)
-    generic = XPBackend.lstm_forward(host_rnn, *args, None, None, go_backwards)
+    args, cot, mask = _lstm_case(7, mode.get("go_backwards", False))
+    options = (mask if mode.get("masked") else None, None, mode.get("go_backwards", False),
+               mode.get("zero_output", False))
+    fast = host_rnn.lstm_forward(*args, *options)
+    generic = XPBackend.lstm_forward(host_rnn, *args, *options)
     for got, want in zip(fast[:3], generic[:3]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     # Either backward reads either forward's cache: same layout, activated gates in z.
@@ -257,14 +263,14 @@ def test_cuda_lstm_steps_match_the_generic_kernels_on_the_host(host_rnn, go_back
             np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-12)
 
 
-def test_cuda_lstm_fast_path_only_without_masks_and_in_one_dtype(host_rnn):
+def test_cuda_lstm_falls_back_for_recurrent_dropout_and_mixed_dtypes(host_rnn):
     from backends.generic import XPBackend
     rng = np.random.default_rng(2)
     a = _inputs(rng, 4, batch=3, steps=4, features=3, units=2)
     args = [a[k] for k in ("x", "kernel", "recurrent", "bias", "h0", "c0")]
-    masked = host_rnn.lstm_forward(*args, a["mask"], a["rmask"])
+    dropped = host_rnn.lstm_forward(*args, a["mask"], a["rmask"])
     generic = XPBackend.lstm_forward(host_rnn, *args, a["mask"], a["rmask"])
-    np.testing.assert_array_equal(masked[0], generic[0])
+    np.testing.assert_array_equal(dropped[0], generic[0])
     assert not host_rnn._rnn_fast_path([a["x"], a["kernel"].astype("float32")], None, None)
     assert not host_rnn._rnn_fast_path([a["x"].astype("float16")], None, None)
 
@@ -277,12 +283,14 @@ def test_cupy_lstm_overrides_match_generic():
     except (RuntimeError, ImportError) as e:
         pytest.skip(f"cupy backend unavailable here: {e}")
     for dtype, rtol in (("float64", 1e-10), ("float32", RED)):
-        for go_backwards in (False, True):
-            args, cot = _lstm_case(9, go_backwards)
+        for mode in LSTM_MODES:
+            args, cot, mask = _lstm_case(9, mode.get("go_backwards", False))
             args = [b.asarray(v.astype(dtype)) for v in args]
             cot = [b.asarray(v.astype(dtype)) for v in cot]
-            fast = b.lstm_forward(*args, None, None, go_backwards)
-            generic = XPBackend.lstm_forward(b, *args, None, None, go_backwards)
+            options = (b.asarray(mask) if mode.get("masked") else None, None, mode.get("go_backwards", False),
+                       mode.get("zero_output", False))
+            fast = b.lstm_forward(*args, *options)
+            generic = XPBackend.lstm_forward(b, *args, *options)
             for got, want in zip(fast[:3], generic[:3]):
                 np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=rtol, atol=1e-5)
             got = b.lstm_backward(*cot, fast[3])
