@@ -183,6 +183,8 @@ class RNN(RecurrentCall, Layer):
             self._check_extra_inputs(initial_state, constants)
         if self.time_major:
             inputs = ops.transpose(inputs, (1, 0, 2))
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]  # the sequence's; states and constants carry none
         if mask is not None:
             mask = self._checked_mask(mask, inputs)
         states = self._initial_states(inputs, initial_state)
@@ -211,7 +213,7 @@ class RNN(RecurrentCall, Layer):
         return output
 
     def _checked_mask(self, mask, inputs):
-        mask = as_tensor(mask[0] if isinstance(mask, (list, tuple)) else mask)
+        mask = as_tensor(mask)
         if tuple(mask.shape) != tuple(inputs.shape[:2]):
             raise ValueError(f'The mask of layer "{self.name}" ({type(self).__name__}) must have shape '
                              f"(batch, timesteps) = {tuple(inputs.shape[:2])}, received shape "

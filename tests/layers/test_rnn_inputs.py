@@ -252,3 +252,17 @@ def test_bidirectional_needs_an_even_number_of_states(backend):
                                          r"states \(forward states, then backward states\), received 3"):
         layer(X, initial_state=[H0, C0, H0])
     assert not layer.built
+
+
+def test_the_sequence_mask_travels_with_listed_states(backend):
+    ids = np.array([[3, 1, 0, 0, 0], [2, 4, 1, 3, 2], [1, 0, 0, 0, 0]])
+    tokens, h, c = keras.Input((5,), dtype="int32"), keras.Input((2,)), keras.Input((2,))
+    embedding = layers.Embedding(5, 4, mask_zero=True)
+    lstm = layers.LSTM(2, return_sequences=True)
+    model = keras.Model([tokens, h, c], lstm([embedding(tokens), h, c]))
+    got = model.predict([ids, H0, C0], verbose=0)
+    x = embedding.get_weights()[0][ids]
+    kernel, recurrent, bias = [w.astype("float64") for w in lstm.get_weights()]
+    want, _ = ref_rnn(lstm_step(kernel, recurrent, bias), x.astype("float64"),
+                      [H0.astype("float64"), C0.astype("float64")], mask=ids != 0)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
