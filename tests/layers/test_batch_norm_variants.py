@@ -225,3 +225,15 @@ def test_renorm_weights_survive_h5(backend, tmp_path):
     for got, want in zip(loaded.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(got, want)
     assert (loaded.layers[0].renorm, loaded.layers[0].virtual_batch_size) == (True, 2)
+
+
+def test_renorm_first_step_undoes_the_normalization_with_or_without_a_mask(backend):
+    # Fresh renorm averages (mean 0, stddev 1), no clipping: r = sigma_B and d = mu_B, so the first
+    # training step gives back x, whichever rows the statistics came from.
+    x = (3.0 + 2.0 * RNG.standard_normal((2, 4, 3))).astype("float32")
+    mask = np.array([[True, True, False, True], [True, False, False, True]])
+    for kwargs in ({}, {"mask": mask}):
+        layer = layers.BatchNormalization(renorm=True)
+        np.testing.assert_allclose(layer(x, training=True, **kwargs).numpy(), x, rtol=1e-4, atol=1e-4)
+    kept = x[mask].astype("float64")
+    np.testing.assert_allclose(layer.renorm_mean.numpy(), 0.01 * kept.mean(0), rtol=1e-4)
