@@ -55,6 +55,8 @@ class CupyBackend(CupyConvolutionKernels, CupyPoolingKernels, CupyRecurrentKerne
     update_block_elements = 1 << 62
     # The generic max-pool gradient (other dtypes than the CUDA kernels') over the whole batch at once.
     pool_chunk_bytes = 1 << 62
+    # Batch norm over the last axis in one chunk: its sums are cuBLAS GEMVs, no cache to fit.
+    norm_chunk_bytes = 1 << 62
 
     def __init__(self):
         cupy = import_cupy()

@@ -18,7 +18,18 @@ def _count(shape, axes):
 
 
 class NormalizationKernels:
-    """Mixed into `generic.XPBackend`; implements `base_norm.NormalizationInterface`."""
+    """Mixed into `generic.XPBackend`; implements `base_norm.NormalizationInterface`.
+
+    Batch normalization over the last axis (channels_last, and Dense features), the common case, runs on
+    the ``(rows, C)`` view in chunks of `norm_chunk_bytes`: the per-channel sums are GEMVs ``ones @ chunk``
+    (BLAS, threaded) and each chunk's few elementwise operations reuse it from cache. On a
+    (64, 32, 32, 32) float32 batch: forward 3.5 ms against 5.2 ms, gradient 4.3 ms against 7.7 ms over
+    whole arrays (medians of the two alternated in one process; 256 KB chunks, 2 MB ones were slower).
+    The mean is x[0] plus the mean of x - x[0], and the sums of squares and of ``g * x`` are taken about
+    the mean, never as ``E[x^2] - E[x]^2``, which loses every digit in float32 far from zero. Other axes
+    take the whole-array path. A GPU sets the chunk to everything."""
+
+    norm_chunk_bytes = 256 << 10
 
     def _scale_shift_(self, centered, inv_std, gamma, beta):
         # `centered` is a fresh temporary: scaling it in place saves one array the size of x.
@@ -28,9 +39,99 @@ class NormalizationKernels:
             centered += beta
         return centered
 
+    # ---------------------------------------------------------------- batch normalization, by rows
+    @staticmethod
+    def _by_rows(x, axes):
+        return x.ndim >= 2 and tuple(axes) == (x.ndim - 1,) and x.flags.c_contiguous
+
+    def _row_chunks(self, rows, channels, itemsize):
+        per = max(1, self.norm_chunk_bytes // max(1, channels * itemsize))
+        return [(lo, min(rows, lo + per)) for lo in range(0, rows, per)], min(per, rows)
+
+    def _row_sums(self, ones, chunk):
+        """``chunk.sum(axis=0)`` as one GEMV."""
+        return self.xp.matmul(ones[:chunk.shape[0]], chunk)
+
+    def _batch_norm_train_rows(self, x, gamma, beta, epsilon):
+        xp = self.xp
+        c = x.shape[-1]
+        rows = x.size // c
+        flat = x.reshape(rows, c)
+        chunks, per = self._row_chunks(rows, c, x.itemsize)
+        ones = xp.ones((per,), dtype=x.dtype)
+        tmp = xp.empty((per, c), dtype=x.dtype)
+        # The mean of x - x[0] (small numbers, summed without losing digits), plus x[0].
+        shift = flat[0].copy()
+        total = xp.zeros((c,), dtype=x.dtype)
+        for lo, hi in chunks:
+            t = tmp[:hi - lo]
+            xp.subtract(flat[lo:hi], shift, out=t)
+            total += self._row_sums(ones, t)
+        mean = shift + total / rows
+        y = xp.empty_like(x)
+        out = y.reshape(rows, c)
+        sq = xp.zeros((c,), dtype=x.dtype)
+        for lo, hi in chunks:
+            centered = out[lo:hi]
+            xp.subtract(flat[lo:hi], mean, out=centered)
+            t = tmp[:hi - lo]
+            xp.multiply(centered, centered, out=t)
+            sq += self._row_sums(ones, t)
+        var = sq / rows
+        inv_std = 1.0 / xp.sqrt(var + epsilon)
+        scale = inv_std if gamma is None else inv_std * gamma.reshape(c)
+        for lo, hi in chunks:
+            centered = out[lo:hi]
+            centered *= scale
+            if beta is not None:
+                centered += beta.reshape(c)
+        kept = (1,) * (x.ndim - 1) + (c,)
+        return y, mean.reshape(kept), var.reshape(kept), inv_std.reshape(kept)
+
+    def _batch_norm_grad_rows(self, g, x, mean, inv_std, gamma, g_mean, g_var):
+        xp = self.xp
+        c = x.shape[-1]
+        rows = x.size // c
+        flat, grad = x.reshape(rows, c), g.reshape(rows, c)
+        mean, inv_std = mean.reshape(c), inv_std.reshape(c)
+        chunks, per = self._row_chunks(rows, c, x.itemsize)
+        ones = xp.ones((per,), dtype=x.dtype)
+        tmp = xp.empty((per, c), dtype=x.dtype)
+        dbeta = xp.zeros((c,), dtype=x.dtype)
+        g_centered = xp.zeros((c,), dtype=x.dtype)
+        for lo, hi in chunks:
+            dbeta += self._row_sums(ones, grad[lo:hi])
+            t = tmp[:hi - lo]
+            xp.subtract(flat[lo:hi], mean, out=t)
+            t *= grad[lo:hi]
+            g_centered += self._row_sums(ones, t)
+        dgamma = g_centered * inv_std
+        scale = inv_std if gamma is None else inv_std * gamma.reshape(c)
+        # dx = scale * g + (x - mean) * inv_std * coef_hat + coef_const, as in the whole-array kernel.
+        coef_hat = -scale * dgamma / rows
+        coef_const = -scale * dbeta / rows
+        if g_mean is not None:
+            coef_const = coef_const + g_mean.reshape(c) / rows
+        if g_var is not None:
+            coef_hat = coef_hat + 2.0 * g_var.reshape(c) / (rows * inv_std)
+        coef_centered = inv_std * coef_hat
+        dx = xp.empty_like(x)
+        out = dx.reshape(rows, c)
+        for lo, hi in chunks:
+            d, t = out[lo:hi], tmp[:hi - lo]
+            xp.multiply(grad[lo:hi], scale, out=d)
+            xp.subtract(flat[lo:hi], mean, out=t)
+            t *= coef_centered
+            d += t
+            d += coef_const
+        kept = (1,) * (x.ndim - 1) + (c,)
+        return dx, dgamma.reshape(kept), dbeta.reshape(kept)
+
     # ---------------------------------------------------------------- batch normalization
     def batch_norm_train(self, x, gamma, beta, axes, epsilon):
         xp = self.xp
+        if self._by_rows(x, axes):
+            return self._batch_norm_train_rows(x, gamma, beta, epsilon)
         kept = _broadcast_shape(x.shape, axes)
         reduce = tuple(i for i in range(x.ndim) if i not in axes)
         mean = xp.mean(x, axis=reduce, keepdims=True)
@@ -44,6 +145,8 @@ class NormalizationKernels:
 
     def batch_norm_grad(self, g, x, mean, inv_std, gamma, axes, g_mean=None, g_var=None):
         xp = self.xp
+        if self._by_rows(x, axes):
+            return self._batch_norm_grad_rows(g, x, mean, inv_std, gamma, g_mean, g_var)
         kept = _broadcast_shape(x.shape, axes)
         reduce = tuple(i for i in range(x.ndim) if i not in axes)
         n = float(_count(x.shape, reduce))

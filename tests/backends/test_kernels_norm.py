@@ -19,9 +19,20 @@ def _ref_bn(x, gamma, beta, axes, epsilon):
 BN_CASES = [((8, 3), (1,)), ((4, 3, 5, 2), (3,)), ((3, 4, 2, 2), (1,)), ((5, 2, 3, 2), (1, 2))]
 
 
+@pytest.fixture(params=["whole", "rows in chunks of 2"])
+def norm_chunks(request, backend, monkeypatch):
+    """Runs a batch-norm test once in one chunk and once with the last-axis path cut into chunks of two
+    rows (as large batches are on the CPU; the last chunk may be short)."""
+    if request.param != "whole":
+        monkeypatch.setattr(backend, "norm_chunk_bytes", 1)
+        monkeypatch.setattr(backend, "_row_chunks", lambda rows, c, size: (
+            [(lo, min(rows, lo + 2)) for lo in range(0, rows, 2)], min(2, rows)))
+    return request.param
+
+
 @covers("batch_norm_train")
-@pytest.mark.parametrize("shape, axes", BN_CASES)
-def test_batch_norm_train(backend, shape, axes):
+@pytest.mark.parametrize("shape, axes", BN_CASES + [((7, 3), (1,)), ((2, 3, 3, 4), (3,))])
+def test_batch_norm_train(backend, norm_chunks, shape, axes):
     x = rand(*shape) * 3.0 + 1.5
     pshape = tuple(shape[a] for a in axes)
     gamma, beta = rand(*pshape, low=0.5, high=2.0, seed=1), rand(*pshape, seed=2)
@@ -41,7 +52,7 @@ def test_batch_norm_train_without_scale_and_offset(backend):
     check(backend, y, ry, rtol=RED, atol=1e-5)
 
 
-def test_batch_norm_train_is_stable_far_from_zero(backend):
+def test_batch_norm_train_is_stable_far_from_zero(backend, norm_chunks):
     # E[x^2] - E[x]^2 would lose every digit here in float32.
     x = (1000.0 + rand(64, 2) * 0.01).astype("float32")
     _, _, var, _ = backend.batch_norm_train(dev(backend, x), None, None, (1,), 1e-3)
@@ -67,9 +78,9 @@ def _bn_grads_by_formula(g, x, gamma, axes, epsilon, g_mean, g_var):
 
 
 @covers("batch_norm_grad")
-@pytest.mark.parametrize("shape, axes", BN_CASES)
+@pytest.mark.parametrize("shape, axes", BN_CASES + [((7, 3), (1,)), ((2, 3, 3, 4), (3,))])
 @pytest.mark.parametrize("with_stat_grads", [False, True])
-def test_batch_norm_grad(backend, shape, axes, with_stat_grads):
+def test_batch_norm_grad(backend, norm_chunks, shape, axes, with_stat_grads):
     x, g = rand(*shape, seed=3), rand(*shape, seed=4)
     pshape = tuple(shape[a] for a in axes)
     gamma = rand(*pshape, low=0.5, high=2.0, seed=5)
@@ -182,3 +193,4 @@ def test_layer_norm_grad(backend, shape, axes):
     check(backend, dx, dxh * inv + dvar * 2 * (xd - m) / n + dmean / n, rtol=RED, atol=1e-4)
     check(backend, dgamma, (gd * (xd - m) * inv).sum(others, keepdims=True), rtol=RED, atol=1e-4)
     check(backend, dbeta, gd.sum(others, keepdims=True), rtol=RED, atol=1e-4)
+
