@@ -20,7 +20,8 @@ def _count(shape, axes):
 class NormalizationKernels:
     """Mixed into `generic.XPBackend`; implements `base_norm.NormalizationInterface`.
 
-    Batch normalization over the last axis (channels_last, and Dense features), the common case, runs on
+    Layer normalization over the last axis is chunked the same way (`_layer_norm_rows`). Batch
+    normalization over the last axis (channels_last, and Dense features), the common case, runs on
     the ``(rows, C)`` view in chunks of `norm_chunk_bytes`: the per-channel sums are GEMVs ``ones @ chunk``
     (BLAS, threaded) and each chunk's few elementwise operations reuse it from cache. On a
     (64, 32, 32, 32) float32 batch: forward 3.5 ms against 5.2 ms, gradient 4.3 ms against 7.7 ms over
@@ -204,9 +205,84 @@ class NormalizationKernels:
         delta *= 1.0 - momentum
         var -= delta
 
+    # ---------------------------------------------------------------- layer normalization, by rows
+    def _layer_norm_rows(self, x, gamma, beta, epsilon):
+        """Over the last axis, chunk by chunk of rows (each row its own statistics): a chunk's passes
+        run from cache, the row sums are GEMVs ``chunk @ ones`` and the sums of squares one einsum. On
+        a (64, 128, 256) float32 input: forward 2.9 ms against 5.3 ms, gradient 5.3 ms against 10.5 ms
+        over whole arrays (medians of the two alternated in one process)."""
+        xp = self.xp
+        d = x.shape[-1]
+        rows = x.size // d
+        flat = x.reshape(rows, d)
+        y = xp.empty_like(x)
+        out = y.reshape(rows, d)
+        mean = xp.empty((rows, 1), dtype=x.dtype)
+        inv_std = xp.empty((rows, 1), dtype=x.dtype)
+        ones = xp.ones((d,), dtype=x.dtype)
+        chunks, _ = self._row_chunks(rows, d, x.itemsize)
+        for lo, hi in chunks:
+            m, yc = mean[lo:hi], out[lo:hi]
+            xp.matmul(flat[lo:hi], ones, out=m[:, 0])
+            m /= d
+            xp.subtract(flat[lo:hi], m, out=yc)
+            var = xp.einsum("ij,ij->i", yc, yc)[:, None]
+            var /= d
+            var += epsilon
+            xp.sqrt(var, out=var)
+            xp.divide(1.0, var, out=inv_std[lo:hi])
+            yc *= inv_std[lo:hi]
+            if gamma is not None:
+                yc *= gamma.reshape(d)
+            if beta is not None:
+                yc += beta.reshape(d)
+        lead = x.shape[:-1] + (1,)
+        return y, mean.reshape(lead), inv_std.reshape(lead)
+
+    def _layer_norm_grad_rows(self, g, x, mean, inv_std, gamma):
+        xp = self.xp
+        d = x.shape[-1]
+        rows = x.size // d
+        flat, grad = x.reshape(rows, d), g.reshape(rows, d)
+        mean, inv_std = mean.reshape(rows, 1), inv_std.reshape(rows, 1)
+        chunks, per = self._row_chunks(rows, d, x.itemsize)
+        ones_d = xp.ones((d,), dtype=x.dtype)
+        ones_r = xp.ones((per,), dtype=x.dtype)
+        x_hat = xp.empty((per, d), dtype=x.dtype)
+        tmp = xp.empty((per, d), dtype=x.dtype)
+        dbeta = xp.zeros((d,), dtype=x.dtype)
+        dgamma = xp.zeros((d,), dtype=x.dtype)
+        dx = xp.empty_like(x)
+        out = dx.reshape(rows, d)
+        for lo, hi in chunks:
+            n = hi - lo
+            xh, t, gc, dc = x_hat[:n], tmp[:n], grad[lo:hi], out[lo:hi]
+            xp.subtract(flat[lo:hi], mean[lo:hi], out=xh)
+            xh *= inv_std[lo:hi]
+            dbeta += xp.matmul(ones_r[:n], gc)
+            xp.multiply(gc, xh, out=t)
+            dgamma += xp.matmul(ones_r[:n], t)
+            # dx = inv_std * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat)), means over the row.
+            if gamma is None:
+                dc[...] = gc
+            else:
+                xp.multiply(gc, gamma.reshape(d), out=dc)
+            m1 = xp.matmul(dc, ones_d)[:, None]
+            m1 /= d
+            m2 = xp.einsum("ij,ij->i", dc, xh)[:, None]
+            m2 /= d
+            dc -= m1
+            xh *= m2
+            dc -= xh
+            dc *= inv_std[lo:hi]
+        kept = (1,) * (x.ndim - 1) + (d,)
+        return dx, dgamma.reshape(kept), dbeta.reshape(kept)
+
     # ---------------------------------------------------------------- layer normalization
     def layer_norm(self, x, gamma, beta, axes, epsilon):
         xp = self.xp
+        if self._by_rows(x, axes):
+            return self._layer_norm_rows(x, gamma, beta, epsilon)
         kept = _broadcast_shape(x.shape, axes)
         mean = xp.mean(x, axis=axes, keepdims=True)
         centered = x - mean
@@ -217,6 +293,8 @@ class NormalizationKernels:
 
     def layer_norm_grad(self, g, x, mean, inv_std, gamma, axes):
         xp = self.xp
+        if self._by_rows(x, axes):
+            return self._layer_norm_grad_rows(g, x, mean, inv_std, gamma)
         kept = _broadcast_shape(x.shape, axes)
         others = tuple(i for i in range(x.ndim) if i not in axes)
         x_hat = (x - mean) * inv_std

@@ -156,8 +156,8 @@ def _ref_ln(x, gamma, beta, axes, epsilon):
 
 
 @covers("layer_norm")
-@pytest.mark.parametrize("shape, axes", LN_CASES)
-def test_layer_norm(backend, shape, axes):
+@pytest.mark.parametrize("shape, axes", LN_CASES + [((5, 3, 4), (2,))])
+def test_layer_norm(backend, norm_chunks, shape, axes):
     x = rand(*shape) * 2.0 - 0.5
     pshape = tuple(shape[a] for a in axes)
     gamma, beta = rand(*pshape, seed=1), rand(*pshape, seed=2)
@@ -171,8 +171,8 @@ def test_layer_norm(backend, shape, axes):
 
 
 @covers("layer_norm_grad")
-@pytest.mark.parametrize("shape, axes", LN_CASES)
-def test_layer_norm_grad(backend, shape, axes):
+@pytest.mark.parametrize("shape, axes", LN_CASES + [((5, 3, 4), (2,))])
+def test_layer_norm_grad(backend, norm_chunks, shape, axes):
     x, g = rand(*shape, seed=3), rand(*shape, seed=4)
     pshape = tuple(shape[a] for a in axes)
     kept = tuple(n if i in axes else 1 for i, n in enumerate(shape))
