@@ -46,14 +46,17 @@ class CupyPoolingKernels:
         return dtype.name in cuda_modules.SUFFIX and all(a.dtype == dtype for a in arrays)
 
     # ---------------------------------------------------------------- overrides
-    def max_pool(self, x, pool_size, strides, padding):
-        if not self._pool_fast_path(x):
-            return super().max_pool(x, pool_size, strides, padding)
+    def _pool_forward(self, name, x, pool_size, strides, padding):
         x = self.xp.ascontiguousarray(x)
         out_shape, geometry = self._pool_geometry(x.shape, pool_size, strides, padding)
         y = self.xp.empty(out_shape, dtype=x.dtype)
-        self._pool_launch("max_pool", (x, y), y.size, geometry)
+        self._pool_launch(name, (x, y), y.size, geometry)
         return y
+
+    def max_pool(self, x, pool_size, strides, padding):
+        if not self._pool_fast_path(x):
+            return super().max_pool(x, pool_size, strides, padding)
+        return self._pool_forward("max_pool", x, pool_size, strides, padding)
 
     def max_pool_grad(self, g, x, y, pool_size, strides, padding):
         if not self._pool_fast_path(g, x, y):
@@ -68,11 +71,7 @@ class CupyPoolingKernels:
     def avg_pool(self, x, pool_size, strides, padding):
         if not self._pool_fast_path(x):
             return super().avg_pool(x, pool_size, strides, padding)
-        x = self.xp.ascontiguousarray(x)
-        out_shape, geometry = self._pool_geometry(x.shape, pool_size, strides, padding)
-        y = self.xp.empty(out_shape, dtype=x.dtype)
-        self._pool_launch("avg_pool", (x, y), y.size, geometry)
-        return y
+        return self._pool_forward("avg_pool", x, pool_size, strides, padding)
 
     def avg_pool_grad(self, g, input_shape, pool_size, strides, padding):
         if not self._pool_fast_path(g):

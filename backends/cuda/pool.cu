@@ -30,6 +30,15 @@
     const int a_ = (int)(rest % (A)); rest /= (A);                                                 \
     const long long n = rest;
 
+// The input rows (id, ih, iw) of window (od, oh, ow) that lie inside the input, in row-major window
+// order; the innermost one-pass loop declares them and skips the padding.
+#define FOR_EACH_WINDOW_ELEMENT(od, oh, ow)                                                        \
+    for (int kd = 0; kd < KD; ++kd)                                                                \
+    for (int kh = 0; kh < KH; ++kh)                                                                \
+    for (int kw = 0; kw < KW; ++kw)                                                                \
+    for (int id = (od) * SD - PD + kd, ih = (oh) * SH - PH + kh, iw = (ow) * SW - PW + kw, once = 1; \
+         once && id >= 0 && id < D && ih >= 0 && ih < H && iw >= 0 && iw < W; once = 0)
+
 #define X_AT(n, d, h, w) (((((n) * D + (d)) * H + (h)) * (long long)W + (w)) * C + c)
 #define Y_AT(n, d, h, w) (((((n) * OD + (d)) * OH + (h)) * (long long)OW + (w)) * C + c)
 
@@ -40,19 +49,9 @@ extern "C" __global__ void max_pool_##SUFFIX(const T* __restrict__ x, T* __restr
         SPLIT_INDEX(t, OD, OH, OW)                                                                 \
         T best = (T)0;                                                                             \
         bool found = false;                                                                        \
-        for (int kd = 0; kd < KD; ++kd) {                                                          \
-            const int id = a_ * SD - PD + kd;                                                      \
-            if (id < 0 || id >= D) continue;                                                       \
-            for (int kh = 0; kh < KH; ++kh) {                                                      \
-                const int ih = b_ * SH - PH + kh;                                                  \
-                if (ih < 0 || ih >= H) continue;                                                   \
-                for (int kw = 0; kw < KW; ++kw) {                                                  \
-                    const int iw = e_ * SW - PW + kw;                                              \
-                    if (iw < 0 || iw >= W) continue;                                               \
-                    const T v = x[X_AT(n, id, ih, iw)];                                            \
-                    if (!found || v > best) { best = v; found = true; }                            \
-                }                                                                                  \
-            }                                                                                      \
+        FOR_EACH_WINDOW_ELEMENT(a_, b_, e_) {                                                      \
+            const T v = x[X_AT(n, id, ih, iw)];                                                    \
+            if (!found || v > best) { best = v; found = true; }                                    \
         }                                                                                          \
         y[t] = best;                                                                               \
     }                                                                                              \
@@ -100,19 +99,9 @@ extern "C" __global__ void avg_pool_##SUFFIX(const T* __restrict__ x, T* __restr
         SPLIT_INDEX(t, OD, OH, OW)                                                                 \
         T sum = (T)0;                                                                              \
         int count = 0;                                                                             \
-        for (int kd = 0; kd < KD; ++kd) {                                                          \
-            const int id = a_ * SD - PD + kd;                                                      \
-            if (id < 0 || id >= D) continue;                                                       \
-            for (int kh = 0; kh < KH; ++kh) {                                                      \
-                const int ih = b_ * SH - PH + kh;                                                  \
-                if (ih < 0 || ih >= H) continue;                                                   \
-                for (int kw = 0; kw < KW; ++kw) {                                                  \
-                    const int iw = e_ * SW - PW + kw;                                              \
-                    if (iw < 0 || iw >= W) continue;                                               \
-                    sum += x[X_AT(n, id, ih, iw)];                                                 \
-                    ++count;                                                                       \
-                }                                                                                  \
-            }                                                                                      \
+        FOR_EACH_WINDOW_ELEMENT(a_, b_, e_) {                                                      \
+            sum += x[X_AT(n, id, ih, iw)];                                                         \
+            ++count;                                                                               \
         }                                                                                          \
         y[t] = sum / (T)count;                                                                     \
     }                                                                                              \

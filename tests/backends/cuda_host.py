@@ -55,3 +55,13 @@ def launcher(lib, name):
     def launch(grid, block, args):
         function(*[c_argument(a) for a in args])
     return launch
+
+
+def cupy_backend_or_skip():
+    """The CuPy backend, for the overrides' parity tests against the generic kernels; a skip, with the
+    reason, where it cannot run (no CuPy, or no CUDA device)."""
+    import backends
+    try:
+        return backends.make("cupy")
+    except (RuntimeError, ImportError) as e:
+        pytest.skip(f"cupy backend unavailable here: {e}")

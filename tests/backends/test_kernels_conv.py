@@ -159,14 +159,6 @@ def test_depthwise_conv_and_grads_match_loops(backend, case):
 
 
 # ---------------------------------------------------------------- CuPy overrides (STYLE.md 4)
-def _cupy_backend_or_skip():
-    import backends
-    try:
-        return backends.make("cupy")
-    except (RuntimeError, ImportError) as e:
-        pytest.skip(f"cupy backend unavailable here: {e}")
-
-
 def test_every_cupy_conv_override_has_a_parity_case():
     # Inspecting the class needs neither CuPy nor a device.
     from backends.cupy_conv import CupyConvolutionKernels
@@ -177,7 +169,7 @@ def test_every_cupy_conv_override_has_a_parity_case():
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_cupy_conv_overrides_match_generic(case):
-    b = _cupy_backend_or_skip()
+    b = cuda_host.cupy_backend_or_skip()
     _, _, strides, pads, dilation, groups = case
     x, kernel = _inputs(case, seed=11)
     xd, kd, bias = b.asarray(x), b.asarray(kernel), b.asarray(rand(kernel.shape[-1], seed=12))

@@ -240,27 +240,38 @@ def _lstm_case(seed, go_backwards):
     return args, cot, a["mask"]
 
 
+def _assert_override_matches_generic(b, kind, args, options, cot, rtol, atol):
+    """`b`'s `<kind>_forward`/`_backward` (the CuPy override) against the generic kernels on the same
+    inputs: outputs and states, then the gradients, each backward reading either forward's cache (same
+    layout, activated gates in z). `atol` is ``(forward, backward)``."""
+    from backends.generic import XPBackend
+    forward, backward = f"{kind}_forward", f"{kind}_backward"
+    fast = getattr(b, forward)(*args, *options)
+    generic = getattr(XPBackend, forward)(b, *args, *options)
+    for got, want in zip(fast[:-1], generic[:-1]):
+        np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=rtol, atol=atol[0])
+    want = getattr(XPBackend, backward)(b, *cot, generic[-1])
+    for cache in (fast[-1], generic[-1]):
+        got = getattr(b, backward)(*cot, cache)
+        assert got[-1] is None and want[-1] is None
+        for g, w in zip(got[:-1], want[:-1]):
+            np.testing.assert_allclose(b.to_numpy(g), b.to_numpy(w), rtol=rtol, atol=atol[1])
+
+
 LSTM_MODES = [dict(), dict(go_backwards=True), dict(masked=True), dict(masked=True, go_backwards=True),
               dict(masked=True, zero_output=True)]
 
 
+def _lstm_options(mode, mask):
+    return (mask if mode.get("masked") else None, None, mode.get("go_backwards", False),
+            mode.get("zero_output", False))
+
+
 @pytest.mark.parametrize("mode", LSTM_MODES, ids=_ids)
 def test_cuda_lstm_steps_match_the_generic_kernels_on_the_host(host_rnn, mode):
-    from backends.generic import XPBackend
     args, cot, mask = _lstm_case(7, mode.get("go_backwards", False))
-    options = (mask if mode.get("masked") else None, None, mode.get("go_backwards", False),
-               mode.get("zero_output", False))
-    fast = host_rnn.lstm_forward(*args, *options)
-    generic = XPBackend.lstm_forward(host_rnn, *args, *options)
-    for got, want in zip(fast[:3], generic[:3]):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    # Either backward reads either forward's cache: same layout, activated gates in z.
-    for cache in (fast[3], generic[3]):
-        got = host_rnn.lstm_backward(*cot, cache)
-        want = XPBackend.lstm_backward(host_rnn, *cot, generic[3])
-        assert got[-1] is None and want[-1] is None
-        for g, w in zip(got[:-1], want[:-1]):
-            np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-12)
+    _assert_override_matches_generic(host_rnn, "lstm", args, _lstm_options(mode, mask), cot, rtol=1e-11,
+                                     atol=(1e-12, 1e-12))
 
 
 def test_cuda_lstm_falls_back_for_recurrent_dropout_and_mixed_dtypes(host_rnn):
@@ -276,27 +287,14 @@ def test_cuda_lstm_falls_back_for_recurrent_dropout_and_mixed_dtypes(host_rnn):
 
 
 def test_cupy_lstm_overrides_match_generic():
-    import backends
-    from backends.generic import XPBackend
-    try:
-        b = backends.make("cupy")
-    except (RuntimeError, ImportError) as e:
-        pytest.skip(f"cupy backend unavailable here: {e}")
+    b = cuda_host.cupy_backend_or_skip()
     for dtype, rtol in (("float64", 1e-10), ("float32", RED)):
         for mode in LSTM_MODES:
             args, cot, mask = _lstm_case(9, mode.get("go_backwards", False))
             args = [b.asarray(v.astype(dtype)) for v in args]
             cot = [b.asarray(v.astype(dtype)) for v in cot]
-            options = (b.asarray(mask) if mode.get("masked") else None, None, mode.get("go_backwards", False),
-                       mode.get("zero_output", False))
-            fast = b.lstm_forward(*args, *options)
-            generic = XPBackend.lstm_forward(b, *args, *options)
-            for got, want in zip(fast[:3], generic[:3]):
-                np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=rtol, atol=1e-5)
-            got = b.lstm_backward(*cot, fast[3])
-            want = XPBackend.lstm_backward(b, *cot, generic[3])
-            for g, w in zip(got[:-1], want[:-1]):
-                np.testing.assert_allclose(b.to_numpy(g), b.to_numpy(w), rtol=rtol, atol=1e-4)
+            options = _lstm_options(mode, b.asarray(mask))
+            _assert_override_matches_generic(b, "lstm", args, options, cot, rtol=rtol, atol=(1e-5, 1e-4))
 
 
 def test_every_cupy_rnn_override_has_a_parity_case():
@@ -315,18 +313,9 @@ def _gru_case(seed):
 
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_cuda_gru_steps_match_the_generic_kernels_on_the_host(host_rnn, go_backwards):
-    from backends.generic import XPBackend
     args, cot = _gru_case(8)
-    fast = host_rnn.gru_forward(*args, None, None, go_backwards)
-    generic = XPBackend.gru_forward(host_rnn, *args, None, None, go_backwards)
-    for got, want in zip(fast[:2], generic[:2]):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    for cache in (fast[2], generic[2]):
-        got = host_rnn.gru_backward(*cot, cache)
-        want = XPBackend.gru_backward(host_rnn, *cot, generic[2])
-        assert got[-1] is None and want[-1] is None
-        for g, w in zip(got[:-1], want[:-1]):
-            np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-12)
+    _assert_override_matches_generic(host_rnn, "gru", args, (None, None, go_backwards), cot, rtol=1e-11,
+                                     atol=(1e-12, 1e-12))
 
 
 def test_cuda_gru_fast_path_only_with_reset_after(host_rnn):
@@ -341,21 +330,9 @@ def test_cuda_gru_fast_path_only_with_reset_after(host_rnn):
 
 
 def test_cupy_gru_overrides_match_generic():
-    import backends
-    from backends.generic import XPBackend
-    try:
-        b = backends.make("cupy")
-    except (RuntimeError, ImportError) as e:
-        pytest.skip(f"cupy backend unavailable here: {e}")
+    b = cuda_host.cupy_backend_or_skip()
     for dtype, rtol in (("float64", 1e-10), ("float32", RED)):
         args, cot = _gru_case(10)
         args = [b.asarray(v.astype(dtype)) for v in args]
         cot = [b.asarray(v.astype(dtype)) for v in cot]
-        fast = b.gru_forward(*args, None, None, True)
-        generic = XPBackend.gru_forward(b, *args, None, None, True)
-        for got, want in zip(fast[:2], generic[:2]):
-            np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=rtol, atol=1e-5)
-        got = b.gru_backward(*cot, fast[2])
-        want = XPBackend.gru_backward(b, *cot, generic[2])
-        for g, w in zip(got[:-1], want[:-1]):
-            np.testing.assert_allclose(b.to_numpy(g), b.to_numpy(w), rtol=rtol, atol=1e-4)
+        _assert_override_matches_generic(b, "gru", args, (None, None, True), cot, rtol=rtol, atol=(1e-5, 1e-4))
