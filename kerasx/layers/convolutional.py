@@ -12,7 +12,7 @@ from kerasx.layers.core import normalize_data_format
 
 # ------------------------------------------------------------------ conv_utils (Keras's names and messages)
 def normalize_tuple(value, n, name, allow_zero=False):
-    """``value`` (an int or an iterable of ``n`` ints) as a tuple of ``n`` ints, with Keras's errors."""
+    """`value` (an int or n ints) as a tuple of n ints, with Keras's message when it is not one."""
     error_msg = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
     if isinstance(value, int):
         value_tuple = (value,) * n
@@ -23,19 +23,20 @@ def normalize_tuple(value, n, name, allow_zero=False):
             raise ValueError(error_msg) from None
         if len(value_tuple) != n:
             raise ValueError(error_msg)
-        for single_value in value_tuple:
-            try:
-                int(single_value)
-            except (ValueError, TypeError):
-                raise ValueError(error_msg + f"including element {single_value} of type "
-                                 f"{type(single_value)}") from None
+        for single in value_tuple:
+            if isinstance(single, bool) or not isinstance(single, int):
+                try:
+                    if int(single) != single:
+                        raise ValueError
+                except (ValueError, TypeError):
+                    raise ValueError(f"{error_msg} including element {single} of type "
+                                     f"{type(single)}") from None
         value_tuple = tuple(int(v) for v in value_tuple)
-    if allow_zero:
-        bad, requirement = {v for v in value_tuple if v < 0}, ">= 0"
-    else:
-        bad, requirement = {v for v in value_tuple if v <= 0}, "> 0"
+    bad = {v for v in value_tuple if (v < 0 if allow_zero else v <= 0)}
     if bad:
-        raise ValueError(error_msg + f" including {bad} that does not satisfy the requirement `{requirement}`.")
+        requirement = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{error_msg} including {bad} that does not satisfy the requirement "
+                         f"`{requirement}`.")
     return value_tuple
 
 

@@ -6,40 +6,12 @@ The kernels are channels_last; a channels_first layer moves the channels last an
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.convolutional import normalize_tuple
 from kerasx.layers.core import normalize_data_format
 from kerasx.ops.pool import pool_output_length
 
 
 # ------------------------------------------------------------------ argument checks (Keras conv_utils)
-def normalize_tuple(value, n, name, allow_zero=False):
-    """`value` (an int or n ints) as a tuple of n ints, with Keras's message when it is not one."""
-    error_msg = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
-    if isinstance(value, int):
-        value_tuple = (value,) * n
-    else:
-        try:
-            value_tuple = tuple(value)
-        except TypeError:
-            raise ValueError(error_msg) from None
-        if len(value_tuple) != n:
-            raise ValueError(error_msg)
-        for single in value_tuple:
-            if isinstance(single, bool) or not isinstance(single, int):
-                try:
-                    if int(single) != single:
-                        raise ValueError
-                except (ValueError, TypeError):
-                    raise ValueError(f"{error_msg} including element {single} of type "
-                                     f"{type(single)}") from None
-        value_tuple = tuple(int(v) for v in value_tuple)
-    bad = {v for v in value_tuple if (v < 0 if allow_zero else v <= 0)}
-    if bad:
-        requirement = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{error_msg} including {bad} that does not satisfy the requirement "
-                         f"`{requirement}`.")
-    return value_tuple
-
-
 def normalize_padding(value):
     padding = value.lower() if isinstance(value, str) else value
     if padding not in ("valid", "same"):
