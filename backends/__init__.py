@@ -12,6 +12,8 @@ from backends.cupy_backend import CupyUnavailableError
 _FACTORIES = {
     "numpy": lambda: _load("backends.numpy_backend", "NumpyBackend"),
     "cupy": lambda: _load("backends.cupy_backend", "CupyBackend"),
+    # Test-only: NumPy with CuPy's host/device rules made strict (backends/strict_backend.py).
+    "strict": lambda: _load("backends.strict_backend", "StrictBackend"),
 }
 _active = None
 

@@ -65,7 +65,8 @@ class CupyBackend(CupyConvolutionKernels, CupyPoolingKernels, CupyRecurrentKerne
         super().__init__()
 
     def to_numpy(self, x):
-        # np.asarray on a device array raises; asnumpy is the one explicit host copy.
+        # np.asarray on a device array raises; asnumpy is the one explicit host copy (and a device sync).
+        self.transfers.to_host += 1
         return self.xp.asnumpy(x)
 
     def synchronize(self):

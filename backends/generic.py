@@ -11,6 +11,7 @@ from backends.generic_norm import NormalizationKernels
 from backends.generic_pool import PoolingKernels
 from backends.generic_rnn import RecurrentKernels
 from backends.generic_update import OptimizerUpdateKernels
+from backends.transfers import TransferCounts
 
 _COMPARE = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -32,9 +33,12 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
 
     def __init__(self):
         self._rng = self.xp.random.default_rng(0)
+        self.transfers = TransferCounts()
 
     # ---------------------------------------------------------------- arrays and device
     def asarray(self, x, dtype=None):
+        if not isinstance(x, self.xp.ndarray):
+            self.transfers.to_device += 1
         return self.xp.asarray(x, dtype=dtype)
 
     def is_array(self, x):

@@ -15,6 +15,7 @@ class NumpyBackend(XPBackend):
         tune_malloc()
 
     def to_numpy(self, x):
+        self.transfers.to_host += 1
         return numpy.asarray(x)
 
     def synchronize(self):

@@ -1,10 +1,16 @@
 """The `backend` fixture: every test that takes it runs once per backend, CuPy skipping with a reason
-where it cannot run."""
+where it cannot run.
+
+The host backend is `numpy`, or the strict-device backend when the run is ``KERAS_BACKEND=strict`` (CI
+runs the whole suite both ways): then every test, with the fixture or without it, runs on `strict`."""
+import os
+
 import pytest
 
 import backends
 
-BACKEND_NAMES = ["numpy", "cupy"]
+HOST_BACKEND = "strict" if os.environ.get("KERAS_BACKEND", "").strip().lower() == "strict" else "numpy"
+BACKEND_NAMES = [HOST_BACKEND, "cupy"]
 
 
 def _why_unavailable(name):

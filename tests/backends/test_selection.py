@@ -150,7 +150,7 @@ def test_unknown_name_from_env_lists_the_valid_ones(fresh, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
     with pytest.raises(ValueError, match=re.escape(
             "Unknown backend 'tensorflow' (from the KERAS_BACKEND environment variable): expected one "
-            "of 'numpy', 'cupy'.")):
+            "of 'numpy', 'cupy', 'strict'.")):
         backends.get()
 
 
