@@ -11,8 +11,13 @@ A primitive is defined in one place (``kerasx/ops/<family>.py``) by:
   finite-difference tests are generated.
 
 Positional arguments are tensors (or tensor-likes: NumPy arrays, lists, Python numbers, the latter
-passed through as constants); keyword arguments are static parameters (axis, shape, ...).
+passed through as constants); keyword arguments are static parameters (axis, shape, ...). A primitive
+registered with ``static=("axis", "keepdims")`` also takes those positionally after its tensor inputs,
+as tf's functions do (``sum(x, 1)``, ``cast(x, "float32")``); they are keywords from then on, so the VJP
+sees them too.
 """
+import inspect
+
 import backends
 from kerasx.autodiff.tape import active_tapes
 from kerasx.autodiff.tensor import Tensor, as_tensor, is_float_dtype
@@ -21,14 +26,16 @@ REGISTRY = {}
 
 
 class Primitive:
-    __slots__ = ("name", "forward", "vjp", "samples", "n_outputs", "__doc__")
+    __slots__ = ("name", "forward", "vjp", "samples", "n_outputs", "static", "n_inputs", "__doc__")
 
-    def __init__(self, name, forward, vjp=None, samples=None, n_outputs=1, doc=None):
+    def __init__(self, name, forward, vjp=None, samples=None, n_outputs=1, doc=None, static=()):
         self.name = name
         self.forward = forward
         self.vjp = vjp
         self.samples = samples
         self.n_outputs = n_outputs
+        self.static = tuple(static)
+        self.n_inputs = _count_inputs(forward, self.static) if self.static else None
         self.__doc__ = doc or forward.__doc__
 
     @property
@@ -36,8 +43,10 @@ class Primitive:
         return self.vjp is not None
 
     def __call__(self, *args, **params):
+        if self.static and len(args) > self.n_inputs:
+            args, params = self._static_from_positions(args, params)
         b = backends.get()
-        inputs, arrays = _convert_args(b, args)
+        inputs, arrays = _convert_args(self.name, b, args)
         out, residuals = self.forward(b, *arrays, **params)
         if self.n_outputs == 1:
             outputs = (Tensor(out),)
@@ -49,11 +58,31 @@ class Primitive:
                 tape.record(self, inputs, outputs, residuals, params)
         return outputs[0] if self.n_outputs == 1 else outputs
 
+    def _static_from_positions(self, args, params):
+        extra = args[self.n_inputs:]
+        if len(extra) > len(self.static):
+            raise TypeError(
+                f"{self.name}() takes {self.n_inputs} tensor argument(s) and at most {len(self.static)} "
+                f"static one(s) ({', '.join(self.static)}), received {len(args)} positional arguments.")
+        params = dict(params)
+        for name, value in zip(self.static, extra):
+            if name in params:
+                raise TypeError(f"{self.name}() got multiple values for argument {name!r}.")
+            params[name] = value
+        return args[:self.n_inputs], params
+
     def __repr__(self):
         return f"<primitive {self.name}>"
 
 
-def _convert_args(b, args):
+def _count_inputs(forward, static):
+    """How many tensor inputs `forward(b, *tensors, **static)` takes: its parameters after ``b`` that are
+    not static."""
+    names = list(inspect.signature(forward).parameters)[1:]
+    return len([n for n in names if n not in static])
+
+
+def _convert_args(name, b, args):
     """Tensors pass through; Python numbers stay constants; other tensor-likes become Tensors.
 
     A float array constant takes the dtype of the first float Tensor argument, so that
@@ -71,6 +100,10 @@ def _convert_args(b, args):
         elif isinstance(a, (bool, int, float)):
             inputs.append(None)
             arrays.append(a)
+        elif isinstance(a, str) or a is None:
+            raise TypeError(
+                f"{name}() takes tensors positionally, received {a!r}: pass static parameters (axis, "
+                "dtype, shape, ...) by keyword.")
         else:
             t = as_tensor(a)
             if hint is not None and is_float_dtype(t.dtype) and t.dtype != hint:
@@ -80,12 +113,13 @@ def _convert_args(b, args):
     return inputs, arrays
 
 
-def primitive(name, forward, vjp=None, samples=None, n_outputs=1, doc=None):
-    """Registers a primitive and returns the callable that applies it to tensors."""
+def primitive(name, forward, vjp=None, samples=None, n_outputs=1, doc=None, static=()):
+    """Registers a primitive and returns the callable that applies it to tensors; `static` names the
+    parameters it also takes positionally after its tensors (module docstring)."""
     if name in REGISTRY:
         raise ValueError(f"A primitive named {name!r} is already registered.")
     if vjp is not None and samples is None:
         raise ValueError(f"Differentiable primitive {name!r} needs samples for its gradient check.")
-    p = Primitive(name, forward, vjp, samples, n_outputs, doc)
+    p = Primitive(name, forward, vjp, samples, n_outputs, doc, static)
     REGISTRY[name] = p
     return p

@@ -7,7 +7,6 @@ for every timestep at once (time folded into the batch) or per step, see `_fused
 computes channels_last; with ``data_format='channels_first'`` it transposes the sequence and the states
 at its edges, so the layer's inputs, outputs and states keep the caller's layout, as in tf.keras.
 """
-import backends
 from kerasx import activations, constraints, initializers, ops, regularizers
 from kerasx.autodiff.tape import active_tapes
 from kerasx.autodiff.tensor import as_tensor
@@ -17,7 +16,7 @@ from kerasx.layers.convolutional import conv_output_length, normalize_padding, n
 from kerasx.layers.core import normalize_data_format
 from kerasx.layers.rnn_base import RNN, build_sublayer
 from kerasx.layers.rnn_inputs import first_shape
-from kerasx.layers.rnn_cells import _dropout_mask, _rate, store_weight_arguments
+from kerasx.layers.rnn_cells import _dropout_mask, _rate, forget_bias_initializer, store_weight_arguments
 
 _GATES = 4
 _WEIGHT_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
@@ -120,13 +119,7 @@ class ConvLSTMCell(Layer):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        init, f = self.bias_initializer, self.filters
-
-        def bias_initializer(shape, dtype=None, **kwargs):
-            # The forget gate's bias starts at 1 (Jozefowicz et al.), the others from the initializer.
-            b = backends.get()
-            return b.concatenate([init((f,), dtype=dtype), b.ones((f,), dtype), init((2 * f,), dtype=dtype)], 0)
-        return bias_initializer
+        return forget_bias_initializer(self.bias_initializer, self.filters)
 
     # ------------------------------------------------------------ dropout masks
     def reset_dropout_mask(self):

@@ -8,7 +8,6 @@ layer a slice (and its scatter in the backward) when it returns only the last ou
 """
 import numbers
 
-import backends
 from kerasx import activations, constraints, initializers, ops, regularizers
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
@@ -259,14 +258,7 @@ class LSTMCell(DropoutRNNCell):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        init, u = self.bias_initializer, self.units
-
-        def bias_initializer(shape, dtype=None, **kwargs):
-            # The forget gate's bias starts at 1 (Jozefowicz et al.), the others from the initializer.
-            b = backends.get()
-            return b.concatenate([init((u,), dtype=dtype), b.ones((u,), dtype),
-                                  init((2 * u,), dtype=dtype)], 0)
-        return bias_initializer
+        return forget_bias_initializer(self.bias_initializer, self.units)
 
     def call(self, inputs, states, training=None):
         x, h_in, _ = self._step_inputs(inputs, states, training)
@@ -360,3 +352,13 @@ class GRUCell(DropoutRNNCell):
                          mask=mask, recurrent_mask=rdp, go_backwards=go_backwards,
                          zero_output_for_mask=zero_output, reset_after=self.reset_after)
         return out, (h if mask is None else None), [h]
+
+
+def forget_bias_initializer(init, units):
+    """The LSTM gates' bias initializer with `unit_forget_bias`: gates i, f, c, o of `units` each, the
+    forget gate's at 1 (Jozefowicz et al.), the others from `init`. Built with ops, so it returns a
+    Tensor on the active backend as every initializer does."""
+    def bias_initializer(shape, dtype=None, **kwargs):
+        return ops.concatenate([init((units,), dtype=dtype), ops.ones((units,), dtype),
+                                init((2 * units,), dtype=dtype)], 0)
+    return bias_initializer

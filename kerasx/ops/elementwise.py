@@ -260,7 +260,7 @@ def _cast_samples(rng):
     return [((_arr(rng, 3),), {"dtype": "float64"})]
 
 
-cast = primitive("cast", _cast_fwd, _cast_vjp, _cast_samples)
+cast = primitive("cast", _cast_fwd, _cast_vjp, _cast_samples, static=("dtype",))
 
 
 # ------------------------------------------------------------------ non-differentiable

@@ -15,7 +15,8 @@ def _softmax_fwd(b, x, axis=-1):
 
 
 softmax = primitive("softmax", _softmax_fwd,
-                    lambda b, g, res, needs, axis=-1: (b.softmax_grad(g, res[0], axis),), _axis_samples)
+                    lambda b, g, res, needs, axis=-1: (b.softmax_grad(g, res[0], axis),), _axis_samples,
+                    static=("axis",))
 
 
 def _log_softmax_fwd(b, x, axis=-1):
@@ -27,7 +28,7 @@ def _log_softmax_vjp(b, g, res, needs, axis=-1):
     return (b.subtract(g, b.multiply(b.exp(res[0]), b.sum(g, axis=axis, keepdims=True))),)
 
 
-log_softmax = primitive("log_softmax", _log_softmax_fwd, _log_softmax_vjp, _axis_samples)
+log_softmax = primitive("log_softmax", _log_softmax_fwd, _log_softmax_vjp, _axis_samples, static=("axis",))
 
 
 def _sce_fwd(b, logits, labels, axis=-1):
@@ -74,7 +75,7 @@ sparse_softmax_cross_entropy_with_logits = primitive(
     doc="Per-example cross-entropy of softmax(logits) against integer class labels.")
 
 one_hot = primitive("one_hot", lambda b, indices, depth, dtype="float32": (
-    b.one_hot(b.cast(indices, "int64"), depth, dtype), ()))
+    b.one_hot(b.cast(indices, "int64"), depth, dtype), ()), static=("depth",))
 
 
 # ------------------------------------------------------------------ composed (no VJP of their own)

@@ -70,6 +70,7 @@ def _pool_samples(rng):
 
 
 max_pool = primitive("max_pool", _max_pool_fwd, _max_pool_vjp, _pool_samples,
+                     static=("pool_size", "strides", "padding"),
                      doc="Max pooling of channels_last ``x`` over ``len(pool_size)`` spatial axes.")
 
 
@@ -83,5 +84,6 @@ def _avg_pool_vjp(b, g, res, needs, pool_size, strides, padding="valid"):
 
 
 avg_pool = primitive("avg_pool", _avg_pool_fwd, _avg_pool_vjp, _pool_samples,
+                     static=("pool_size", "strides", "padding"),
                      doc="Average pooling of channels_last ``x``; 'same' windows average their real "
                          "elements only, as TensorFlow does.")

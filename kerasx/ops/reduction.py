@@ -40,7 +40,7 @@ def _sum_vjp(b, g, res, needs, axis=None, keepdims=False):
     return (_expand(b, g, shape, axes),)
 
 
-sum = primitive("sum", _sum_fwd, _sum_vjp, _reduce_samples)
+sum = primitive("sum", _sum_fwd, _sum_vjp, _reduce_samples, static=("axis", "keepdims"))
 
 
 def _mean_fwd(b, x, axis=None, keepdims=False):
@@ -56,7 +56,7 @@ def _mean_vjp(b, g, res, needs, axis=None, keepdims=False):
     return (_expand(b, b.divide(g, float(count)), shape, axes),)
 
 
-mean = primitive("mean", _mean_fwd, _mean_vjp, _reduce_samples)
+mean = primitive("mean", _mean_fwd, _mean_vjp, _reduce_samples, static=("axis", "keepdims"))
 
 
 def _extreme_vjp(b, g, res, needs, axis=None, keepdims=False):
@@ -80,8 +80,8 @@ def _min_fwd(b, x, axis=None, keepdims=False):
     return out, (x, out, axes)
 
 
-max = primitive("max", _max_fwd, _extreme_vjp, _reduce_samples)
-min = primitive("min", _min_fwd, _extreme_vjp, _reduce_samples)
+max = primitive("max", _max_fwd, _extreme_vjp, _reduce_samples, static=("axis", "keepdims"))
+min = primitive("min", _min_fwd, _extreme_vjp, _reduce_samples, static=("axis", "keepdims"))
 
-argmax = primitive("argmax", lambda b, x, axis=-1: (b.argmax(x, axis=axis), ()))
-argmin = primitive("argmin", lambda b, x, axis=-1: (b.argmin(x, axis=axis), ()))
+argmax = primitive("argmax", lambda b, x, axis=-1: (b.argmax(x, axis=axis), ()), static=("axis",))
+argmin = primitive("argmin", lambda b, x, axis=-1: (b.argmin(x, axis=axis), ()), static=("axis",))

@@ -58,7 +58,7 @@ def _broadcast_fwd(b, x, shape):
 
 broadcast_to = primitive(
     "broadcast_to", _broadcast_fwd, lambda b, g, res, needs, shape: (g,),
-    lambda rng: [((rng.standard_normal((3, 1)),), {"shape": (2, 3, 4)})])
+    lambda rng: [((rng.standard_normal((3, 1)),), {"shape": (2, 3, 4)})], static=("shape",))
 
 
 def _concat_fwd(b, *xs, axis=-1):
@@ -112,13 +112,24 @@ def _array_key(key):
     return key.data if isinstance(key, Tensor) else key
 
 
+def _device_key(b, key):
+    """`key` with its host index arrays and lists moved to the device once, for the forward and the VJP:
+    a kernel takes device index arrays only (CuPy would copy a host one on every use)."""
+    if isinstance(key, tuple):
+        return tuple(_device_key(b, k) for k in key)
+    if isinstance(key, list) or (getattr(key, "ndim", 0) > 0 and not b.is_array(key)):
+        return b.asarray(key)
+    return key
+
+
 def _getitem_fwd(b, x, key):
-    return b.getitem(x, key), (x.shape, x.dtype)
+    key = _device_key(b, key)
+    return b.getitem(x, key), (x.shape, x.dtype, key)
 
 
 def _getitem_vjp(b, g, res, needs, key):
-    shape, dtype = res
-    return (b.scatter_add(shape, key, g, dtype),)
+    shape, dtype, device_key = res
+    return (b.scatter_add(shape, device_key, g, dtype),)
 
 
 getitem_p = primitive(
@@ -164,7 +175,7 @@ def _pad_vjp(b, g, res, needs, paddings, constant_values=0):
 
 pad = primitive(
     "pad", _pad_fwd, _pad_vjp,
-    lambda rng: [((rng.standard_normal((2, 3)),), {"paddings": ((1, 0), (2, 1))})])
+    lambda rng: [((rng.standard_normal((2, 3)),), {"paddings": ((1, 0), (2, 1))})], static=("paddings",))
 
 
 # ------------------------------------------------------------------ composed from the primitives above
