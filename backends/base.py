@@ -26,12 +26,15 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
     @abc.abstractmethod
     def asarray(self, x, dtype=None):
         """Device array from ``x`` (nested lists, scalars, host or device arrays); no copy when it can
-        be avoided. ``dtype=None`` keeps the input's dtype."""
+        be avoided. ``dtype=None`` keeps the input's dtype. Host data counts as one host-to-device
+        transfer in ``self.transfers`` (`backends.transfers.TransferCounts`)."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
     def to_numpy(self, x):
-        """A host ``numpy.ndarray`` copy (or view, for the NumPy backend) of device array ``x``."""
+        """A host ``numpy.ndarray`` copy (or view, for the NumPy backend) of device array ``x``: the one
+        way to the host, counted as a device-to-host transfer in ``self.transfers`` (on a GPU it waits
+        for the device)."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod

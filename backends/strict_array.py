@@ -33,15 +33,20 @@ def _refuse(what):
         "(Tensor.numpy()) where a person reads the value, or keep the computation on the device.")
 
 
+def type_name(value):
+    """``list``, ``numpy.ndarray``, ``kerasx.autodiff.tensor.Tensor``: the type as a reader knows it."""
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
 def unwrap_operand(value, context):
     """The NumPy array behind `value` for an operator or ufunc, refusing host arrays and lists."""
     if isinstance(value, StrictArray):
         return value._a
     if isinstance(value, _SCALARS) or value is None:
         return value
-    kind = type(value)
     raise ImplicitHostTransferError(
-        f"{context}: unsupported operand of type {kind.__module__}.{kind.__qualname__} beside a device "
+        f"{context}: unsupported operand of type {type_name(value)} beside a device "
         "array. The strict backend, as CuPy, takes device arrays and Python or NumPy scalars only; "
         "move host data with backend.asarray() first.")
 
@@ -107,17 +112,15 @@ def _unwrap_key(key):
         return key._a
     if key is None or key is Ellipsis or isinstance(key, (slice, numbers.Integral, numpy.integer)):
         return key
-    kind = type(key)
     raise ImplicitHostTransferError(
-        f"indexing a device array with {kind.__module__}.{kind.__qualname__}: the strict backend takes "
+        f"indexing a device array with {type_name(key)}: the strict backend takes "
         "ints, slices, None, Ellipsis and device index arrays; move host indices with backend.asarray().")
 
 
 # Attributes read straight off the NumPy array: metadata, never data.
 _METADATA = frozenset({"shape", "dtype", "ndim", "size", "itemsize", "nbytes", "strides", "flags"})
 # Methods that reach the host: refused, as CuPy's `.get()` is the only way (here: the backend's to_numpy).
-_HOST_METHODS = frozenset({"item", "tolist", "tobytes", "tofile", "dump", "dumps", "__array__",
-                           "__array_interface__", "__array_struct__", "ctypes", "data", "get"})
+_HOST_METHODS = frozenset({"item", "tolist", "tobytes", "tofile", "dump", "dumps", "ctypes", "data", "get"})
 
 
 class StrictArray:
@@ -185,6 +188,10 @@ class StrictArray:
 
     # ------------------------------------------------------------ the array API, on the device
     def __getattr__(self, name):
+        if name.startswith("__"):
+            # Protocols probed by getattr (__array_struct__, __array_interface__, __dlpack__): absent, so
+            # that NumPy falls through to __array__, which refuses with the message below.
+            raise AttributeError(name)
         if name in _HOST_METHODS:
             _refuse(f".{name}")
         value = getattr(self._a, name)

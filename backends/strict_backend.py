@@ -24,7 +24,7 @@ import numpy
 
 from backends.base import Backend
 from backends.generic import XPBackend
-from backends.strict_array import ImplicitHostTransferError, StrictArray
+from backends.strict_array import ImplicitHostTransferError, StrictArray, type_name
 from backends.strict_xp import xp as strict_xp
 
 # Kernel parameters that hold one device array (or a scalar, or None for an optional one).
@@ -40,11 +40,6 @@ _BACKENDS_DIR = os.path.dirname(os.path.abspath(__file__))
 
 class StrictDeviceError(ImplicitHostTransferError):
     """A kernel of the strict backend received host data or a `Tensor` where a device array belongs."""
-
-
-def _type_name(value):
-    kind = type(value)
-    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _caller():
@@ -79,7 +74,7 @@ def _host_object(value):
 def _check_array(kernel, param, value):
     if value is None or isinstance(value, StrictArray) or _is_scalar(value):
         return
-    _fail(kernel, param, "a device array", f"a {_type_name(value)}")
+    _fail(kernel, param, "a device array", f"a {type_name(value)}")
 
 
 def _check_nested(kernel, param, value):
@@ -91,15 +86,15 @@ def _check_nested(kernel, param, value):
         for v in value.values():
             _check_nested(kernel, param, v)
     elif _host_object(value):
-        _fail(kernel, param, "device arrays or Python values", f"a {_type_name(value)}")
+        _fail(kernel, param, "device arrays or Python values", f"a {type_name(value)}")
 
 
 def _check_sequence(kernel, param, value):
     if not isinstance(value, (list, tuple)):
-        _fail(kernel, param, "a list of device arrays", f"a {_type_name(value)}")
+        _fail(kernel, param, "a list of device arrays", f"a {type_name(value)}")
     for v in value:
         if not isinstance(v, StrictArray):
-            _fail(kernel, param, "a list of device arrays", f"a {type(value).__name__} holding a {_type_name(v)}")
+            _fail(kernel, param, "a list of device arrays", f"a {type(value).__name__} holding a {type_name(v)}")
 
 
 def _check_host_sequence(value):
@@ -109,7 +104,7 @@ def _check_host_sequence(value):
             _check_host_sequence(v)
         elif not isinstance(v, (numpy.ndarray, numpy.generic, numbers.Number)):
             _fail("asarray", "x", "host data (nested lists of numbers or NumPy arrays)",
-                  f"a list holding a {_type_name(v)}")
+                  f"a list holding a {type_name(v)}")
 
 
 def _checked(name, fn, params):
@@ -145,7 +140,7 @@ class StrictBackend(XPBackend):
             return self.xp.asarray(x, dtype=dtype)
         if not isinstance(x, (numpy.ndarray, numpy.generic, numbers.Number, list, tuple)):
             _fail("asarray", "x", "host data (a NumPy array, a list or a scalar) or a device array",
-                  f"a {_type_name(x)}")
+                  f"a {type_name(x)}")
         if isinstance(x, (list, tuple)):
             _check_host_sequence(x)
         self.transfers.to_device += 1
@@ -156,7 +151,7 @@ class StrictBackend(XPBackend):
 
     def to_numpy(self, x):
         if not isinstance(x, StrictArray):
-            _fail("to_numpy", "x", "a device array", f"a {_type_name(x)}")
+            _fail("to_numpy", "x", "a device array", f"a {type_name(x)}")
         self.transfers.to_host += 1
         # A copy, as cupy.asnumpy makes: host code that writes into it must not reach the device array.
         return x._a.copy()

@@ -9,7 +9,7 @@ import types
 
 import numpy
 
-from backends.strict_array import ImplicitHostTransferError, StrictArray, unwrap_operand, wrap
+from backends.strict_array import ImplicitHostTransferError, StrictArray, type_name, unwrap_operand, wrap
 
 # Functions that copy host data to the device, as cupy.asarray does; the backend counts the copies.
 _HOST_TO_DEVICE = frozenset({"asarray", "array"})
@@ -60,9 +60,8 @@ def _creation_function(fn, name):
         elif isinstance(obj, (list, tuple)):
             obj = _unwrap_arg(obj, f"xp.{name}()", inputs, False)
         elif not isinstance(obj, (numpy.ndarray, numpy.generic)) and hasattr(type(obj), "__array__"):
-            kind = type(obj)
             raise ImplicitHostTransferError(
-                f"xp.{name}() of a {kind.__module__}.{kind.__qualname__}: the strict backend copies only "
+                f"xp.{name}() of a {type_name(obj)}: the strict backend copies only "
                 "NumPy arrays, lists and scalars to the device; pass a Tensor's .data, not the Tensor.")
         args, kwargs, _ = _unwrap_all(args, kwargs, f"xp.{name}()")
         out = fn(obj, *args, **kwargs)

@@ -45,3 +45,19 @@ def _fresh_names():
         return
     reset_names()
     yield
+
+
+# Transfer counts that tests report (tests/engine/test_host_syncs.py), printed once at the end of the run.
+_TRANSFER_REPORT = []
+
+
+def report_transfers(what, moved):
+    """Records one measured count of host/device transfers for the end-of-run summary."""
+    _TRANSFER_REPORT.append(f"{what}: {moved['to_host']} device-to-host, {moved['to_device']} host-to-device")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _TRANSFER_REPORT:
+        terminalreporter.section("host/device transfers")
+        for line in _TRANSFER_REPORT:
+            terminalreporter.write_line(line)

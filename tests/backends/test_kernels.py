@@ -11,6 +11,7 @@ import pytest
 from backends.base import Backend
 from backends.cupy_backend import CupyBackend
 from backends.numpy_backend import NumpyBackend
+from backends.strict_backend import StrictBackend
 from tests.backends.kernel_test_utils import COVERED, RED, check, covers, dev, host, rand, strict_floats
 
 
@@ -24,7 +25,7 @@ def test_every_kernel_is_covered():
     assert not missing, f"kernels of backends.base.Backend without a test in this file: {missing}"
 
 
-@pytest.mark.parametrize("cls", [NumpyBackend, CupyBackend], ids=["numpy", "cupy"])
+@pytest.mark.parametrize("cls", [NumpyBackend, CupyBackend, StrictBackend], ids=["numpy", "cupy", "strict"])
 def test_backend_classes_are_concrete(cls):
     # Inspecting the class needs neither CuPy nor a device.
     assert Backend.__abstractmethods__
