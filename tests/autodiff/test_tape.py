@@ -387,21 +387,23 @@ def _critic():
     return [w1, w2], lambda x: ops.matmul(ops.relu(ops.matmul(x, w1)), w2)
 
 
-def _interpolates():
-    rng = np.random.default_rng(1)
-    return t(rng.standard_normal((4, 3)))
-
-
-def test_gradient_penalty_names_the_ops_it_cannot_differentiate(backend):
+def _gradient_penalty(persistent=False):
+    """WGAN-GP's shape: the critic's gradient at interpolated samples, computed inside the outer tape,
+    and a penalty on its norm. Returns the outer tape, the critic's weights, its score and the penalty."""
     weights, critic = _critic()
-    x_hat = _interpolates()
-    with GradientTape() as outer:
+    x_hat = t(np.random.default_rng(1).standard_normal((4, 3)))
+    with GradientTape(persistent=persistent) as outer:
         with GradientTape() as inner:
             inner.watch(x_hat)
-            score = critic(x_hat)
+            score = ops.sum(critic(x_hat))
         g = inner.gradient(score, x_hat)
         norm = ops.sqrt(ops.sum(ops.square(g), axis=1))
         penalty = ops.mean(ops.square(norm - 1.0))
+    return outer, weights, score, penalty
+
+
+def test_gradient_penalty_names_the_ops_it_cannot_differentiate(backend):
+    outer, weights, _, penalty = _gradient_penalty()
     with pytest.raises(RuntimeError, match=SECOND_ORDER) as excinfo:
         outer.gradient(penalty, weights)
     assert _ops_named(excinfo) == ["matmul", "relu"]
@@ -424,14 +426,7 @@ def test_hessian_vector_product_raises_and_leaves_the_tape_usable(backend):
 
 
 def test_persistent_outer_tape_raises_and_keeps_first_order_gradients(backend):
-    weights, critic = _critic()
-    x_hat = _interpolates()
-    with GradientTape(persistent=True) as outer:
-        with GradientTape() as inner:
-            inner.watch(x_hat)
-            score = ops.sum(critic(x_hat))
-        g = inner.gradient(score, x_hat)
-        penalty = ops.sum(g * g)
+    outer, weights, score, penalty = _gradient_penalty(persistent=True)
     for _ in range(2):
         with pytest.raises(RuntimeError, match=SECOND_ORDER):
             outer.gradient(penalty, weights)
@@ -451,13 +446,7 @@ def test_one_persistent_tape_differentiating_its_own_gradient_raises(backend):
 
 
 def test_unconnected_gradients_zero_does_not_hide_a_second_order_gradient(backend):
-    weights, critic = _critic()
-    x_hat = _interpolates()
-    with GradientTape() as outer:
-        with GradientTape() as inner:
-            inner.watch(x_hat)
-            score = critic(x_hat)
-        penalty = ops.sum(ops.square(inner.gradient(score, x_hat)))
+    outer, weights, _, penalty = _gradient_penalty()
     with pytest.raises(RuntimeError, match=SECOND_ORDER):
         outer.gradient(penalty, weights, unconnected_gradients="zero")
 
@@ -480,7 +469,7 @@ def test_a_gradient_the_outer_target_does_not_use_keeps_working(backend):
     # The custom-train_step shape: a gradient taken inside some other recording tape, never
     # differentiated again.
     weights, critic = _critic()
-    x_hat = _interpolates()
+    x_hat = t(np.random.default_rng(1).standard_normal((4, 3)))
     with GradientTape() as outer:
         with GradientTape() as inner:
             loss = ops.mean(ops.square(critic(x_hat)))
