@@ -154,12 +154,14 @@ def torch_cases(device):
 
 
 # ---------------------------------------------------------------- running and reporting
-def run(cases, rounds, block, warmup, cooldown):
-    """Round-robin blocks, each after a sleep and one untimed call (see harness.run for why)."""
+def run(cases, rounds, block, warmup, cooldown, deadline=None):
+    """Round-robin blocks, each after a sleep and one untimed call, no round starting after `deadline`
+    (see harness.run for why); returns how many rounds ran."""
     for case in cases:
         for _ in range(warmup):
             case.step()
-    for _ in range(rounds):
+    done = 0
+    while done < rounds and (done == 0 or deadline is None or time.perf_counter() < deadline):
         for case in cases:
             time.sleep(cooldown)
             case.step()
@@ -167,6 +169,8 @@ def run(cases, rounds, block, warmup, cooldown):
                 t0 = time.perf_counter()
                 case.step()
                 case.times.append(time.perf_counter() - t0)
+        done += 1
+    return done
 
 
 def _quartiles_ms(times):

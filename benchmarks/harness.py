@@ -87,18 +87,20 @@ def build_cases(backend_names, kerasx_rows, torch_rows, with_torch, threads):
     return cases, notes
 
 
-def run(cases, rounds, block, warmup, cooldown):
+def run(cases, rounds, block, warmup, cooldown, deadline=None):
     """Rounds of round-robin: each round runs a block of timed calls of every case in turn, so slow drift
-    of the machine spreads over all cases alike.
+    of the machine spreads over all cases alike; returns how many rounds ran.
 
     Before each block the process sleeps `cooldown` seconds and makes one untimed call: OpenBLAS worker
     threads busy-wait for a while after their last call (and OpenMP's briefly), and on a machine with few
-    cores that spinning would be charged to whichever framework runs next."""
+    cores that spinning would be charged to whichever framework runs next. No round starts after
+    `deadline` (a `time.perf_counter()` value), so a budgeted run ends early with fewer, whole rounds."""
     for case in cases:
         for _ in range(warmup):
             case.step()
             case.predict()
-    for _ in range(rounds):
+    done = 0
+    while done < rounds and (done == 0 or deadline is None or time.perf_counter() < deadline):
         for case in cases:
             for what in ("step", "predict"):
                 fn = getattr(case, what)
@@ -108,6 +110,8 @@ def run(cases, rounds, block, warmup, cooldown):
                     t0 = time.perf_counter()
                     fn()
                     case.times[what].append(time.perf_counter() - t0)
+        done += 1
+    return done
 
 
 def _quartiles_ms(times):
@@ -150,6 +154,8 @@ def main(doc, argv, title, kerasx_rows, torch_rows, run_fn=None, table_fn=None):
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
     parser.add_argument("--backends", nargs="*", default=None, help="default: every available backend")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="no round starts after this many seconds of timing (default: no limit)")
     args = parser.parse_args(argv)
 
     names = args.backends if args.backends is not None else backends.available()
@@ -163,7 +169,10 @@ def main(doc, argv, title, kerasx_rows, torch_rows, run_fn=None, table_fn=None):
     cases, notes = build_cases(names, kerasx_rows, torch_rows, not args.no_torch, args.threads)
     for note in notes:
         print("  " + note)
-    (run_fn or run)(cases, args.rounds, args.block, args.warmup, args.cooldown)
+    deadline = None if args.max_seconds is None else time.perf_counter() + args.max_seconds
+    done = (run_fn or run)(cases, args.rounds, args.block, args.warmup, args.cooldown, deadline)
+    if done < args.rounds:
+        print(f"  --max-seconds {args.max_seconds:g}: stopped after {done} of {args.rounds} rounds")
     print("\n".join((table_fn or table)(cases)))
     if limiter is not None:
         limiter.restore_original_limits()

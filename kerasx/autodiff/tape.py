@@ -4,6 +4,12 @@ Ops are recorded only while a tape is active and only when one of their inputs i
 or a trainable `Variable` read inside the tape), so inference builds no graph. The backward walk runs
 the recorded nodes in reverse, undoes broadcasting in one place (`sum_to_shape`) and frees each node's
 residuals once its VJP has run.
+
+VJPs run raw backend kernels, so a gradient is a fresh Tensor that no tape recorded. Higher-order
+gradients are not supported yet; instead of letting an outer tape silently return None for a gradient
+of a gradient, each `gradient()` call leaves a marker node on the other recording tapes
+(`_InnerGradient`), and an outer walk that would have to differentiate through it raises, naming the
+ops whose VJPs it would have to differentiate.
 """
 import backends
 from kerasx.autodiff.tensor import Tensor, Variable
@@ -48,6 +54,41 @@ def _pack_like(structure, flat_iter):
     return next(flat_iter)
 
 
+class _InnerGradient:
+    """Stands, on an outer recording tape, for one `gradient()` call made while it recorded: its inputs
+    are the values the gradient was computed from, its outputs the gradients. Being a node, it makes the
+    outer tape record what is computed from the gradients, so the outer walk can tell whether its target
+    depends on them; it has no VJP, and the walk raises when it would need one."""
+    __slots__ = ("op_names",)
+    name = "gradient"
+
+    def __init__(self, op_names):
+        self.op_names = op_names
+
+    def error(self):
+        if self.op_names:
+            plural = len(self.op_names) > 1
+            what = ("the VJPs of " if plural else "the VJP of ") + ", ".join(
+                f'"{n}"' for n in self.op_names) + (" run" if plural else " runs")
+        else:  # no VJP ran: the gradient is a copy of the output_gradients it was given
+            what = "the gradient is a copy of its output_gradients, made"
+        return RuntimeError(
+            "GradientTape.gradient: the target depends on a gradient computed by a gradient() call "
+            "while this tape was recording (a gradient of a gradient, as in a gradient penalty or a "
+            f"Hessian-vector product). Higher-order gradients are not supported yet: {what} as backend "
+            "kernels that no tape records, so this gradient would silently be None. Compute the inner "
+            "gradient outside this tape's block, or leave it out of the target.")
+
+
+def _holds_array(b, residuals):
+    """Whether a node's residuals (arrays, shapes, dtypes, axes, possibly nested) hold a backend array."""
+    if isinstance(residuals, (tuple, list)):
+        return any(_holds_array(b, r) for r in residuals)
+    if isinstance(residuals, dict):
+        return any(_holds_array(b, r) for r in residuals.values())
+    return b.is_array(residuals)
+
+
 class GradientTape:
     """Records operations for automatic differentiation, as ``tf.GradientTape``.
 
@@ -64,6 +105,7 @@ class GradientTape:
         self._watched_vars = {}
         self._recording = False
         self._used = False
+        self._holds_inner_gradients = False  # an _InnerGradient node is among self._nodes
 
     def __enter__(self):
         self._recording = True
@@ -95,6 +137,7 @@ class GradientTape:
         self._tracked = set()
         self._watched_vars = {}
         self._used = False
+        self._holds_inner_gradients = False
 
     def stop_recording(self):
         """Context manager that pauses recording on this tape (tf raises outside the tape's block)."""
@@ -160,7 +203,6 @@ class GradientTape:
         if len(seeds) != len(targets):
             raise ValueError(
                 f"output_gradients has {len(seeds)} entries but target has {len(targets)}.")
-        self._used = True
 
         # As tf: a source the tape never watched gets no gradient, even when a recorded op read it.
         source_uids = {s._uid for s in flat_sources if s._uid in self._tracked}
@@ -173,6 +215,10 @@ class GradientTape:
                 seed.data if isinstance(seed, Tensor) else seed, dtype=t.data.dtype)
             self._accumulate(grads, t._uid, g)
 
+        # The walk frees residuals as it goes; where it may still meet an inner gradient and raise, it
+        # frees them only once it has finished, so that the error leaves the tape as it was.
+        free_now = not self._persistent and not self._holds_inner_gradients
+        ran = []  # (op name, input serials, whether it kept residuals) of each VJP that ran, in order
         for node in reversed(self._nodes):
             gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
             if all(g is None for g in gouts):
@@ -180,6 +226,8 @@ class GradientTape:
             needs = tuple(u in needed for u in node.in_uids)
             if not any(needs):
                 continue
+            if isinstance(node.prim, _InnerGradient):
+                raise node.prim.error()
             if node.residuals is None:
                 raise RuntimeError(
                     "This tape's intermediate values were freed by an earlier gradient() call; use "
@@ -193,8 +241,10 @@ class GradientTape:
             for uid, shape, need, gi in zip(node.in_uids, node.in_shapes, needs, in_grads):
                 if need and gi is not None:
                     self._accumulate(grads, uid, b.sum_to_shape(gi, shape))
-            if not self._persistent:
+            ran.append((node.prim.name, node.in_uids, _holds_array(b, node.residuals)))
+            if free_now:
                 node.residuals = None
+        self._used = True
 
         result = []
         for s in flat_sources:
@@ -202,11 +252,48 @@ class GradientTape:
             if g is None and unconnected_gradients == "zero":
                 g = b.zeros(s.data.shape, s.data.dtype)
             result.append(None if g is None else Tensor(g))
+        self._mark_on_recording_tapes(ran, seeds, result)
         if not self._persistent:
             self._nodes = []
+            self._holds_inner_gradients = False
         if isinstance(sources, Tensor):
             return result[0]
         return _pack_like(sources, iter(result))
+
+    def _mark_on_recording_tapes(self, ran, seeds, result):
+        """Leaves an `_InnerGradient` node on every other tape recording now (and on this one, where
+        persistent and still in its block) whose tracked values this gradient was computed from.
+
+        A gradient depends on the seeds and, through each VJP that ran, on that node's residual arrays,
+        which are functions of its inputs; a VJP that kept no arrays (add, sum, reshape keep at most
+        shapes) is linear in its cotangent alone, so its inputs are no dependency: the gradient of
+        sum(x) does not depend on x. The dependency is by data, not by derivative: multiply keeps both
+        inputs, so d(x * w)/dx = w counts as depending on x too, and differentiating it raises."""
+        outputs = [g for g in result if g is not None]
+        tapes = [t for t in _active if t is not self or self._persistent]
+        if not outputs or not tapes:
+            return
+        seed_uids = {s._uid for s in seeds if isinstance(s, Tensor)}
+        nonlinear_uids = {u for _, in_uids, kept in ran if kept for u in in_uids if u != -1}
+        for tape in tapes:
+            from_seeds = [u for u in seed_uids if u in tape._tracked]
+            from_residuals = [u for u in nonlinear_uids if u in tape._tracked]
+            if not from_seeds and not from_residuals:
+                continue
+            # A tracked seed flows through every VJP that ran; tracked residuals only through their own.
+            names = []
+            for name, in_uids, kept in ran:
+                if (from_seeds or kept and any(u in tape._tracked for u in in_uids)) and name not in names:
+                    names.append(name)
+            tape._record_inner_gradient(tuple(from_seeds + from_residuals), outputs, names)
+
+    def _record_inner_gradient(self, in_uids, outputs, op_names):
+        out_uids = tuple(o._uid for o in outputs)
+        self._tracked.update(out_uids)
+        meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
+        self._nodes.append(_Node(_InnerGradient(op_names), in_uids, (None,) * len(in_uids), out_uids,
+                                 meta, (), {}))
+        self._holds_inner_gradients = True
 
     def _reachable_from(self, source_uids):
         """Serials of every recorded value that depends on a source: only these need gradients."""

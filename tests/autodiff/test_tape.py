@@ -365,3 +365,151 @@ def test_variable_assign_shape_error(backend):
 def test_tensor_is_a_tensor_of_its_backend(backend):
     x = t(X)
     assert isinstance(x, Tensor) and backend.is_array(x.data)
+
+
+# ---------------------------------------------------------------- gradients of gradients say so
+SECOND_ORDER = re.compile(
+    r"GradientTape\.gradient: the target depends on a gradient computed by a gradient\(\) call while "
+    r"this tape was recording \(a gradient of a gradient, as in a gradient penalty or a Hessian-vector "
+    r"product\)\. Higher-order gradients are not supported yet: the VJPs? of (?P<ops>.*) runs? as "
+    r"backend kernels that no tape records")
+
+
+def _ops_named(excinfo):
+    return re.findall(r'"([a-z_]+)"', SECOND_ORDER.search(str(excinfo.value)).group("ops"))
+
+
+def _critic():
+    """A two-layer critic on Variables, as a WGAN-GP discriminator."""
+    rng = np.random.default_rng(0)
+    w1 = Variable(rng.standard_normal((3, 5)).astype("float32"), name="w1")
+    w2 = Variable(rng.standard_normal((5, 1)).astype("float32"), name="w2")
+    return [w1, w2], lambda x: ops.matmul(ops.relu(ops.matmul(x, w1)), w2)
+
+
+def _gradient_penalty(persistent=False):
+    """WGAN-GP's shape: the critic's gradient at interpolated samples, computed inside the outer tape,
+    and a penalty on its norm. Returns the outer tape, the critic's weights, its score and the penalty."""
+    weights, critic = _critic()
+    x_hat = t(np.random.default_rng(1).standard_normal((4, 3)))
+    with GradientTape(persistent=persistent) as outer:
+        with GradientTape() as inner:
+            inner.watch(x_hat)
+            score = ops.sum(critic(x_hat))
+        g = inner.gradient(score, x_hat)
+        norm = ops.sqrt(ops.sum(ops.square(g), axis=1))
+        penalty = ops.mean(ops.square(norm - 1.0))
+    return outer, weights, score, penalty
+
+
+def test_gradient_penalty_names_the_ops_it_cannot_differentiate(backend):
+    outer, weights, _, penalty = _gradient_penalty()
+    with pytest.raises(RuntimeError, match=SECOND_ORDER) as excinfo:
+        outer.gradient(penalty, weights)
+    assert _ops_named(excinfo) == ["matmul", "relu"]
+
+
+def test_hessian_vector_product_raises_and_leaves_the_tape_usable(backend):
+    x, v = t(X), t([1.0, 0.0, 2.0])
+    with GradientTape() as outer:
+        outer.watch(x)
+        with GradientTape() as inner:
+            inner.watch(x)
+            y = ops.sum(ops.exp(x) * x)
+        g = inner.gradient(y, x)
+        hvp_target = ops.sum(g * v)
+    with pytest.raises(RuntimeError, match=SECOND_ORDER) as excinfo:
+        outer.gradient(hvp_target, x)
+    assert _ops_named(excinfo) == ["multiply", "exp"]
+    # Raised before anything changed: this non-persistent tape still gives its one gradient.
+    np.testing.assert_allclose(npy(outer.gradient(y, x)), (np.array(X) + 1) * np.exp(X), rtol=1e-6)
+
+
+def test_persistent_outer_tape_raises_and_keeps_first_order_gradients(backend):
+    outer, weights, score, penalty = _gradient_penalty(persistent=True)
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match=SECOND_ORDER):
+            outer.gradient(penalty, weights)
+    g_first = outer.gradient(score, weights)
+    assert all(gw is not None and gw.shape == w.shape for gw, w in zip(g_first, weights))
+
+
+def test_one_persistent_tape_differentiating_its_own_gradient_raises(backend):
+    x = t(X)
+    with GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = ops.sum(x * x * x)
+        g = tape.gradient(y, x)
+        z = ops.sum(g * g)
+    with pytest.raises(RuntimeError, match=SECOND_ORDER):
+        tape.gradient(z, x)
+
+
+def test_unconnected_gradients_zero_does_not_hide_a_second_order_gradient(backend):
+    outer, weights, _, penalty = _gradient_penalty()
+    with pytest.raises(RuntimeError, match=SECOND_ORDER):
+        outer.gradient(penalty, weights, unconnected_gradients="zero")
+
+
+def test_output_gradients_from_the_outer_tape_make_even_a_linear_vjp_second_order(backend):
+    x, v = t(X), t([1.0, 2.0, 3.0])
+    with GradientTape() as outer:
+        outer.watch(v)
+        with GradientTape() as inner:
+            inner.watch(x)
+            y = ops.reshape(x, (3, 1))
+        g = inner.gradient(y, x, output_gradients=ops.reshape(v * 2.0, (3, 1)))
+        target = ops.sum(g)
+    with pytest.raises(RuntimeError, match=SECOND_ORDER) as excinfo:
+        outer.gradient(target, v)
+    assert _ops_named(excinfo) == ["reshape"]
+
+
+def test_a_gradient_the_outer_target_does_not_use_keeps_working(backend):
+    # The custom-train_step shape: a gradient taken inside some other recording tape, never
+    # differentiated again.
+    weights, critic = _critic()
+    x_hat = t(np.random.default_rng(1).standard_normal((4, 3)))
+    with GradientTape() as outer:
+        with GradientTape() as inner:
+            loss = ops.mean(ops.square(critic(x_hat)))
+        grads = inner.gradient(loss, weights)
+        _ = ops.sum(grads[0] * grads[0])  # computed from the gradient, but not part of the target
+        outer_loss = ops.mean(critic(x_hat))
+    with GradientTape() as reference:
+        ref_loss = ops.mean(critic(x_hat))
+    expected = reference.gradient(ref_loss, weights)
+    for got, want in zip(outer.gradient(outer_loss, weights), expected):
+        np.testing.assert_allclose(npy(got), npy(want), rtol=1e-6)
+    assert all(g is not None for g in grads)
+
+
+def test_a_gradient_that_no_residual_ties_to_the_outer_sources_is_none_or_zero(backend):
+    # The gradient of sum(reshape(x + w)) is ones whatever x is: add, reshape and sum keep no arrays,
+    # so the outer tape's gradient of anything computed from it is None, as tf gives.
+    x = t(X)
+    w = t([2.0, 3.0, 4.0])
+    with GradientTape(persistent=True) as outer:
+        outer.watch(x)
+        with GradientTape() as inner:
+            inner.watch(x)
+            y = ops.sum(ops.reshape(x + w, (3, 1)))
+        g = inner.gradient(y, x)
+        target = ops.sum(g * g)
+    np.testing.assert_allclose(npy(g), [1.0, 1.0, 1.0])
+    assert outer.gradient(target, x) is None
+    np.testing.assert_array_equal(npy(outer.gradient(target, x, unconnected_gradients="zero")), 0.0)
+
+
+def test_a_gradient_taken_while_the_outer_tape_is_paused_is_not_marked(backend):
+    x = t(X)
+    with GradientTape() as outer:
+        outer.watch(x)
+        with outer.stop_recording():
+            with GradientTape() as inner:
+                inner.watch(x)
+                y = ops.sum(x * x)
+            g = inner.gradient(y, x)
+        target = ops.sum(g * x)
+    # As tf: what stop_recording hides is a constant to the tape, so only x's direct use counts.
+    np.testing.assert_allclose(npy(outer.gradient(target, x)), 2 * np.array(X))
