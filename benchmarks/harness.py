@@ -152,13 +152,15 @@ def main(doc, argv, title, kerasx_rows, torch_rows, run_fn=None, table_fn=None):
     parser.add_argument("--cooldown", type=float, default=0.3,
                         help="seconds of sleep before each block, so idle BLAS threads stop spinning")
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
-    parser.add_argument("--backends", nargs="*", default=None, help="default: every available backend")
+    parser.add_argument("--backends", nargs="*", default=None,
+                        help="default: every available backend but the test-only 'strict'")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="no round starts after this many seconds of timing (default: no limit)")
     args = parser.parse_args(argv)
 
-    names = args.backends if args.backends is not None else backends.available()
+    # `strict` computes what `numpy` does, slower by its checks: a test backend, not one to time.
+    names = args.backends if args.backends is not None else [n for n in backends.available() if n != "strict"]
     try:
         from threadpoolctl import threadpool_limits
         limiter = threadpool_limits(limits=args.threads)
