@@ -1,5 +1,5 @@
-"""Adagrad and Adadelta, as tf.keras, composed from backend kernels on the variables' arrays."""
-import backends
+"""Adagrad and Adadelta, as tf.keras."""
+from kerasx import ops
 from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 
@@ -23,11 +23,7 @@ class Adagrad(Optimizer):
             self.add_slot(var, "accumulator", float(self._initial_accumulator_value))
 
     def _resource_apply_dense(self, grad, var, c):
-        b = backends.get()
-        acc, w = self.get_slot(var, "accumulator").data, var.data
-        b.copy_(acc, b.add(acc, b.square(grad)))
-        step = b.divide(b.multiply(grad, c["lr_t"]), b.add(b.sqrt(acc), float(self.epsilon)))
-        b.copy_(w, b.subtract(w, step))
+        ops.adagrad_update(var, grad, self.get_slot(var, "accumulator"), c["lr_t"], float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()
@@ -63,13 +59,8 @@ class Adadelta(Optimizer):
         return c
 
     def _resource_apply_dense(self, grad, var, c):
-        b = backends.get()
-        rho, eps = c["rho"], float(self.epsilon)
-        acc, acc_d, w = self.get_slot(var, "accum_grad").data, self.get_slot(var, "accum_var").data, var.data
-        b.copy_(acc, b.add(b.multiply(acc, rho), b.multiply(b.square(grad), 1.0 - rho)))
-        update = b.multiply(b.divide(b.sqrt(b.add(acc_d, eps)), b.sqrt(b.add(acc, eps))), grad)
-        b.copy_(acc_d, b.add(b.multiply(acc_d, rho), b.multiply(b.square(update), 1.0 - rho)))
-        b.copy_(w, b.subtract(w, b.multiply(update, c["lr_t"])))
+        ops.adadelta_update(var, grad, self.get_slot(var, "accum_grad"), self.get_slot(var, "accum_var"),
+                            c["lr_t"], c["rho"], float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()

@@ -1,5 +1,5 @@
 """RMSprop, plain, centered and with momentum, as tf.keras's `RMSprop`."""
-import backends
+from kerasx import ops
 from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 from kerasx.optimizers.sgd import check_momentum
@@ -37,11 +37,11 @@ class RMSprop(Optimizer):
         return coefficients
 
     def _resource_apply_dense(self, grad, var, coefficients):
-        ms = self.get_slot(var, "rms").data
-        mom = self.get_slot(var, "momentum").data if self._momentum else None
-        mg = self.get_slot(var, "mg").data if self.centered else None
-        backends.get().rmsprop_update(var.data, grad, ms, mom, mg, coefficients["lr_t"], coefficients["rho"],
-                                      coefficients["momentum"], float(self.epsilon))
+        ms = self.get_slot(var, "rms")
+        mom = self.get_slot(var, "momentum") if self._momentum else None
+        mg = self.get_slot(var, "mg") if self.centered else None
+        ops.rmsprop_update(var, grad, ms, mom, mg, coefficients["lr_t"], coefficients["rho"],
+                           coefficients["momentum"], float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()

@@ -1,5 +1,5 @@
 """SGD with optional (Nesterov) momentum, as tf.keras's `SGD`."""
-import backends
+from kerasx import ops
 from kerasx.optimizers.base import Optimizer, _is_number
 
 
@@ -34,9 +34,8 @@ class SGD(Optimizer):
         return coefficients
 
     def _resource_apply_dense(self, grad, var, coefficients):
-        velocity = self.get_slot(var, "momentum").data if self._momentum else None
-        backends.get().sgd_update(var.data, grad, velocity, coefficients["lr_t"], coefficients["momentum"],
-                                  self.nesterov)
+        velocity = self.get_slot(var, "momentum") if self._momentum else None
+        ops.sgd_update(var, grad, velocity, coefficients["lr_t"], coefficients["momentum"], self.nesterov)
 
     def get_config(self):
         config = super().get_config()

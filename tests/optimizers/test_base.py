@@ -228,3 +228,21 @@ def test_apply_gradients_never_reads_the_device(backend, monkeypatch):
     nadam = optimizers.Nadam(global_clipnorm=1.0)
     for _ in range(2):
         nadam.apply_gradients([(g, v)])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    lambda: optimizers.Adam(amsgrad=True, decay=0.01),
+    lambda: optimizers.RMSprop(momentum=0.5, centered=True), optimizers.Adagrad, optimizers.Adadelta,
+    optimizers.Adamax, optimizers.Nadam, lambda: optimizers.Adam(clipvalue=0.5, clipnorm=1.0),
+    lambda: optimizers.SGD(global_clipnorm=1.0)])
+def test_a_step_moves_nothing_between_host_and_device(backend, make):
+    """Gradients on the device: creating the slots and hyperparameters, updating and counting the step
+    make no host/device transfer (numbers are written as device fills)."""
+    opt, v, b = make(), var(name="w:0"), var((0.5,), name="b:0")
+    grads = [ops.fill((2,), 0.3), ops.fill((1,), -0.2)]
+    with backend.transfers.counting() as moved:
+        for _ in range(2):
+            opt.apply_gradients(zip(grads, [v, b]))
+    assert moved == {"to_host": 0, "to_device": 0}
+    assert opt.iterations._host == 2 and int(opt.iterations.numpy()) == 2
