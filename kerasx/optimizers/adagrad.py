@@ -12,9 +12,7 @@ class Adagrad(Optimizer):
                  **kwargs):
         if initial_accumulator_value < 0.0:
             raise ValueError(f"initial_accumulator_value must be non-negative: {initial_accumulator_value}")
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon or default_epsilon()
 
@@ -28,8 +26,6 @@ class Adagrad(Optimizer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "initial_accumulator_value": self._initial_accumulator_value,
             "epsilon": self.epsilon,
         })
@@ -41,9 +37,7 @@ class Adadelta(Optimizer):
     acc_d = rho acc_d + (1 - rho) d^2; w -= lr d``."""
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("rho", rho)
         self.epsilon = epsilon or default_epsilon()
 
@@ -65,8 +59,6 @@ class Adadelta(Optimizer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "rho": self._serialize_hyperparameter("rho"),
             "epsilon": self.epsilon,
         })

@@ -14,9 +14,7 @@ class _AdamBase(Optimizer):
     """Shared constructor, 'm' then 'v' slots, and config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, name, **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("beta_1", beta_1)
         self._set_hyper("beta_2", beta_2)
         self.epsilon = epsilon or default_epsilon()
@@ -38,8 +36,6 @@ class _AdamBase(Optimizer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "beta_1": self._serialize_hyperparameter("beta_1"),
             "beta_2": self._serialize_hyperparameter("beta_2"),
             "epsilon": self.epsilon,

@@ -62,9 +62,13 @@ def _is_number(x):
 class Optimizer:
     """Base class of the optimizers, with tf.keras OptimizerV2's constructor keywords:
     `clipnorm`, `clipvalue`, `global_clipnorm`, and the Keras 2.3 `lr` and `decay` (inverse-time
-    decay, ``lr / (1 + decay * iterations)``)."""
+    decay, ``lr / (1 + decay * iterations)``).
 
-    def __init__(self, name, **kwargs):
+    A subclass passes its `learning_rate` here, which sets the 'learning_rate' hyperparameter (`lr`,
+    when given, takes its place, as in tf.keras) and 'decay', and puts both in `get_config`; one that
+    passes none sets its own hyperparameters."""
+
+    def __init__(self, name, learning_rate=None, **kwargs):
         for k, v in kwargs.items():
             if k not in _ALLOWED_KWARGS:
                 raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
@@ -87,6 +91,9 @@ class Optimizer:
         self.clipnorm = kwargs.get("clipnorm")
         self.clipvalue = kwargs.get("clipvalue")
         self.global_clipnorm = kwargs.get("global_clipnorm")
+        if learning_rate is not None or "lr" in kwargs:
+            self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
+            self._set_hyper("decay", self._initial_decay)
 
     @property
     def name(self):
@@ -365,6 +372,9 @@ class Optimizer:
             config["clipvalue"] = self.clipvalue
         if self.global_clipnorm is not None:
             config["global_clipnorm"] = self.global_clipnorm
+        if "learning_rate" in self._hyper:
+            config["learning_rate"] = self._serialize_hyperparameter("learning_rate")
+            config["decay"] = self._initial_decay
         return config
 
     @classmethod

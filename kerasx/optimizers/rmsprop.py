@@ -11,9 +11,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("rho", rho)
         self._momentum = check_momentum(momentum)
         self._set_hyper("momentum", momentum)
@@ -46,8 +44,6 @@ class RMSprop(Optimizer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "rho": self._serialize_hyperparameter("rho"),
             "momentum": self._serialize_hyperparameter("momentum"),
             "epsilon": self.epsilon,

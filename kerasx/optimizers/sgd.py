@@ -16,9 +16,7 @@ class SGD(Optimizer):
     with Nesterov); plain ``w -= lr * g`` without momentum."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._momentum = check_momentum(momentum)
         self._set_hyper("momentum", momentum)
         self.nesterov = nesterov
@@ -40,8 +38,6 @@ class SGD(Optimizer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "momentum": self._serialize_hyperparameter("momentum"),
             "nesterov": self.nesterov,
         })

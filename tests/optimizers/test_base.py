@@ -246,3 +246,31 @@ def test_a_step_moves_nothing_between_host_and_device(backend, make):
             opt.apply_gradients(zip(grads, [v, b]))
     assert moved == {"to_host": 0, "to_device": 0}
     assert opt.iterations._host == 2 and int(opt.iterations.numpy()) == 2
+
+
+def test_learning_rate_and_decay_are_set_up_by_the_base_class(backend):
+    """A subclass passes its learning rate to `Optimizer.__init__` and writes its update with ops and
+    Variable methods (tf.keras's extension point); the base sets 'learning_rate' (or `lr`) and 'decay'
+    and puts them in the config."""
+    class SignSGD(optimizers.Optimizer):
+        def __init__(self, learning_rate=0.5, name="SignSGD", **kwargs):
+            super().__init__(name, learning_rate, **kwargs)
+
+        def _resource_apply_dense(self, grad, var, coefficients):
+            var.assign_sub(ops.multiply(ops.sign(grad), coefficients["lr_t"]))
+
+    opt = SignSGD(decay=0.5)
+    assert opt.get_config() == {"name": "SignSGD", "learning_rate": 0.5, "decay": 0.5}
+    np.testing.assert_allclose(sgd_steps(opt, [[3.0, -0.1]] * 2), [1 - 0.5 - 0.5 / 1.5, 2 + 0.5 + 0.5 / 1.5],
+                               rtol=1e-6)
+    assert float(K.get_value(opt.decay)) == 0.5
+    with pytest.warns(UserWarning, match="The `lr` argument is deprecated"):
+        assert SignSGD(lr=0.25).get_config()["learning_rate"] == 0.25
+
+    class NoLearningRate(optimizers.Optimizer):
+        pass
+
+    bare = NoLearningRate("Bare", clipnorm=1.0)
+    assert bare.get_config() == {"name": "Bare", "clipnorm": 1.0}
+    with pytest.raises(AttributeError, match="'NoLearningRate' object has no attribute 'learning_rate'"):
+        bare.lr
