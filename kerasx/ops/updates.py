@@ -7,8 +7,10 @@ where training updates unwrap `.data`; `norm.assign_moving_average` is their cou
 statistics.
 
 SGD, Adam and RMSprop call the backends' fused kernels, which run in cache-sized blocks on the CPU:
-they are every model's hot path. Adamax, Nadam, Adagrad and Adadelta are composed from elementwise
-kernels on the arrays, in the same order as tf.keras's formulas.
+they are every model's hot path. Adamax, Nadam, Adagrad and Adadelta, and the optimizers' gradient
+clipping, are composed from elementwise kernels on the arrays, in the same order as tf.keras's formulas
+(through recorded ops each kernel would cost a primitive call's bookkeeping, several microseconds, per
+variable per step).
 """
 import backends
 from kerasx.autodiff.tensor import Tensor, Variable
@@ -108,3 +110,30 @@ def adadelta_update(var, grad, accum_grad, accum_var, lr, rho, epsilon):
     update = b.multiply(b.divide(b.sqrt(b.add(acc_d, epsilon)), b.sqrt(b.add(acc, epsilon))), g)
     b.copy_(acc_d, b.add(b.multiply(acc_d, rho), b.multiply(b.square(update), 1.0 - rho)))
     b.copy_(w, b.subtract(w, b.multiply(update, lr)))
+
+
+# ------------------------------------------------------------------ gradient clipping
+def clip_gradients(grads, clipvalue=None, clipnorm=None, global_clipnorm=None):
+    """The gradient Tensors clipped as tf.keras's optimizers clip them, in its order: to
+    ``[-clipvalue, clipvalue]``, then each to an L2 norm of at most `clipnorm`, then all together to a
+    global norm of at most `global_clipnorm` (None skips a step). New Tensors; nothing is recorded."""
+    op = "clip_gradients"
+    b = backends.get()
+    arrays = [_gradient(op, g) for g in grads]
+    if clipvalue is None and clipnorm is None and global_clipnorm is None:
+        return list(grads)
+    if clipvalue is not None:
+        c = float(clipvalue)
+        arrays = [b.clip(g, -c, c) for g in arrays]
+    if clipnorm is not None:
+        c = float(clipnorm)
+        arrays = [b.divide(b.multiply(g, c), b.maximum(b.sqrt(b.sum(b.square(g))), c)) for g in arrays]
+    if global_clipnorm is not None and arrays:
+        c = float(global_clipnorm)
+        total = None
+        for g in arrays:
+            s = b.sum(b.square(g))
+            total = s if total is None else b.add(total, s)
+        scale = b.divide(c, b.maximum(b.sqrt(total), c))
+        arrays = [b.multiply(g, b.cast(scale, b.dtype_name(g))) for g in arrays]
+    return [Tensor(a) for a in arrays]

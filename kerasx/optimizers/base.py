@@ -294,26 +294,6 @@ class Optimizer:
             out.append(g)
         return out
 
-    def _clip_gradients(self, grads):
-        """clipvalue, then clipnorm (per gradient), then global_clipnorm — tf.keras's order — all on
-        the device."""
-        if self.clipvalue is not None:
-            c = float(self.clipvalue)
-            grads = [ops.clip_by_value(g, -c, c) for g in grads]
-        if self.clipnorm is not None:
-            c = float(self.clipnorm)
-            grads = [ops.divide(ops.multiply(g, c), ops.maximum(ops.sqrt(ops.sum(ops.square(g))), c))
-                     for g in grads]
-        if self.global_clipnorm is not None and grads:
-            c = float(self.global_clipnorm)
-            total = None
-            for g in grads:
-                s = ops.sum(ops.square(g))
-                total = s if total is None else ops.add(total, s)
-            scale = ops.divide(c, ops.maximum(ops.sqrt(total), c))
-            grads = [ops.multiply(g, ops.cast(scale, g.dtype)) for g in grads]
-        return grads
-
     def _prepare(self):
         """Host-side coefficients for this step (Python floats); subclasses add their own."""
         return {"lr_t": self._decayed_lr()}
@@ -332,7 +312,7 @@ class Optimizer:
         self._create_all_weights(var_list)
         if not grads_and_vars:
             return self.iterations
-        grads = self._clip_gradients(grads)
+        grads = ops.clip_gradients(grads, self.clipvalue, self.clipnorm, self.global_clipnorm)
         coefficients = self._prepare()
         for grad, var in zip(grads, var_list):
             self._resource_apply_dense(grad, var, coefficients)

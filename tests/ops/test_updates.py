@@ -124,3 +124,29 @@ def test_state_must_be_a_variable_and_the_gradient_a_tensor(backend):
     with pytest.raises(TypeError, match="sgd_update: `var` must be a Variable"):
         ops.sgd_update(grad, grad, None, LR, 0.0, False)
     np.testing.assert_array_equal(var.numpy(), before)
+
+
+def test_clip_gradients_in_tf_keras_order(backend):
+    grads = [as_tensor(np.array([3.0, -4.0], "float32")), as_tensor(np.array([12.0], "float32"))]
+    with backend.transfers.counting() as moved:
+        with GradientTape() as tape:
+            tape.watch(grads)
+            by_value = ops.clip_gradients(grads, clipvalue=3.5)
+            by_norm = ops.clip_gradients(grads, clipnorm=1.0)
+            by_global = ops.clip_gradients(grads, global_clipnorm=6.5)  # global norm sqrt(25 + 144) = 13
+            all_three = ops.clip_gradients(grads, clipvalue=3.5, clipnorm=5.0, global_clipnorm=2.5)
+    assert moved == {"to_host": 0, "to_device": 0}
+    assert tape.gradient(ops.sum(by_norm[0]), grads[0]) is None, "clipping inside an update is not recorded"
+    np.testing.assert_allclose(by_value[0].numpy(), [3.0, -3.5])
+    np.testing.assert_allclose(by_norm[0].numpy(), [0.6, -0.8], rtol=1e-6)
+    np.testing.assert_allclose(by_norm[1].numpy(), [1.0], rtol=1e-6)
+    np.testing.assert_allclose(by_global[0].numpy(), [1.5, -2.0], rtol=1e-6)
+    np.testing.assert_allclose(by_global[1].numpy(), [6.0], rtol=1e-6)
+    # By value: (3, -3.5) and (3.5); by norm each stays (norms 4.61 and 3.5); global norm 5.79 -> 2.5.
+    scale = 2.5 / np.sqrt(3.0 ** 2 + 3.5 ** 2 + 3.5 ** 2)
+    np.testing.assert_allclose(all_three[0].numpy(), [3.0 * scale, -3.5 * scale], rtol=1e-6)
+    np.testing.assert_allclose(all_three[1].numpy(), [3.5 * scale], rtol=1e-6)
+    assert all(g.dtype == "float32" for g in all_three)
+    assert ops.clip_gradients(grads) == grads
+    with pytest.raises(TypeError, match="clip_gradients: `grad` must be a Tensor, received list"):
+        ops.clip_gradients([[1.0, 2.0]], clipvalue=1.0)
