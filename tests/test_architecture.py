@@ -1,5 +1,6 @@
-"""Project-wide static checks (DESIGN.md, CUPY.md): the import direction between the layers, module
-sizes, the CuPy API the generic kernels use, and that every CUDA source compiles."""
+"""Project-wide static checks (DESIGN.md, CUPY.md): the import direction between the layers (and which
+frontend modules may reach the kernels), module sizes, the CuPy API the generic kernels use, and that
+every CUDA source compiles."""
 import ast
 import glob
 import inspect
@@ -27,6 +28,17 @@ NUMPY_ALLOWED = {
     "kerasx/datasets/digits.py": "dataset loading, before anything reaches a backend",
 }
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
+
+# The layers that call kernels: the differentiable ops (and the in-place state updates in kerasx/ops) and
+# the tape. Every other frontend module computes through them and through `Variable` methods.
+KERNEL_CALLERS = ("kerasx/ops/", "kerasx/autodiff/")
+# Frontend modules outside KERNEL_CALLERS that may import the `backends` kernel package, each for a job
+# no op does. Add a file here only with its reason.
+BACKENDS_ALLOWED = {
+    "kerasx/backend/__init__.py": "K.synchronize() waits for the device's queued kernels (timing code)",
+    "kerasx/backend/config.py": "K.backend() names the active kernel set; backends.config reads keras.json",
+    "kerasx/utils/random.py": "set_random_seed also seeds the device generator that per-step randomness uses",
+}
 MAX_LINES = 600
 
 # The generic kernels and the CuPy backend: everything they reach through `xp` must exist in CuPy.
@@ -91,6 +103,79 @@ def test_numpy_allowlist_entries_are_live_and_commented(rel):
     uncommented = [n for n in numpy_lines if "#" not in lines[n - 1]]
     assert not uncommented, (
         f"{rel}: say why on the numpy import line(s) {uncommented} (a `# host-side: ...` comment)")
+
+
+def _frontend_outside_kernel_callers():
+    return [rel for rel in _py_files("kerasx") if not rel.startswith(KERNEL_CALLERS)]
+
+
+def _backends_imports(tree):
+    """Lines importing the kernel package (`import backends`, `from backends.x import y`, late ones too)."""
+    return [line for name, line in _imports(tree) if name == "backends"]
+
+
+def _data_reads(tree):
+    """Lines reading an attribute named ``data`` (``t.data``, ``getattr(t, "data")``): a Tensor's raw
+    array, which only a kernel takes. ``kerasx.data`` (the input-pipeline package) is not a read."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "data":
+            if not (isinstance(node.value, ast.Name) and node.value.id == "kerasx"):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr" and len(node.args) >= 2:
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and name.value == "data":
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+@pytest.mark.parametrize("rel", _frontend_outside_kernel_callers())
+def test_frontend_imports_backends_only_where_allowed(rel):
+    lines = _backends_imports(_parse(rel))
+    if lines and rel not in BACKENDS_ALLOWED:
+        pytest.fail(f"{rel} imports backends at line(s) {lines}. Frontend code outside kerasx/ops and "
+                    "kerasx/autodiff calls no kernel: compute with kerasx.ops, change state with Variable "
+                    "methods or the update ops (kerasx/ops/updates.py), move data with as_tensor / .numpy(). "
+                    "A job no op can do may be added to BACKENDS_ALLOWED in tests/test_architecture.py with "
+                    "its reason.")
+
+
+@pytest.mark.parametrize("rel", sorted(BACKENDS_ALLOWED))
+def test_backends_allowlist_entries_are_live(rel):
+    assert BACKENDS_ALLOWED[rel].strip(), f"{rel}: the allowlist entry needs a reason"
+    assert not rel.startswith(KERNEL_CALLERS), f"{rel} is a kernel caller already: remove it"
+    assert os.path.exists(os.path.join(ROOT, rel)), f"{rel} is allowlisted but does not exist: remove it"
+    assert _backends_imports(_parse(rel)), (
+        f"{rel} is allowlisted but no longer imports backends: remove it from BACKENDS_ALLOWED")
+
+
+@pytest.mark.parametrize("rel", _frontend_outside_kernel_callers())
+def test_frontend_reads_no_tensor_data(rel):
+    lines = _data_reads(_parse(rel))
+    assert not lines, (
+        f"{rel} reads `.data` at line(s) {lines}: a Tensor's raw array is for kernels, which only kerasx/ops "
+        "and kerasx/autodiff call. Use ops, Variable methods or .numpy(); an attribute of another object "
+        "needs another name. (At run time KERAS_BACKEND=strict refuses Tensors and host arrays at every "
+        "kernel.)")
+
+
+def test_kernel_access_checks_catch_planted_code():
+    """The two checks above can fail: each form of a backends import and of a `.data` read is found,
+    and `kerasx.data` is not mistaken for one."""
+    planted = ast.parse(
+        "import backends\n"
+        "from backends.generic import XPBackend\n"
+        "import kerasx.data\n"
+        "def late(t, var):\n"
+        "    import backends as b\n"
+        "    importlib.import_module('backends.numpy_backend')\n"
+        "    b.get().copy_(var.data, getattr(t, 'data'))\n"
+        "    return kerasx.data.Dataset\n")
+    assert _backends_imports(planted) == [1, 2, 5, 6]
+    assert _data_reads(planted) == [7, 7]
+    clean = ast.parse("from kerasx import ops\nimport kerasx.data\n"
+                      "def f(v):\n    return ops.add(v, kerasx.data.Dataset)\n")
+    assert _backends_imports(clean) == [] and _data_reads(clean) == []
 
 
 # ---------------------------------------------------------------- (b) module size

@@ -1,5 +1,6 @@
 """`Tensor` (an immutable value on the active backend) and `Variable` (a named, assignable one)."""
 import itertools
+import numbers
 
 import backends
 
@@ -179,20 +180,45 @@ class Variable(Tensor):
         return backends.get().to_numpy(backends.get().copy(self.data))
 
     def assign(self, value):
-        value = value.data if isinstance(value, Tensor) else value
-        arr = backends.get().asarray(value)
-        if tuple(arr.shape) != self.shape:
-            raise ValueError(
-                f"Cannot assign a value of shape {tuple(arr.shape)} to variable {self.name!r} of shape "
-                f"{self.shape}.")
-        backends.get().copy_(self.data, arr)
+        """Writes `value` (a Tensor, host data, or a Python number for a 0-d variable) into the variable's
+        array in place. A number is a device fill: no host-to-device copy, which on a GPU would wait
+        for the queued work."""
+        b = backends.get()
+        if isinstance(value, Tensor):
+            src, shape = value.data, value.shape
+        elif isinstance(value, numbers.Real):
+            src, shape = value, ()
+        else:
+            src = b.asarray(value)
+            shape = tuple(src.shape)
+        self._check_assign_shape(shape)
+        b.copy_(self.data, src)
         return self
 
     def assign_add(self, delta):
-        return self.assign(self.data + (delta.data if isinstance(delta, Tensor) else delta))
+        """``variable += delta`` on the device (a Python number travels as a kernel scalar, no copy)."""
+        b = backends.get()
+        return self._assign_result(b.add(self.data, _operand(b, delta)))
 
     def assign_sub(self, delta):
-        return self.assign(self.data - (delta.data if isinstance(delta, Tensor) else delta))
+        """``variable -= delta`` on the device."""
+        b = backends.get()
+        return self._assign_result(b.subtract(self.data, _operand(b, delta)))
+
+    def _assign_result(self, result):
+        self._check_assign_shape(tuple(result.shape))
+        backends.get().copy_(self.data, result)
+        return self
+
+    def _check_assign_shape(self, shape):
+        if shape != self.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {shape} to variable {self.name!r} of shape {self.shape}.")
+
+    def read_value(self):
+        """A Tensor holding a copy of the current value, as tf's `read_value`: later `assign*` calls do
+        not change it (`value()` shares the variable's array). Not recorded on a tape."""
+        return Tensor(backends.get().copy(self.data))
 
     def value(self):
         return Tensor(self.data)
@@ -200,6 +226,35 @@ class Variable(Tensor):
     def __repr__(self):
         return (f"<kerasx.Variable '{self.name}' shape={self.shape} dtype={self.dtype}, "
                 f"numpy=\n{self.numpy()!r}>")
+
+
+def _operand(b, x):
+    """A Tensor's array, a Python number as it is (a kernel scalar), other host data moved explicitly."""
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return x
+    return b.asarray(x)
+
+
+def is_device_array(x):
+    """True for a raw array of the active backend (a CuPy array a user passes): frontend code wraps one
+    with `as_tensor`, without a copy, where it would convert host data on the host."""
+    return backends.get().is_array(x)
+
+
+# NumPy's (and tf's before the floatx cast) dtype for a Python number.
+_PYTHON_NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+
+
+def _probe(b, x):
+    """`x` on the device in its natural dtype. A Python number is a device fill: no host-to-device copy,
+    which on a GPU would wait for the queued work (metrics and losses turn numbers into Tensors every
+    step)."""
+    number_dtype = _PYTHON_NUMBER_DTYPES.get(type(x))
+    if number_dtype is not None:
+        return b.full((), x, number_dtype)
+    return b.asarray(x)
 
 
 def as_tensor(x, dtype=None):
@@ -211,11 +266,13 @@ def as_tensor(x, dtype=None):
         return x
     b = backends.get()
     if dtype is None and not b.is_array(x) and not hasattr(x, "dtype"):
-        probe = b.asarray(x)
+        probe = _probe(b, x)
         if is_float_dtype(probe.dtype.name):
             from kerasx.backend.config import floatx
             dtype = floatx()
         return Tensor(b.cast(probe, dtype) if dtype else probe)
+    if type(x) in _PYTHON_NUMBER_DTYPES:
+        return Tensor(b.full((), x, dtype))
     return Tensor(b.asarray(x, dtype=dtype))
 
 

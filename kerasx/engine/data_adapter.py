@@ -16,8 +16,8 @@ import math
 
 import numpy as np  # host-side input handling: user arrays are converted and permuted on the host
 
-import backends
-from kerasx.autodiff.tensor import Tensor
+from kerasx import ops
+from kerasx.autodiff.tensor import Tensor, as_tensor, is_device_array
 from kerasx.backend.config import floatx
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
@@ -56,8 +56,8 @@ def _standardize(structure):
         return {k: _standardize(v) for k, v in structure.items()}
     if isinstance(structure, (np.ndarray, Tensor)):
         return structure
-    if backends.get().is_array(structure):
-        return Tensor(structure)  # already on the device (e.g. a CuPy array): no round trip
+    if is_device_array(structure):
+        return as_tensor(structure)  # already on the device (e.g. a CuPy array): no round trip
     if _is_array_like(structure):
         return np.asarray(structure)
     raise TypeError(type(structure).__name__)
@@ -81,18 +81,17 @@ def _host_floatx(a):
 
 def to_device(structure):
     """A host structure as device Tensors (floating data as floatx): one transfer per array."""
-    b = backends.get()
     fx = floatx()
 
     def convert(a):
         if a is None or isinstance(a, (str, bytes)):
             return a
         if isinstance(a, Tensor):
-            return Tensor(b.cast(a.data, fx)) if a.dtype != fx and a.dtype.startswith("float") else a
+            return ops.cast(a, fx) if a.dtype != fx and a.dtype.startswith("float") else a
         a = np.asarray(a)
         if a.dtype.kind not in "biuf":
             return a
-        return Tensor(b.asarray(_host_floatx(a)))
+        return as_tensor(_host_floatx(a))
     return map_structure(convert, structure)
 
 
@@ -149,9 +148,8 @@ class ArrayAdapter:
         self._shuffle = shuffle.lower() if isinstance(shuffle, str) else shuffle
         host_bytes = sum(a.nbytes for a in leaves if isinstance(a, np.ndarray))
         self._resident = host_bytes <= _DEVICE_RESIDENT_BYTES
-        b = backends.get()
         if self._resident:
-            self._leaves = [a if isinstance(a, Tensor) else Tensor(b.asarray(a)) for a in leaves]
+            self._leaves = [a if isinstance(a, Tensor) else as_tensor(a) for a in leaves]
         else:
             self._leaves = [a.numpy() if isinstance(a, Tensor) else a for a in leaves]
 
@@ -185,25 +183,23 @@ class ArrayAdapter:
         return None
 
     def _one_pass(self):
-        b = backends.get()
         n, bs = self._n, self._batch_size
         order = self._order()
         if self._resident:
-            arrays = [t.data for t in self._leaves]
-            order_dev = None if order is None else b.asarray(order)
+            order_dev = None if order is None else as_tensor(order)
             for start in range(0, n, bs):
                 sl = slice(start, min(start + bs, n))
                 if order_dev is None:
-                    parts = [b.getitem(a, sl) for a in arrays]
+                    parts = [ops.getitem(t, sl) for t in self._leaves]
                 else:
-                    idx = b.getitem(order_dev, sl)
-                    parts = [b.take(a, idx, 0) for a in arrays]
-                yield pack_sequence_as(self._structure, [Tensor(p) for p in parts])
+                    idx = ops.getitem(order_dev, sl)
+                    parts = [ops.take(t, idx, axis=0) for t in self._leaves]
+                yield pack_sequence_as(self._structure, parts)
         else:
             for start in range(0, n, bs):
                 sl = slice(start, min(start + bs, n))
                 idx = sl if order is None else order[sl]
-                parts = [Tensor(b.asarray(a[idx])) for a in self._leaves]
+                parts = [as_tensor(a[idx]) for a in self._leaves]
                 yield pack_sequence_as(self._structure, parts)
 
 

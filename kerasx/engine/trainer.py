@@ -7,7 +7,7 @@ and callbacks read them back only when a person looks (the progress bar's refres
 or when a user callback asks for numbers every batch. `predict` runs without a tape, so no graph is
 recorded, and concatenates the batches on the device before one copy to the host.
 """
-import backends
+from kerasx import ops
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
 from kerasx.engine import data_adapter
@@ -328,8 +328,7 @@ class Trainer:
         if batch_outputs is None:
             raise ValueError("Expect x to be a non-empty array or dataset.")
         cbks.on_predict_end()
-        b = backends.get()
-        arrays = [b.to_numpy(b.concatenate([t.data for t in parts], 0) if len(parts) > 1 else parts[0].data)
+        arrays = [(ops.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]).numpy()
                   for parts in outputs]
         return _pack_outputs(batch_outputs, arrays)
 

@@ -41,7 +41,7 @@ class BatchNormVariants:
 
     def _add_renorm_weights(self, param_shape):
         def stddev_initializer(shape, dtype=None):
-            return ops.sqrt(as_tensor(self.moving_variance_initializer(shape, dtype=dtype))).data
+            return ops.sqrt(as_tensor(self.moving_variance_initializer(shape, dtype=dtype)))
 
         self.moving_stddev = self.add_weight("moving_stddev", shape=param_shape, initializer=stddev_initializer,
                                              trainable=False)

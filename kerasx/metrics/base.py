@@ -4,9 +4,8 @@ State lives in non-trainable device Variables and every update is a device op: n
 value back to the host, so `update_state` never stalls a GPU. `result()` returns a Tensor; whoever shows
 it (progress bar, History) converts it to a float.
 """
-import backends
 from kerasx import ops
-from kerasx.autodiff.tensor import Tensor, Variable
+from kerasx.autodiff.tensor import Variable
 from kerasx.backend.config import floatx
 from kerasx.engine.naming import to_snake_case, unique_name
 from kerasx.losses.utils import squeeze_or_expand_dimensions, to_tensor
@@ -46,15 +45,14 @@ class Metric:
                    dtype=None):
         """A non-trainable state Variable named ``name:0``; `initializer` is 'zeros' (default),
         'ones', a number, or a callable ``(shape, dtype) -> value``."""
-        b = backends.get()
         dtype = str(dtype) if dtype is not None else self._dtype
         shape = tuple(shape)
         if initializer is None or initializer == "zeros":
-            value = b.zeros(shape, dtype)
+            value = ops.zeros(shape, dtype)
         elif initializer == "ones":
-            value = b.ones(shape, dtype)
+            value = ops.ones(shape, dtype)
         elif isinstance(initializer, (int, float)):
-            value = b.full(shape, float(initializer), dtype)
+            value = ops.fill(shape, float(initializer), dtype)
         elif callable(initializer):
             value = initializer(shape, dtype=dtype)
         else:
@@ -92,10 +90,9 @@ class Metric:
             v.assign(w)
 
     def reset_state(self):
-        """Sets every state variable back to 0."""
-        b = backends.get()
+        """Sets every state variable back to 0, on the device."""
         for v in self._variables:
-            b.copy_(v.data, 0)
+            v.assign(ops.zeros_like(v))
 
     def reset_states(self):
         """Alias of `reset_state` (the name before tf 2.5)."""
@@ -122,11 +119,6 @@ class Metric:
 
     def __repr__(self):
         return f"<{type(self).__module__}.{type(self).__name__} name={self.name!r}>"
-
-
-def _snapshot(var):
-    """A Tensor holding a copy of `var`'s value: later in-place updates must not change a result."""
-    return Tensor(backends.get().copy(var.data))
 
 
 def _can_broadcast_weights(weights_shape, values_shape):
@@ -179,7 +171,7 @@ class Reduce(Metric):
 
     def result(self):
         if self.reduction == "sum":
-            return _snapshot(self.total)
+            return self.total.read_value()  # a copy: later in-place updates must not change a result
         return divide_no_nan(self.total, self.count)
 
 

@@ -1,7 +1,9 @@
 """Differentiable operations on Tensors: the registered primitives and what is composed from them.
 
 ``kerasx.autodiff.primitive.REGISTRY`` lists every primitive; each lives with its VJP in one of the
-family modules imported here.
+family modules imported here. The in-place state updates (`updates`: the optimizers' steps and their
+gradient clipping; `norm.assign_moving_average`) are ops on Variables too, but not differentiable: no
+tape records them.
 """
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
@@ -20,3 +22,5 @@ from kerasx.ops.rnn import gru, lstm, simple_rnn
 from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum
 from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_batch, getitem, pad, reshape,
                               squeeze, stack, take, transpose)
+from kerasx.ops.updates import (adadelta_update, adagrad_update, adam_update, adamax_update, clip_gradients,
+                                nadam_update, rmsprop_update, sgd_update)

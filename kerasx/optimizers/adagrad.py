@@ -1,5 +1,5 @@
-"""Adagrad and Adadelta, as tf.keras, composed from backend kernels on the variables' arrays."""
-import backends
+"""Adagrad and Adadelta, as tf.keras."""
+from kerasx import ops
 from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 
@@ -12,9 +12,7 @@ class Adagrad(Optimizer):
                  **kwargs):
         if initial_accumulator_value < 0.0:
             raise ValueError(f"initial_accumulator_value must be non-negative: {initial_accumulator_value}")
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon or default_epsilon()
 
@@ -23,17 +21,11 @@ class Adagrad(Optimizer):
             self.add_slot(var, "accumulator", float(self._initial_accumulator_value))
 
     def _resource_apply_dense(self, grad, var, c):
-        b = backends.get()
-        acc, w = self.get_slot(var, "accumulator").data, var.data
-        b.copy_(acc, b.add(acc, b.square(grad)))
-        step = b.divide(b.multiply(grad, c["lr_t"]), b.add(b.sqrt(acc), float(self.epsilon)))
-        b.copy_(w, b.subtract(w, step))
+        ops.adagrad_update(var, grad, self.get_slot(var, "accumulator"), c["lr_t"], float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "initial_accumulator_value": self._initial_accumulator_value,
             "epsilon": self.epsilon,
         })
@@ -45,9 +37,7 @@ class Adadelta(Optimizer):
     acc_d = rho acc_d + (1 - rho) d^2; w -= lr d``."""
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("rho", rho)
         self.epsilon = epsilon or default_epsilon()
 
@@ -63,19 +53,12 @@ class Adadelta(Optimizer):
         return c
 
     def _resource_apply_dense(self, grad, var, c):
-        b = backends.get()
-        rho, eps = c["rho"], float(self.epsilon)
-        acc, acc_d, w = self.get_slot(var, "accum_grad").data, self.get_slot(var, "accum_var").data, var.data
-        b.copy_(acc, b.add(b.multiply(acc, rho), b.multiply(b.square(grad), 1.0 - rho)))
-        update = b.multiply(b.divide(b.sqrt(b.add(acc_d, eps)), b.sqrt(b.add(acc, eps))), grad)
-        b.copy_(acc_d, b.add(b.multiply(acc_d, rho), b.multiply(b.square(update), 1.0 - rho)))
-        b.copy_(w, b.subtract(w, b.multiply(update, c["lr_t"])))
+        ops.adadelta_update(var, grad, self.get_slot(var, "accum_grad"), self.get_slot(var, "accum_var"),
+                            c["lr_t"], c["rho"], float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "rho": self._serialize_hyperparameter("rho"),
             "epsilon": self.epsilon,
         })

@@ -1,10 +1,10 @@
 """The Adam family, as tf.keras: `Adam` (with AMSGrad), `Adamax` and `Nadam`.
 
-Bias corrections are computed on the host from the mirrored step count and passed to the kernels as
-Python floats."""
+Bias corrections are computed on the host from the mirrored step count and passed to the update ops
+(`kerasx.ops.updates`) as Python floats."""
 import math
 
-import backends
+from kerasx import ops
 from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import HostMirroredVariable, Optimizer
 from kerasx.optimizers.schedules import LearningRateSchedule
@@ -14,9 +14,7 @@ class _AdamBase(Optimizer):
     """Shared constructor, 'm' then 'v' slots, and config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, name, **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("beta_1", beta_1)
         self._set_hyper("beta_2", beta_2)
         self.epsilon = epsilon or default_epsilon()
@@ -38,8 +36,6 @@ class _AdamBase(Optimizer):
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "beta_1": self._serialize_hyperparameter("beta_1"),
             "beta_2": self._serialize_hyperparameter("beta_2"),
             "epsilon": self.epsilon,
@@ -69,9 +65,9 @@ class Adam(_AdamBase):
         return c
 
     def _resource_apply_dense(self, grad, var, c):
-        vhat = self.get_slot(var, "vhat").data if self.amsgrad else None
-        backends.get().adam_update(var.data, grad, self.get_slot(var, "m").data, self.get_slot(var, "v").data,
-                                   c["lr"], c["beta_1"], c["beta_2"], float(self.epsilon), vhat)
+        vhat = self.get_slot(var, "vhat") if self.amsgrad else None
+        ops.adam_update(var, grad, self.get_slot(var, "m"), self.get_slot(var, "v"), c["lr"], c["beta_1"],
+                        c["beta_2"], float(self.epsilon), vhat)
 
     def get_config(self):
         config = super().get_config()
@@ -87,13 +83,9 @@ class Adamax(_AdamBase):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)
 
     def _resource_apply_dense(self, grad, var, c):
-        b = backends.get()
-        b1, b2 = c["beta_1"], c["beta_2"]
-        m, u, w = self.get_slot(var, "m").data, self.get_slot(var, "v").data, var.data
-        lr_t = c["lr_t"] / (1.0 - b1 ** c["step"])
-        b.copy_(m, b.add(b.multiply(m, b1), b.multiply(grad, 1.0 - b1)))
-        b.copy_(u, b.maximum(b.multiply(u, b2), b.abs(grad)))
-        b.copy_(w, b.subtract(w, b.divide(b.multiply(m, lr_t), b.add(u, float(self.epsilon)))))
+        lr_t = c["lr_t"] / (1.0 - c["beta_1"] ** c["step"])
+        ops.adamax_update(var, grad, self.get_slot(var, "m"), self.get_slot(var, "v"), lr_t, c["beta_1"],
+                          c["beta_2"], float(self.epsilon))
 
 
 class Nadam(_AdamBase):
@@ -131,14 +123,6 @@ class Nadam(_AdamBase):
         return c
 
     def _resource_apply_dense(self, grad, var, c):
-        b = backends.get()
-        b1, b2 = c["beta_1"], c["beta_2"]
-        m, v, w = self.get_slot(var, "m").data, self.get_slot(var, "v").data, var.data
-        g_prime = b.divide(grad, 1.0 - c["m_schedule_new"])
-        b.copy_(m, b.add(b.multiply(m, b1), b.multiply(grad, 1.0 - b1)))
-        m_prime = b.divide(m, 1.0 - c["m_schedule_next"])
-        b.copy_(v, b.add(b.multiply(v, b2), b.multiply(b.square(grad), 1.0 - b2)))
-        v_prime = b.divide(v, c["v_correction"])
-        m_bar = b.add(b.multiply(g_prime, 1.0 - c["m_t"]), b.multiply(m_prime, c["m_t_1"]))
-        step = b.divide(b.multiply(m_bar, c["lr"]), b.add(b.sqrt(v_prime), float(self.epsilon)))
-        b.copy_(w, b.subtract(w, step))
+        ops.nadam_update(var, grad, self.get_slot(var, "m"), self.get_slot(var, "v"), c["lr"], c["beta_1"],
+                         c["beta_2"], float(self.epsilon), c["m_t"], c["m_t_1"], c["m_schedule_new"],
+                         c["m_schedule_next"], c["v_correction"])

@@ -3,16 +3,16 @@
 
 Training calls `apply_gradients` every step, so nothing on that path reads a device value: the step
 count and every hyperparameter are mirrored as Python numbers on the host (`HostMirroredVariable`),
-bias corrections and schedules are computed in Python floats, and the updates run as in-place backend
-kernels on the variables' arrays.
+bias corrections and schedules are computed in Python floats, and the updates run as the in-place ops
+of `kerasx.ops.updates` on the variables.
 """
 import logging
 import re
 import warnings
 
-import backends
+from kerasx import ops
 from kerasx.autodiff.tape import GradientTape
-from kerasx.autodiff.tensor import Tensor, Variable
+from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_device_array
 from kerasx.optimizers import schedules as schedules_mod
 
 _ALLOWED_KWARGS = ("clipnorm", "clipvalue", "decay", "global_clipnorm", "lr")
@@ -22,33 +22,25 @@ _log = logging.getLogger("kerasx")
 class HostMirroredVariable(Variable):
     """A 0-d Variable that also keeps its value as a Python number, so the optimizer reads it without
     a device sync. Every write goes through `assign*`, which update both; `K.set_value` and
-    `set_weights` call `assign`."""
+    `set_weights` call `assign`. A Python number is written as a device fill (`Variable.assign`), so
+    counting the steps makes no host-to-device copy."""
 
     __slots__ = ("_host",)
 
     def __init__(self, value, dtype, name):
-        b = backends.get()
-        super().__init__(b.full((), value, dtype), dtype=dtype, trainable=False, name=name)
+        super().__init__(ops.fill((), value, dtype), dtype=dtype, trainable=False, name=name)
         self._host = self._to_python(value)
 
     def _to_python(self, value):
-        if isinstance(value, Tensor):
-            value = value.numpy()
-        elif backends.get().is_array(value):
-            value = backends.get().to_numpy(value)
+        if isinstance(value, Tensor) or is_device_array(value):
+            value = as_tensor(value).numpy()
         if hasattr(value, "item"):
             value = value.item()
         return int(value) if self.dtype.startswith(("int", "uint")) else float(value)
 
     def assign(self, value):
-        if isinstance(value, (bool, int, float)):
-            host = self._to_python(value)
-            # A scalar fill: no host-to-device copy, which would wait for queued device work.
-            backends.get().copy_(self.data, host)
-        else:
-            super().assign(value)  # checks the shape first
-            host = self._to_python(value)
-        self._host = host
+        super().assign(value)  # checks the shape before anything changes
+        self._host = self._to_python(value)
         return self
 
     def assign_add(self, delta):
@@ -70,9 +62,13 @@ def _is_number(x):
 class Optimizer:
     """Base class of the optimizers, with tf.keras OptimizerV2's constructor keywords:
     `clipnorm`, `clipvalue`, `global_clipnorm`, and the Keras 2.3 `lr` and `decay` (inverse-time
-    decay, ``lr / (1 + decay * iterations)``)."""
+    decay, ``lr / (1 + decay * iterations)``).
 
-    def __init__(self, name, **kwargs):
+    A subclass passes its `learning_rate` here, which sets the 'learning_rate' hyperparameter (`lr`,
+    when given, takes its place, as in tf.keras) and 'decay', and puts both in `get_config`; one that
+    passes none sets its own hyperparameters."""
+
+    def __init__(self, name, learning_rate=None, **kwargs):
         for k, v in kwargs.items():
             if k not in _ALLOWED_KWARGS:
                 raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
@@ -95,6 +91,9 @@ class Optimizer:
         self.clipnorm = kwargs.get("clipnorm")
         self.clipvalue = kwargs.get("clipvalue")
         self.global_clipnorm = kwargs.get("global_clipnorm")
+        if learning_rate is not None or "lr" in kwargs:
+            self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
+            self._set_hyper("decay", self._initial_decay)
 
     @property
     def name(self):
@@ -203,12 +202,11 @@ class Optimizer:
         slots = self._slots.setdefault(var._uid, {})
         weight = slots.get(slot_name)
         if weight is None:
-            b = backends.get()
             shape = tuple(shape) if shape is not None else var.shape
             if initializer == "zeros":
-                value = b.zeros(shape, var.dtype)
+                value = ops.zeros(shape, var.dtype)
             elif _is_number(initializer):
-                value = b.full(shape, float(initializer), var.dtype)
+                value = ops.fill(shape, float(initializer), var.dtype)
             else:
                 value = initializer(shape, dtype=var.dtype)
             weight = Variable(value, dtype=var.dtype, trainable=False,
@@ -281,60 +279,40 @@ class Optimizer:
                          "`model.compile()`, did you forget to provide a `loss` argument?", missing)
         return filtered
 
-    def _grad_arrays(self, grads_and_vars):
-        """Each gradient as a raw array of its variable's dtype, checked before anything changes."""
-        b = backends.get()
+    def _grad_tensors(self, grads_and_vars):
+        """Each gradient as a Tensor of its variable's dtype (host gradients moved once), checked before
+        anything changes."""
         out = []
         for i, (g, v) in enumerate(grads_and_vars):
             if not isinstance(v, Variable):
                 raise TypeError(f"Optimizer {self._name!r} can only update Variables; entry {i} of "
                                 f"grads_and_vars holds a {type(v).__name__}.")
-            arr = g.data if isinstance(g, Tensor) else b.asarray(g)
-            arr = b.cast(arr, v.dtype)
-            if tuple(arr.shape) != v.shape:
-                raise ValueError(f"Gradient for variable {v.name!r} has shape {tuple(arr.shape)}, expected "
+            g = as_tensor(g, dtype=v.dtype)
+            if g.shape != v.shape:
+                raise ValueError(f"Gradient for variable {v.name!r} has shape {g.shape}, expected "
                                  f"the variable's shape {v.shape}.")
-            out.append(arr)
+            out.append(g)
         return out
-
-    def _clip_gradients(self, grads):
-        """clipvalue, then clipnorm (per gradient), then global_clipnorm — tf.keras's order — all on
-        the device."""
-        b = backends.get()
-        if self.clipvalue is not None:
-            c = float(self.clipvalue)
-            grads = [b.clip(g, -c, c) for g in grads]
-        if self.clipnorm is not None:
-            c = float(self.clipnorm)
-            grads = [b.divide(b.multiply(g, c), b.maximum(b.sqrt(b.sum(b.square(g))), c)) for g in grads]
-        if self.global_clipnorm is not None and grads:
-            c = float(self.global_clipnorm)
-            total = None
-            for g in grads:
-                s = b.sum(b.square(g))
-                total = s if total is None else b.add(total, s)
-            scale = b.divide(c, b.maximum(b.sqrt(total), c))
-            grads = [b.multiply(g, b.cast(b.asarray(scale), b.dtype_name(g))) for g in grads]
-        return grads
 
     def _prepare(self):
         """Host-side coefficients for this step (Python floats); subclasses add their own."""
         return {"lr_t": self._decayed_lr()}
 
     def _resource_apply_dense(self, grad, var, coefficients):
-        """Updates `var` in place from the raw gradient array `grad`."""
+        """Updates `var` in place from the gradient Tensor `grad` with this step's host `coefficients`
+        (`_prepare`); the built-in optimizers call an op of `kerasx.ops.updates`."""
         raise NotImplementedError("abstract: each optimizer subclass implements its update")
 
     def apply_gradients(self, grads_and_vars, name=None, experimental_aggregate_gradients=True):
         """Applies ``(gradient, variable)`` pairs (None gradients skipped) and adds 1 to `iterations`.
         Returns `iterations`."""
         grads_and_vars = self._filter_empty_gradients(grads_and_vars)
-        grads = self._grad_arrays(grads_and_vars)
+        grads = self._grad_tensors(grads_and_vars)
         var_list = [v for _, v in grads_and_vars]
         self._create_all_weights(var_list)
         if not grads_and_vars:
             return self.iterations
-        grads = self._clip_gradients(grads)
+        grads = ops.clip_gradients(grads, self.clipvalue, self.clipnorm, self.global_clipnorm)
         coefficients = self._prepare()
         for grad, var in zip(grads, var_list):
             self._resource_apply_dense(grad, var, coefficients)
@@ -374,6 +352,9 @@ class Optimizer:
             config["clipvalue"] = self.clipvalue
         if self.global_clipnorm is not None:
             config["global_clipnorm"] = self.global_clipnorm
+        if "learning_rate" in self._hyper:
+            config["learning_rate"] = self._serialize_hyperparameter("learning_rate")
+            config["decay"] = self._initial_decay
         return config
 
     @classmethod

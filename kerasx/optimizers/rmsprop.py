@@ -1,5 +1,5 @@
 """RMSprop, plain, centered and with momentum, as tf.keras's `RMSprop`."""
-import backends
+from kerasx import ops
 from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 from kerasx.optimizers.sgd import check_momentum
@@ -11,9 +11,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("rho", rho)
         self._momentum = check_momentum(momentum)
         self._set_hyper("momentum", momentum)
@@ -37,17 +35,15 @@ class RMSprop(Optimizer):
         return coefficients
 
     def _resource_apply_dense(self, grad, var, coefficients):
-        ms = self.get_slot(var, "rms").data
-        mom = self.get_slot(var, "momentum").data if self._momentum else None
-        mg = self.get_slot(var, "mg").data if self.centered else None
-        backends.get().rmsprop_update(var.data, grad, ms, mom, mg, coefficients["lr_t"], coefficients["rho"],
-                                      coefficients["momentum"], float(self.epsilon))
+        ms = self.get_slot(var, "rms")
+        mom = self.get_slot(var, "momentum") if self._momentum else None
+        mg = self.get_slot(var, "mg") if self.centered else None
+        ops.rmsprop_update(var, grad, ms, mom, mg, coefficients["lr_t"], coefficients["rho"],
+                           coefficients["momentum"], float(self.epsilon))
 
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "rho": self._serialize_hyperparameter("rho"),
             "momentum": self._serialize_hyperparameter("momentum"),
             "epsilon": self.epsilon,

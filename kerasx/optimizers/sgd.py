@@ -1,5 +1,5 @@
 """SGD with optional (Nesterov) momentum, as tf.keras's `SGD`."""
-import backends
+from kerasx import ops
 from kerasx.optimizers.base import Optimizer, _is_number
 
 
@@ -16,9 +16,7 @@ class SGD(Optimizer):
     with Nesterov); plain ``w -= lr * g`` without momentum."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._set_hyper("decay", self._initial_decay)
+        super().__init__(name, learning_rate, **kwargs)
         self._momentum = check_momentum(momentum)
         self._set_hyper("momentum", momentum)
         self.nesterov = nesterov
@@ -34,15 +32,12 @@ class SGD(Optimizer):
         return coefficients
 
     def _resource_apply_dense(self, grad, var, coefficients):
-        velocity = self.get_slot(var, "momentum").data if self._momentum else None
-        backends.get().sgd_update(var.data, grad, velocity, coefficients["lr_t"], coefficients["momentum"],
-                                  self.nesterov)
+        velocity = self.get_slot(var, "momentum") if self._momentum else None
+        ops.sgd_update(var, grad, velocity, coefficients["lr_t"], coefficients["momentum"], self.nesterov)
 
     def get_config(self):
         config = super().get_config()
         config.update({
-            "learning_rate": self._serialize_hyperparameter("learning_rate"),
-            "decay": self._initial_decay,
             "momentum": self._serialize_hyperparameter("momentum"),
             "nesterov": self.nesterov,
         })

@@ -204,6 +204,22 @@ def test_predict_records_no_graph(backend, monkeypatch):
     assert entered == []
 
 
+def test_training_steps_move_nothing_between_host_and_device(backend):
+    """In-memory data: `fit` moves the arrays and each pass's permutation once and reads the logs back
+    at the end of the epoch; the steps in between (forward, loss, metrics, optimizer update) move
+    nothing, so eight times the steps make the same transfers."""
+    x, y = _classification_data(64)
+    model = _classifier()
+    model.compile(keras.optimizers.Adam(), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=16, verbose=0)  # builds the model, the optimizer's slots, the metrics
+    counts = []
+    for batch_size in (32, 4):
+        with backend.transfers.counting() as moved:
+            model.fit(x, y, batch_size=batch_size, verbose=0)
+        counts.append(moved)
+    assert counts[0] == counts[1]
+
+
 def test_on_batch_methods(backend):
     x, y = _classification_data(16)
     model = _classifier()

@@ -152,3 +152,29 @@ def test_updates_never_read_the_device(backend, monkeypatch, make):
         else:
             m.update_state(y_true, y_pred, sample_weight=np.array([1.0, 2.0]))
     m.result()
+
+
+@pytest.mark.parametrize("make", [
+    metrics.Mean, metrics.Sum, metrics.CategoricalAccuracy, metrics.RootMeanSquaredError, metrics.Precision,
+    lambda: metrics.SparseTopKCategoricalAccuracy(k=2)])
+@pytest.mark.parametrize("weight", ["python number", "tensor"])
+def test_a_step_of_a_metric_moves_nothing_between_host_and_device(backend, make, weight):
+    """The step's data is on the device already; the loss tracker's batch size arrives as a Python int.
+    Updating, reading and resetting the state then make no host/device transfer."""
+    from kerasx.autodiff.tensor import as_tensor
+    m = make()
+    y_true = as_tensor(np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "float32"))
+    if isinstance(m, metrics.SparseTopKCategoricalAccuracy):
+        y_true = as_tensor(np.array([1.0, 0.0], "float32"))
+    y_pred = as_tensor(np.array([[0.2, 0.7, 0.1], [0.3, 0.6, 0.1]], "float32"))
+    sample_weight = 2 if weight == "python number" else as_tensor(np.array([1.0, 2.0], "float32"))
+    with backend.transfers.counting() as moved:
+        for _ in range(2):
+            if type(m) in (metrics.Mean, metrics.Sum):
+                m.update_state(y_pred, sample_weight=sample_weight)
+            else:
+                m.update_state(y_true, y_pred, sample_weight=sample_weight)
+        m.result()
+        m.reset_state()
+    assert moved == {"to_host": 0, "to_device": 0}
+    assert all(not v.numpy().any() for v in m.variables)

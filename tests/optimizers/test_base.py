@@ -228,3 +228,49 @@ def test_apply_gradients_never_reads_the_device(backend, monkeypatch):
     nadam = optimizers.Nadam(global_clipnorm=1.0)
     for _ in range(2):
         nadam.apply_gradients([(g, v)])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    lambda: optimizers.Adam(amsgrad=True, decay=0.01),
+    lambda: optimizers.RMSprop(momentum=0.5, centered=True), optimizers.Adagrad, optimizers.Adadelta,
+    optimizers.Adamax, optimizers.Nadam, lambda: optimizers.Adam(clipvalue=0.5, clipnorm=1.0),
+    lambda: optimizers.SGD(global_clipnorm=1.0)])
+def test_a_step_moves_nothing_between_host_and_device(backend, make):
+    """Gradients on the device: creating the slots and hyperparameters, updating and counting the step
+    make no host/device transfer (numbers are written as device fills)."""
+    opt, v, b = make(), var(name="w:0"), var((0.5,), name="b:0")
+    grads = [ops.fill((2,), 0.3), ops.fill((1,), -0.2)]
+    with backend.transfers.counting() as moved:
+        for _ in range(2):
+            opt.apply_gradients(zip(grads, [v, b]))
+    assert moved == {"to_host": 0, "to_device": 0}
+    assert opt.iterations._host == 2 and int(opt.iterations.numpy()) == 2
+
+
+def test_learning_rate_and_decay_are_set_up_by_the_base_class(backend):
+    """A subclass passes its learning rate to `Optimizer.__init__` and writes its update with ops and
+    Variable methods (tf.keras's extension point); the base sets 'learning_rate' (or `lr`) and 'decay'
+    and puts them in the config."""
+    class SignSGD(optimizers.Optimizer):
+        def __init__(self, learning_rate=0.5, name="SignSGD", **kwargs):
+            super().__init__(name, learning_rate, **kwargs)
+
+        def _resource_apply_dense(self, grad, var, coefficients):
+            var.assign_sub(ops.multiply(ops.sign(grad), coefficients["lr_t"]))
+
+    opt = SignSGD(decay=0.5)
+    assert opt.get_config() == {"name": "SignSGD", "learning_rate": 0.5, "decay": 0.5}
+    np.testing.assert_allclose(sgd_steps(opt, [[3.0, -0.1]] * 2), [1 - 0.5 - 0.5 / 1.5, 2 + 0.5 + 0.5 / 1.5],
+                               rtol=1e-6)
+    assert float(K.get_value(opt.decay)) == 0.5
+    with pytest.warns(UserWarning, match="The `lr` argument is deprecated"):
+        assert SignSGD(lr=0.25).get_config()["learning_rate"] == 0.25
+
+    class NoLearningRate(optimizers.Optimizer):
+        pass
+
+    bare = NoLearningRate("Bare", clipnorm=1.0)
+    assert bare.get_config() == {"name": "Bare", "clipnorm": 1.0}
+    with pytest.raises(AttributeError, match="'NoLearningRate' object has no attribute 'learning_rate'"):
+        bare.lr
