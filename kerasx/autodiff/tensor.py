@@ -2,6 +2,7 @@
 import itertools
 
 import backends
+from backends.config import floatx
 
 # Every Tensor gets a serial number; the tape keys gradients by it, so no tape entry ever keeps a dead
 # tensor alive and a recycled `id()` can never be mistaken for a recorded one.
@@ -213,7 +214,6 @@ def as_tensor(x, dtype=None):
     if dtype is None and not b.is_array(x) and not hasattr(x, "dtype"):
         probe = b.asarray(x)
         if is_float_dtype(probe.dtype.name):
-            from kerasx.backend.config import floatx
             dtype = floatx()
         return Tensor(b.cast(probe, dtype) if dtype else probe)
     return Tensor(b.asarray(x, dtype=dtype))

@@ -1,10 +1,17 @@
 """The Keras 2 ``K.`` namespace (``from kerasx import backend as K``): settings, and eager,
 differentiable math on Tensors. Not to be confused with the top-level ``backends`` kernel package."""
 import backends as _backends
+# The settings live on the bottom floor (backends/config.py), where autodiff and ops read them too.
+from backends.config import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,
+                             set_image_data_format)
 from kerasx import ops as _ops
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
-from kerasx.backend.config import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
-                                   set_image_data_format)
+
+
+def backend():
+    """The name of the active kernel backend: 'numpy', 'cupy' or 'strict'."""
+    return _backends.get().name
+
 
 # Math, as Keras names it.
 abs = _ops.abs

@@ -6,9 +6,9 @@ functional-API node instead of computing.
 """
 import inspect
 
+from backends.config import floatx
 from kerasx import ops
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_float_dtype
-from kerasx.backend.config import floatx
 from kerasx.engine import call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.naming import to_snake_case, unique_name

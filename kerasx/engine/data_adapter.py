@@ -17,8 +17,8 @@ import math
 import numpy as np  # host-side input handling: user arrays are converted and permuted on the host
 
 import backends
+from backends.config import floatx
 from kerasx.autodiff.tensor import Tensor
-from kerasx.backend.config import floatx
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
 from kerasx.engine.nest import flatten, map_structure, pack_sequence_as

@@ -1,9 +1,9 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape (tf.keras.layers.core)."""
 import math
 
+from backends.config import image_data_format
 from kerasx import activations, constraints, initializers, ops, regularizers
 from kerasx.autodiff.tensor import is_float_dtype
-from kerasx.backend.config import image_data_format
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
 

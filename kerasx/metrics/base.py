@@ -5,9 +5,9 @@ value back to the host, so `update_state` never stalls a GPU. `result()` returns
 it (progress bar, History) converts it to a float.
 """
 import backends
+from backends.config import floatx
 from kerasx import ops
 from kerasx.autodiff.tensor import Tensor, Variable
-from kerasx.backend.config import floatx
 from kerasx.engine.naming import to_snake_case, unique_name
 from kerasx.losses.utils import squeeze_or_expand_dimensions, to_tensor
 

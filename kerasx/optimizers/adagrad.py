@@ -1,6 +1,6 @@
 """Adagrad and Adadelta, as tf.keras, composed from backend kernels on the variables' arrays."""
 import backends
-from kerasx.backend.config import epsilon as default_epsilon
+from backends.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 
 

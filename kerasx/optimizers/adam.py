@@ -5,7 +5,7 @@ Python floats."""
 import math
 
 import backends
-from kerasx.backend.config import epsilon as default_epsilon
+from backends.config import epsilon as default_epsilon
 from kerasx.optimizers.base import HostMirroredVariable, Optimizer
 from kerasx.optimizers.schedules import LearningRateSchedule
 

@@ -2,6 +2,7 @@
 tf.keras 2.x layout: ``{"class_name": "Functional", "config": {...}, "keras_version", "backend"}``."""
 import json
 
+import backends
 from kerasx.saving import json_utils
 from kerasx.saving.object_registration import CustomObjectScope, get_registered_name
 
@@ -32,9 +33,8 @@ def model_from_yaml(yaml_string, custom_objects=None):
 def updated_config(model):
     """What `to_json` writes: the model's class and config, with the writer's version and backend."""
     import kerasx
-    from kerasx.backend.config import backend
     return {"class_name": get_registered_name(type(model)), "config": model.get_config(),
-            "keras_version": str(kerasx.__version__), "backend": backend()}
+            "keras_version": str(kerasx.__version__), "backend": backends.get().name}
 
 
 def model_to_json(model, **kwargs):

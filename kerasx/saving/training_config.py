@@ -8,6 +8,7 @@ Layout as tf.keras 2.x's `model_metadata`:
 """
 import logging
 
+import backends
 from kerasx.saving.object_registration import CustomObjectScope, get_registered_name
 
 _logger = logging.getLogger("kerasx")
@@ -17,8 +18,7 @@ def model_metadata(model, include_optimizer=True):
     """The root attributes of a model file: keras_version, backend, model_config and, for a
     compiled model when `include_optimizer`, training_config."""
     import kerasx
-    from kerasx.backend.config import backend
-    metadata = {"keras_version": str(kerasx.__version__), "backend": backend(),
+    metadata = {"keras_version": str(kerasx.__version__), "backend": backends.get().name,
                 "model_config": {"class_name": get_registered_name(type(model)),
                                  "config": model.get_config()}}
     if include_optimizer and getattr(model, "optimizer", None) is not None and model._is_compiled:
