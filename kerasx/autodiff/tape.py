@@ -6,6 +6,7 @@ the recorded nodes in reverse, undoes broadcasting in one place (`sum_to_shape`)
 residuals once its VJP has run.
 """
 import backends
+from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable
 
 # Tapes currently inside their `with` block, innermost last.
@@ -27,25 +28,6 @@ class _Node:
         self.out_meta = out_meta  # (shape, dtype) per output, to build zero cotangents
         self.residuals = residuals
         self.params = params
-
-
-def _flatten(structure):
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for s in structure:
-            out.extend(_flatten(s))
-        return out
-    if isinstance(structure, dict):
-        return _flatten([structure[k] for k in sorted(structure)])
-    return [structure]
-
-
-def _pack_like(structure, flat_iter):
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_pack_like(s, flat_iter) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _pack_like(structure[k], flat_iter) for k in sorted(structure)}
-    return next(flat_iter)
 
 
 class GradientTape:
@@ -78,7 +60,7 @@ class GradientTape:
     # ------------------------------------------------------------ watching
     def watch(self, tensor):
         """Ensures `tensor` (or a nested structure of them) is traced."""
-        for t in _flatten(tensor):
+        for t in flatten(tensor):
             if not isinstance(t, Tensor):
                 raise ValueError(
                     f"GradientTape.watch expects Tensors or Variables, received {type(t).__name__}.")
@@ -150,13 +132,13 @@ class GradientTape:
             raise ValueError(
                 f"unconnected_gradients must be 'none' or 'zero', received {unconnected_gradients!r}.")
         b = backends.get()
-        targets = _flatten(target)
-        flat_sources = _flatten(sources)
+        targets = flatten(target)
+        flat_sources = flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise ValueError(
                     f"GradientTape.gradient sources must be Tensors or Variables, received {type(s).__name__}.")
-        seeds = _flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
+        seeds = flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
         if len(seeds) != len(targets):
             raise ValueError(
                 f"output_gradients has {len(seeds)} entries but target has {len(targets)}.")
@@ -206,7 +188,7 @@ class GradientTape:
             self._nodes = []
         if isinstance(sources, Tensor):
             return result[0]
-        return _pack_like(sources, iter(result))
+        return pack_sequence_as(sources, result)
 
     def _reachable_from(self, source_uids):
         """Serials of every recorded value that depends on a source: only these need gradients."""

@@ -125,7 +125,7 @@ class CallbackList:
     """A list of callbacks called together; adds `History` and `ProgbarLogger` when asked."""
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
-        from kerasx.engine.nest import flatten
+        from kerasx.autodiff.nest import flatten
         self.callbacks = flatten(callbacks) if callbacks else []
         self._add_default_callbacks(add_history, add_progbar)
         self.model = None

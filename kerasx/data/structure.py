@@ -1,8 +1,8 @@
 """Elements of a `Dataset`: nested tuples/dicts of host NumPy arrays, and their conversions."""
 import numpy as np  # host-side input pipeline: dataset elements live on the host until `fit` moves a batch
 
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor
-from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
 
 INFINITE = -1
 UNKNOWN = -2

@@ -8,11 +8,11 @@ import inspect
 
 from backends.config import floatx
 from kerasx import ops
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_float_dtype
 from kerasx.engine import call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.naming import to_snake_case, unique_name
-from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
 
 # Keyword arguments every Layer accepts besides its own (as Keras's `allowed_kwargs`).
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",

@@ -18,10 +18,10 @@ import numpy as np  # host-side input handling: user arrays are converted and pe
 
 import backends
 from backends.config import floatx
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
-from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
 _logger = logging.getLogger("kerasx")

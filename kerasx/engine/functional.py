@@ -1,11 +1,11 @@
 """`Functional`: a model defined as a graph of layer calls on symbolic tensors
 (``Model(inputs=Input(...), outputs=...)``)."""
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor
 from kerasx.engine import call_context
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.model import Model
-from kerasx.engine.nest import flatten, map_structure
 
 
 class Functional(Model):

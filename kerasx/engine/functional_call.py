@@ -2,10 +2,10 @@
 output masks) by running it on a tiny placeholder batch, and record a `Node`."""
 from kerasx import ops
 from kerasx.autodiff import tape as tape_module
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine import base_layer, call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.keras_tensor import KerasTensor, Node
-from kerasx.engine.nest import flatten, map_structure
 
 
 def symbolic_call(layer, inputs, extra_args, kwargs):

@@ -2,9 +2,9 @@
 
 The layout is tf.keras 2.x's (what `model.to_json()` and the HDF5 `model_config` attribute hold), so
 configs move both ways between kerasx and tf.keras."""
+from kerasx.autodiff.nest import flatten
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
-from kerasx.engine.nest import flatten
 
 
 def _serialize(layer):

@@ -4,13 +4,13 @@ As in tf.keras 2.x it becomes a graph network as soon as its input shape is know
 `input_shape=` on the first layer, `build(shape)`, or the first batch of data), so `summary()` can show
 every output shape; until then layers are added without being built (deferred build).
 """
+from kerasx.autodiff.nest import flatten
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.functional import Functional, _with_mask
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.engine.keras_tensor import KerasTensor
-from kerasx.engine.nest import flatten
 
 
 class Sequential(Functional):

@@ -8,6 +8,7 @@ or when a user callback asks for numbers every batch. `predict` runs without a t
 recorded, and concatenates the batches on the device before one copy to the host.
 """
 import backends
+from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
 from kerasx.engine import data_adapter
@@ -331,7 +332,7 @@ class Trainer:
         b = backends.get()
         arrays = [b.to_numpy(b.concatenate([t.data for t in parts], 0) if len(parts) > 1 else parts[0].data)
                   for parts in outputs]
-        return _pack_outputs(batch_outputs, arrays)
+        return pack_sequence_as(batch_outputs, arrays)
 
     # ------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
@@ -358,7 +359,7 @@ class Trainer:
         """The model's outputs on exactly this batch, as NumPy arrays."""
         data = data_adapter.single_batch(x)
         out = self.make_predict_function()(iter([data]))
-        return _pack_outputs(out, [t.numpy() for t in _flatten_outputs(out)])
+        return pack_sequence_as(out, [t.numpy() for t in _flatten_outputs(out)])
 
     def _batch_result(self, logs, return_dict):
         logs = _callbacks_module().callback.sync_logs(logs)
@@ -409,23 +410,9 @@ def flatten_metrics_in_order(logs, metrics_names):
 
 
 def _flatten_outputs(outputs):
-    if isinstance(outputs, (list, tuple)):
-        return [t for o in outputs for t in _flatten_outputs(o)]
-    if isinstance(outputs, dict):
-        return [t for k in sorted(outputs) for t in _flatten_outputs(outputs[k])]
-    if not isinstance(outputs, Tensor):
-        raise TypeError(f"`predict_step` must return Tensors (or lists/dicts of them); received "
-                        f"{type(outputs).__name__}.")
-    return [outputs]
-
-
-def _pack_outputs(structure, flat):
-    it = iter(flat)
-
-    def pack(s):
-        if isinstance(s, (list, tuple)):
-            return type(s)(pack(o) for o in s)
-        if isinstance(s, dict):
-            return {k: pack(s[k]) for k in sorted(s)}
-        return next(it)
-    return pack(structure)
+    flat = flatten(outputs)
+    for t in flat:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"`predict_step` must return Tensors (or lists/dicts of them); received "
+                            f"{type(t).__name__}.")
+    return flat

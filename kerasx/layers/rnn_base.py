@@ -7,11 +7,11 @@ with ordinary ops (one autodiff node per op and step, the price of generality).
 import inspect
 
 from kerasx import ops
+from kerasx.autodiff.nest import flatten
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine import base_layer, call_context
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.engine.nest import flatten
 from kerasx.layers.rnn_inputs import RecurrentCall, extra_shapes, first_shape, split_call_inputs
 
 _RNN_CONFIG_KEYS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major")

@@ -2,9 +2,9 @@
 import copy
 
 from kerasx import ops
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.base_layer import Layer, _call_params
 from kerasx.engine.input_spec import InputSpec
-from kerasx.engine.nest import flatten, map_structure
 
 
 class Wrapper(Layer):
