@@ -6,6 +6,8 @@ regularization_losses=model.losses)` it returns the total loss and updates the `
 `model.compiled_metrics`: `update_state(y, y_pred, sample_weight)`. Both resolve names and broadcast
 one loss/metric list to every output on their first call, when the outputs are known.
 """
+from kerasx import losses as losses_mod
+from kerasx import metrics as metrics_mod
 from kerasx import ops
 from kerasx.autodiff.nest import flatten, flatten_up_to, is_nested, map_structure, map_structure_up_to
 
@@ -140,7 +142,6 @@ class LossesContainer(Container):
 
     def __init__(self, losses, loss_weights=None, output_names=None):
         super().__init__(output_names=output_names)
-        from kerasx import metrics as metrics_mod
         self._user_losses = losses
         self._user_loss_weights = loss_weights
         self._losses = losses
@@ -167,7 +168,6 @@ class LossesContainer(Container):
         self._built = True
 
     def _create_metrics(self):
-        from kerasx import metrics as metrics_mod
         if len(self._output_names) == 1:
             self._per_output_metrics = [None]
         else:
@@ -219,7 +219,6 @@ class LossesContainer(Container):
     def _get_loss_object(self, loss):
         if loss is None:
             return None
-        from kerasx import losses as losses_mod
         loss = losses_mod.get(loss)
         if not isinstance(loss, losses_mod.Loss):
             name = getattr(loss, "__name__", None)
@@ -334,8 +333,6 @@ class MetricsContainer(Container):
         binary, sparse categorical or categorical variant from the target and output shapes."""
         if metric is None:
             return None
-        from kerasx import losses as losses_mod
-        from kerasx import metrics as metrics_mod
         if isinstance(metric, str) and metric in _ACCURACY_NAMES:
             metric_obj = metrics_mod.resolve_accuracy(metric, tuple(y_t.shape), tuple(y_p.shape))
         elif isinstance(metric, str) and metric in _CROSSENTROPY_NAMES:
@@ -360,7 +357,6 @@ class MetricsContainer(Container):
         return isinstance(obj, (list, tuple)) and not any(is_nested(o) for o in obj)
 
     def _copy_object(self, obj):
-        from kerasx import metrics as metrics_mod
         if isinstance(obj, metrics_mod.Metric):
             return obj.__class__.from_config(obj.get_config())
         return obj

@@ -20,8 +20,10 @@ import backends
 from backends.config import floatx
 from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor
+from kerasx.data.dataset import Dataset
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
+from kerasx.utils.data_utils import Sequence
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
 _logger = logging.getLogger("kerasx")
@@ -324,8 +326,6 @@ def _is_generator(x):
 
 def select_adapter(x, y):
     """The adapter class for `x` (and `y`), as tf.keras's `select_data_adapter`."""
-    from kerasx.data.dataset import Dataset
-    from kerasx.utils.data_utils import Sequence
     if isinstance(x, Dataset):
         return DatasetAdapter
     if isinstance(x, Sequence):

@@ -5,16 +5,16 @@ configs move both ways between kerasx and tf.keras."""
 from kerasx.autodiff.nest import flatten
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
+from kerasx.saving.object_registration import serialization, serialize_keras_object
 
 
 def _serialize(layer):
-    from kerasx.layers import serialize
-    return serialize(layer)
+    return serialize_keras_object(layer)
 
 
 def _deserialize(config, custom_objects):
-    from kerasx.layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+    # `kerasx.layers.deserialize`, found in the registry: the layers package sits above the engine.
+    return serialization("layer").deserialize(config, custom_objects=custom_objects)
 
 
 def functional_config(model):

@@ -8,17 +8,14 @@ or when a user callback asks for numbers every batch. `predict` runs without a t
 recorded, and concatenates the batches on the device before one copy to the host.
 """
 import backends
+from kerasx import callbacks as callbacks_module
+from kerasx import optimizers
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
 from kerasx.engine import data_adapter
 from kerasx.engine.batching import train_validation_split, unpack_x_y_sample_weight
 from kerasx.engine.compile_utils import LossesContainer, MetricsContainer
-
-
-def _callbacks_module():
-    from kerasx import callbacks
-    return callbacks
 
 
 class Trainer:
@@ -45,7 +42,6 @@ class Trainer:
                 **kwargs):
         """Configures the model for training: an optimizer, a loss (per output for multi-output
         models: a list, or a dict by output name) and metrics to report."""
-        from kerasx import optimizers
         kwargs.pop("sample_weight_mode", None)  # per-timestep weights need no mode in tf.keras 2.x
         kwargs.pop("experimental_run_tf_function", None)
         kwargs.pop("cloning", None)
@@ -218,8 +214,8 @@ class Trainer:
             initial_epoch=initial_epoch, epochs=epochs, shuffle=shuffle, class_weight=class_weight,
             steps_per_execution=self._steps_per_execution)
         cbks = callbacks
-        if not isinstance(cbks, _callbacks_module().CallbackList):
-            cbks = _callbacks_module().CallbackList(
+        if not isinstance(cbks, callbacks_module.CallbackList):
+            cbks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                 epochs=epochs, steps=handler.inferred_steps)
 
@@ -242,7 +238,7 @@ class Trainer:
                         break
             if logs is None:
                 raise ValueError("Expect x to be a non-empty array or dataset.")
-            epoch_logs = _callbacks_module().callback.sync_logs(logs)
+            epoch_logs = callbacks_module.callback.sync_logs(logs)
 
             if validation_data is not None and _should_eval(epoch, validation_freq):
                 if eval_handler is None:
@@ -279,8 +275,8 @@ class Trainer:
                                                steps_per_epoch=steps,
                                                steps_per_execution=self._steps_per_execution)
         cbks = callbacks
-        if not isinstance(cbks, _callbacks_module().CallbackList):
-            cbks = _callbacks_module().CallbackList(
+        if not isinstance(cbks, callbacks_module.CallbackList):
+            cbks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                 epochs=1, steps=handler.inferred_steps)
         test_function = self.make_test_function()
@@ -293,7 +289,7 @@ class Trainer:
                     cbks.on_test_batch_begin(step)
                     logs = test_function(iterator, handler.steps_in_execution)
                     cbks.on_test_batch_end(step + handler.step_increment, logs)
-        logs = _callbacks_module().callback.sync_logs(logs)
+        logs = callbacks_module.callback.sync_logs(logs)
         cbks.on_test_end(logs=logs)
         if return_dict:
             return logs
@@ -306,8 +302,8 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         handler = data_adapter.DataHandler(x, batch_size=batch_size, steps_per_epoch=steps)
         cbks = callbacks
-        if not isinstance(cbks, _callbacks_module().CallbackList):
-            cbks = _callbacks_module().CallbackList(
+        if not isinstance(cbks, callbacks_module.CallbackList):
+            cbks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                 epochs=1, steps=handler.inferred_steps)
         predict_function = self.make_predict_function()
@@ -362,7 +358,7 @@ class Trainer:
         return pack_sequence_as(out, [t.numpy() for t in _flatten_outputs(out)])
 
     def _batch_result(self, logs, return_dict):
-        logs = _callbacks_module().callback.sync_logs(logs)
+        logs = callbacks_module.callback.sync_logs(logs)
         if return_dict:
             return logs
         return flatten_metrics_in_order(logs, self.metrics_names)

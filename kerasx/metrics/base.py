@@ -10,6 +10,7 @@ from kerasx import ops
 from kerasx.autodiff.tensor import Tensor, Variable
 from kerasx.engine.naming import to_snake_case, unique_name
 from kerasx.losses.utils import squeeze_or_expand_dimensions, to_tensor
+from kerasx.saving.object_registration import serialization
 
 
 def divide_no_nan(a, b):
@@ -225,6 +226,5 @@ class MeanMetricWrapper(Mean):
         config = dict(config)
         fn = config.pop("fn", None)
         if cls is MeanMetricWrapper:
-            from kerasx.metrics import get
-            return cls(get(fn), **config)
+            return cls(serialization("metric").get(fn), **config)
         return cls(**config)

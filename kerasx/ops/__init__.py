@@ -20,3 +20,5 @@ from kerasx.ops.rnn import gru, lstm, simple_rnn
 from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum
 from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_batch, getitem, pad, reshape,
                               squeeze, stack, take, transpose)
+# Imported for what it does: gives Tensor its Python operators (`x + y`, `x[i]`, ...).
+from kerasx.ops import operators  # noqa: F401

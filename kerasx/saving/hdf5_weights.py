@@ -14,6 +14,7 @@ import logging
 import h5py  # host-side file I/O: weight values go between Variables and the file as NumPy arrays
 
 import backends
+from kerasx.version import __version__
 
 _logger = logging.getLogger("kerasx")
 
@@ -89,11 +90,10 @@ def _layers_of(model):
 def save_weights_to_hdf5_group(f, model):
     """Writes every layer of `model` (or of a list of layers), including layers with no weights, as
     one group each, with the root attributes tf.keras writes."""
-    import kerasx
     layers = _layers_of(model)
     save_attributes_to_hdf5_group(f, "layer_names", [layer.name.encode("utf8") for layer in layers])
     f.attrs["backend"] = backends.get().name.encode("utf8")
-    f.attrs["keras_version"] = str(kerasx.__version__).encode("utf8")
+    f.attrs["keras_version"] = __version__.encode("utf8")
     # Sorted by name, as tf.keras does, so group names grow strictly (HDF5 prefix issues).
     for layer in sorted(layers, key=lambda x: x.name):
         g = f.create_group(layer.name)
