@@ -7,16 +7,16 @@ for every timestep at once (time folded into the batch) or per step, see `_fused
 computes channels_last; with ``data_format='channels_first'`` it transposes the sequence and the states
 at its edges, so the layer's inputs, outputs and states keep the caller's layout, as in tf.keras.
 """
+from backends.conv_arithmetic import conv_output_length
 from kerasx import activations, constraints, initializers, ops, regularizers
 from kerasx.autodiff.tape import active_tapes
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
-from kerasx.layers.core import normalize_data_format
 from kerasx.layers.rnn_base import RNN, build_sublayer
-from kerasx.layers.rnn_inputs import first_shape
 from kerasx.layers.rnn_cells import _dropout_mask, _rate, forget_bias_initializer, store_weight_arguments
+from kerasx.layers.rnn_inputs import first_shape
+from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
 
 _GATES = 4
 _WEIGHT_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",

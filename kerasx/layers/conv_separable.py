@@ -6,9 +6,10 @@ A depthwise convolution filters each input channel with its own ``depth_multipli
 it with a 1x1 convolution that mixes the channels (``pointwise_kernel`` of shape
 ``(1, ..., in_channels * depth_multiplier, filters)``).
 """
+from backends.conv_arithmetic import conv_output_length
 from kerasx import activations, constraints, initializers, ops, regularizers
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import Conv, _serialized, conv_output_length
+from kerasx.layers.convolutional import Conv, _serialized
 
 
 def _channel_dim(layer, input_shape, where):

@@ -5,9 +5,11 @@ The forward is the gradient of a convolution with respect to its input (`ops.con
 Conv2DTranspose undoes the shape change of the Conv2D with the same arguments. Kernels are
 ``(*kernel_size, filters, in_channels)``, as Keras stores them.
 """
+from backends.conv_arithmetic import deconv_output_length
 from kerasx import ops
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D, deconv_output_length, normalize_tuple
+from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D
+from kerasx.ops.conv_utils import normalize_tuple
 
 
 class _Transpose:

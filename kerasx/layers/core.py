@@ -1,11 +1,11 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape (tf.keras.layers.core)."""
 import math
 
-from backends.config import image_data_format
 from kerasx import activations, constraints, initializers, ops, regularizers
 from kerasx.autodiff.tensor import is_float_dtype
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.ops.conv_utils import normalize_data_format
 
 
 def _shape_tuple(shape):
@@ -143,16 +143,6 @@ class Dropout(Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
         return config
-
-
-def normalize_data_format(value):
-    if value is None:
-        value = image_data_format()
-    data_format = value.lower()
-    if data_format not in {"channels_first", "channels_last"}:
-        raise ValueError('The `data_format` argument must be one of "channels_first", "channels_last". '
-                         f"Received: {value}")
-    return data_format
 
 
 class Flatten(Layer):
