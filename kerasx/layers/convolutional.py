@@ -6,24 +6,12 @@ Layers compute channels_last, as the kernels do; with ``data_format='channels_fi
 transposed at the layer's edge and the outputs transposed back.
 """
 from backends.conv_arithmetic import conv_output_length
-from kerasx import activations, constraints, initializers, ops, regularizers
+from kerasx import activations, ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
+                                            store_weight_arguments)
 from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
-
-
-def _serialized(layer, names):
-    """``{"<what>_initializer": ..., "<what>_regularizer": ..., "<what>_constraint": ...}`` entries."""
-    out = {}
-    for key in names:
-        value = getattr(layer, key)
-        if key.endswith("initializer"):
-            out[key] = initializers.serialize(value)
-        elif key.endswith("regularizer"):
-            out[key] = regularizers.serialize(value)
-        else:
-            out[key] = constraints.serialize(value)
-    return out
 
 
 # ------------------------------------------------------------------ the base layer
@@ -52,12 +40,8 @@ class Conv(Layer):
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        store_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        store_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
         self._validate_init()
 
@@ -125,15 +109,8 @@ class Conv(Layer):
         kernel_shape = self.kernel_size + (input_channel // self.groups, self.filters)
         # As tf.keras: checks, before any weight exists, that the output has no empty dimension.
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight("kernel", shape=kernel_shape, initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                        trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
+        self.kernel = add_configured_weight(self, "kernel", kernel_shape)
+        self.bias = add_bias(self, (self.filters,))
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={self._get_channel_axis(): input_channel})
         self.built = True
 
@@ -171,20 +148,10 @@ class Conv(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-        })
-        config.update(_serialized(self, ("kernel_initializer", "bias_initializer", "kernel_regularizer",
-                                         "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                         "bias_constraint")))
+        config.update(serialize_arguments(self, (
+            "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+            "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+            "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")))
         return config
 
 
