@@ -1,7 +1,10 @@
-"""Reading the user's configuration file, ``$KERASX_HOME/kerasx.json``.
+"""The configuration: the user's file ``$KERASX_HOME/kerasx.json`` and the settings it starts.
 
-The file has the fields of Keras's ``keras.json`` (backend, floatx, epsilon, image_data_format). It lives
-here, not in ``kerasx``, because backend selection needs it and ``backends`` never imports ``kerasx``.
+The file has the fields of Keras's ``keras.json`` (backend, floatx, epsilon, image_data_format). This one
+module owns them: backend selection reads the file here, and the settings Keras exposes as
+``K.floatx()``, ``K.epsilon()`` and ``K.image_data_format()`` (re-exported by ``kerasx.backend``) live
+here too, on the bottom floor, so that ``kerasx.autodiff`` and ``kerasx.ops`` read floatx without
+importing the frontend's ``K`` namespace, and ``backends`` never imports ``kerasx``.
 """
 import json
 import os
@@ -71,3 +74,54 @@ def _check_fields(path, loaded):
         raise ValueError(
             f"The kerasx configuration file {path}: 'backend' must be a string such as \"numpy\", "
             f"received {loaded['backend']!r}.")
+
+
+# ---------------------------------------------------------------- the K settings
+_FLOATX = _CHOICES["floatx"]
+_FORMATS = _CHOICES["image_data_format"]
+# Read from the file on first use (not at import), so that $KERASX_HOME can still be set before then.
+_settings = None
+
+
+def _get():
+    global _settings
+    if _settings is None:
+        cfg = read_config()
+        _settings = {}
+        set_floatx(cfg["floatx"])
+        set_epsilon(cfg["epsilon"])
+        set_image_data_format(cfg["image_data_format"])
+    return _settings
+
+
+def floatx():
+    """The default float type, 'float32' unless changed."""
+    return _get()["floatx"]
+
+
+def set_floatx(value):
+    if value not in _FLOATX:
+        raise ValueError(f"Unknown floatx type: {value!r}. Expected one of {_FLOATX}.")
+    s = _settings if _settings is not None else _get()
+    s["floatx"] = str(value)
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (1e-7 by default)."""
+    return _get()["epsilon"]
+
+
+def set_epsilon(value):
+    s = _settings if _settings is not None else _get()
+    s["epsilon"] = float(value)
+
+
+def image_data_format():
+    return _get()["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    if data_format not in _FORMATS:
+        raise ValueError(f"Unknown data_format: {data_format!r}. Expected one of {_FORMATS}.")
+    s = _settings if _settings is not None else _get()
+    s["image_data_format"] = str(data_format)

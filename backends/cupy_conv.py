@@ -14,6 +14,7 @@ import math
 import numpy  # host-side: kernel arguments are passed as NumPy scalars of the C types
 
 from backends import cuda_modules
+from backends.conv_arithmetic import conv_output_sizes
 
 _SOURCE = cuda_modules.source("conv.cu")
 
@@ -57,11 +58,6 @@ class CupyConvolutionKernels:
                      self._geometry(x.shape, out_spatial, ksize, strides, padding, dilation))
         return cols.reshape(x.shape[0] * math.prod(out_spatial), -1)
 
-    @staticmethod
-    def _out_spatial(spatial, ksize, strides, padding, dilation):
-        return tuple((n + lo + hi - (k - 1) * r - 1) // s + 1
-                     for n, k, s, (lo, hi), r in zip(spatial, ksize, strides, padding, dilation))
-
     # ---------------------------------------------------------------- overrides
     def conv(self, x, kernel, strides, padding, dilation, groups=1, bias=None, relu=False, saved=None):
         # `saved` is not used: rebuilding the patches is one launch here, cheaper than holding them.
@@ -69,7 +65,7 @@ class CupyConvolutionKernels:
             return super().conv(x, kernel, strides, padding, dilation, groups, bias=bias, relu=relu)
         xp = self.xp
         ksize, f = kernel.shape[:-2], kernel.shape[-1]
-        out_spatial = self._out_spatial(x.shape[1:-1], ksize, strides, padding, dilation)
+        out_spatial = conv_output_sizes(x.shape[1:-1], ksize, strides, padding, dilation)
         cols = self._im2col(x, ksize, out_spatial, strides, padding, dilation)
         out = xp.matmul(cols, kernel.reshape(-1, f)).reshape((x.shape[0],) + out_spatial + (f,))
         if bias is not None:

@@ -11,7 +11,7 @@ and the kernels' arithmetic on the host (tests/backends/test_kernels_pool.py).
 import numpy  # host-side: kernel arguments are passed as NumPy scalars of the C types
 
 from backends import cuda_modules
-from backends.generic_pool import pool_geometry
+from backends.conv_arithmetic import pool_geometry
 
 _SOURCE = cuda_modules.source("pool.cu")
 

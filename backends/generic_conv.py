@@ -37,9 +37,7 @@ How the work is laid out (conventions in `backends.base_conv`):
 import itertools
 import math
 
-
-def _out_size(n, k, stride, dilation, before, after):
-    return (n + before + after - (k - 1) * dilation - 1) // stride + 1
+from backends.conv_arithmetic import conv_output_size
 
 
 def _clipped(n, out, k_off, stride, dilation, before):
@@ -80,7 +78,7 @@ class ConvolutionKernels:
         """Read-only strided view ``(N, *out, *kernel_size, C)`` of every window of ``xpad``: no copy."""
         d = len(kernel_size)
         spatial = xpad.shape[1:-1]
-        out = tuple(_out_size(n, k, s, r, 0, 0) for n, k, s, r in zip(spatial, kernel_size, strides, dilation))
+        out = tuple(conv_output_size(n, k, s, r) for n, k, s, r in zip(spatial, kernel_size, strides, dilation))
         st = xpad.strides
         shape = (xpad.shape[0],) + out + tuple(kernel_size) + (xpad.shape[-1],)
         view_strides = ((st[0],) + tuple(st[1 + i] * strides[i] for i in range(d)) +

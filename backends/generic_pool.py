@@ -10,21 +10,7 @@ over the short, strided window axes element by element).
 """
 import itertools
 
-
-def pool_geometry(spatial, pool_size, strides, padding):
-    """``(out_sizes, pads)``: the output's spatial sizes and one ``(before, after)`` pad per axis,
-    by TensorFlow's rules (``'same'``: ``ceil(in / stride)`` outputs, the odd padding element after)."""
-    out, pads = [], []
-    for n, k, s in zip(spatial, pool_size, strides):
-        if padding == "same":
-            o = -(-n // s)
-            total = max((o - 1) * s + k - n, 0)
-            pads.append((total // 2, total - total // 2))
-        else:
-            o = max(n - k + s, 0) // s
-            pads.append((0, 0))
-        out.append(o)
-    return tuple(out), tuple(pads)
+from backends.conv_arithmetic import pool_geometry
 
 
 def _window(offset, out_sizes, strides):

@@ -3,7 +3,7 @@
     import kerasx as keras
     from kerasx import layers
 """
-__version__ = "0.1.0"
+from kerasx.version import __version__  # noqa: F401
 
 from kerasx.autodiff import GradientTape, Tensor, Variable, gradcheck
 from kerasx import backend, ops

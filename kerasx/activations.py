@@ -3,7 +3,7 @@ looked up by name with `get` and serialized as their Keras name."""
 from kerasx import ops
 from kerasx.autodiff.primitive import Primitive
 from kerasx.autodiff.tensor import Tensor, as_tensor
-from kerasx.saving.object_registration import (deserialize_keras_object, get_registered_name,
+from kerasx.saving.object_registration import (deserialize_keras_object, get_registered_name, serialization,
                                                serialize_keras_object)
 
 
@@ -101,8 +101,8 @@ def deserialize(name, custom_objects=None):
     """The function named `name`; a config dict (an activation layer such as ReLU) is rebuilt as a
     layer."""
     if isinstance(name, dict):
-        from kerasx import layers
-        return layers.deserialize(name, custom_objects=custom_objects)
+        # `kerasx.layers.deserialize`, found in the registry: the layers import the activations.
+        return serialization("layer").deserialize(name, custom_objects=custom_objects)
     return deserialize_keras_object(name, module_objects=_ALL_OBJECTS, custom_objects=custom_objects,
                                     printable_module_name="activation function")
 

@@ -2,8 +2,8 @@
 optimizer applies it after each update (`var.assign(constraint(var))`)."""
 import inspect
 
+from backends.config import epsilon
 from kerasx import ops
-from kerasx.backend.config import epsilon
 from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
 
 

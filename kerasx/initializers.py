@@ -9,8 +9,8 @@ import math
 
 import numpy as np  # host-side: initial values are drawn on the host, then moved to the device
 
+from backends.config import floatx
 from kerasx.autodiff.tensor import as_tensor
-from kerasx.backend.config import floatx
 from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
 from kerasx.utils.random import host_generator
 

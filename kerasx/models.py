@@ -1,9 +1,9 @@
 """`keras.models`: the model classes, saving and loading, and `clone_model`."""
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.functional import Functional
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.model import Model
-from kerasx.engine.nest import flatten, map_structure
 from kerasx.engine.sequential import Sequential
 from kerasx.saving import (load_model, model_from_config, model_from_json, model_from_yaml,
                            save_model)

@@ -12,6 +12,7 @@ of a gradient, each `gradient()` call leaves a marker node on the other recordin
 ops whose VJPs it would have to differentiate.
 """
 import backends
+from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable
 
 # Tapes currently inside their `with` block, innermost last.
@@ -33,25 +34,6 @@ class _Node:
         self.out_meta = out_meta  # (shape, dtype) per output, to build zero cotangents
         self.residuals = residuals
         self.params = params
-
-
-def _flatten(structure):
-    if isinstance(structure, (list, tuple)):
-        out = []
-        for s in structure:
-            out.extend(_flatten(s))
-        return out
-    if isinstance(structure, dict):
-        return _flatten([structure[k] for k in sorted(structure)])
-    return [structure]
-
-
-def _pack_like(structure, flat_iter):
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_pack_like(s, flat_iter) for s in structure)
-    if isinstance(structure, dict):
-        return {k: _pack_like(structure[k], flat_iter) for k in sorted(structure)}
-    return next(flat_iter)
 
 
 class _InnerGradient:
@@ -120,7 +102,7 @@ class GradientTape:
     # ------------------------------------------------------------ watching
     def watch(self, tensor):
         """Ensures `tensor` (or a nested structure of them) is traced."""
-        for t in _flatten(tensor):
+        for t in flatten(tensor):
             if not isinstance(t, Tensor):
                 raise ValueError(
                     f"GradientTape.watch expects Tensors or Variables, received {type(t).__name__}.")
@@ -193,13 +175,13 @@ class GradientTape:
             raise ValueError(
                 f"unconnected_gradients must be 'none' or 'zero', received {unconnected_gradients!r}.")
         b = backends.get()
-        targets = _flatten(target)
-        flat_sources = _flatten(sources)
+        targets = flatten(target)
+        flat_sources = flatten(sources)
         for s in flat_sources:
             if not isinstance(s, Tensor):
                 raise ValueError(
                     f"GradientTape.gradient sources must be Tensors or Variables, received {type(s).__name__}.")
-        seeds = _flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
+        seeds = flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
         if len(seeds) != len(targets):
             raise ValueError(
                 f"output_gradients has {len(seeds)} entries but target has {len(targets)}.")
@@ -258,7 +240,7 @@ class GradientTape:
             self._holds_inner_gradients = False
         if isinstance(sources, Tensor):
             return result[0]
-        return _pack_like(sources, iter(result))
+        return pack_sequence_as(sources, result)
 
     def _mark_on_recording_tapes(self, ran, seeds, result):
         """Leaves an `_InnerGradient` node on every other tape recording now (and on this one, where

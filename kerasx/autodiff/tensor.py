@@ -3,6 +3,7 @@ import itertools
 import numbers
 
 import backends
+from backends.config import floatx
 
 # Every Tensor gets a serial number; the tape keys gradients by it, so no tape entry ever keeps a dead
 # tensor alive and a recycled `id()` can never be mistaken for a recorded one.
@@ -18,7 +19,11 @@ def is_float_dtype(dtype):
 
 class Tensor:
     """A value held in one backend array, as tf's eager tensors: ``.numpy()``, ``np.asarray(t)``,
-    ``.shape``, ``.dtype``, arithmetic operators and NumPy-style indexing, all differentiable."""
+    ``.shape``, ``.dtype``, arithmetic operators and NumPy-style indexing, all differentiable.
+
+    The operators and indexing are the primitives of `kerasx.ops`, which installs them on this class
+    where they are defined (`kerasx/ops/operators.py`): autodiff is the floor below ops and never
+    imports it."""
 
     # `_keras_mask`: the Keras mask a masking layer attached (None without one). `_keras_logits`: for the
     # output of a softmax or sigmoid activation, its input, which the crossentropies use instead (as
@@ -90,70 +95,6 @@ class Tensor:
 
     # tf tensors hash by identity and compare elementwise; keep both.
     __hash__ = object.__hash__
-
-    # ------------------------------------------------------------ operators
-    def __add__(self, o):
-        return ops.add(self, o)
-
-    def __radd__(self, o):
-        return ops.add(o, self)
-
-    def __sub__(self, o):
-        return ops.subtract(self, o)
-
-    def __rsub__(self, o):
-        return ops.subtract(o, self)
-
-    def __mul__(self, o):
-        return ops.multiply(self, o)
-
-    def __rmul__(self, o):
-        return ops.multiply(o, self)
-
-    def __truediv__(self, o):
-        return ops.divide(self, o)
-
-    def __rtruediv__(self, o):
-        return ops.divide(o, self)
-
-    def __pow__(self, o):
-        return ops.power(self, o)
-
-    def __rpow__(self, o):
-        return ops.power(o, self)
-
-    def __matmul__(self, o):
-        return ops.matmul(self, o)
-
-    def __rmatmul__(self, o):
-        return ops.matmul(o, self)
-
-    def __neg__(self):
-        return ops.negative(self)
-
-    def __abs__(self):
-        return ops.abs(self)
-
-    def __getitem__(self, key):
-        return ops.getitem(self, key)
-
-    def __eq__(self, o):
-        return ops.equal(self, o)
-
-    def __ne__(self, o):
-        return ops.not_equal(self, o)
-
-    def __lt__(self, o):
-        return ops.less(self, o)
-
-    def __le__(self, o):
-        return ops.less_equal(self, o)
-
-    def __gt__(self, o):
-        return ops.greater(self, o)
-
-    def __ge__(self, o):
-        return ops.greater_equal(self, o)
 
 
 class Variable(Tensor):
@@ -262,18 +203,14 @@ def as_tensor(x, dtype=None):
     `tf.convert_to_tensor`); NumPy arrays keep their dtype unless `dtype` is given."""
     if isinstance(x, Tensor):
         if dtype is not None and x.dtype != dtype:
-            return ops.cast(x, dtype)
+            return x._cast(dtype)  # the differentiable `ops.cast`, installed with the operators
         return x
     b = backends.get()
     if dtype is None and not b.is_array(x) and not hasattr(x, "dtype"):
         probe = _probe(b, x)
         if is_float_dtype(probe.dtype.name):
-            from kerasx.backend.config import floatx
             dtype = floatx()
         return Tensor(b.cast(probe, dtype) if dtype else probe)
     if type(x) in _PYTHON_NUMBER_DTYPES:
         return Tensor(b.full((), x, dtype))
     return Tensor(b.asarray(x, dtype=dtype))
-
-
-from kerasx import ops  # noqa: E402  (ops need Tensor defined first; Tensor's operators call ops)

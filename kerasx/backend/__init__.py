@@ -1,10 +1,19 @@
 """The Keras 2 ``K.`` namespace (``from kerasx import backend as K``): settings, and eager,
 differentiable math on Tensors. Not to be confused with the top-level ``backends`` kernel package."""
 import backends as _backends
+# The settings live on the bottom floor (backends/config.py), where autodiff and ops read them too.
+from backends.config import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,
+                             set_image_data_format)
 from kerasx import ops as _ops
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
-from kerasx.backend.config import (backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx,
-                                   set_image_data_format)
+from kerasx.engine import naming as _naming
+from kerasx.losses import functions as _losses
+
+
+def backend():
+    """The name of the active kernel backend: 'numpy', 'cupy' or 'strict'."""
+    return _backends.get().name
+
 
 # Math, as Keras names it.
 abs = _ops.abs
@@ -129,18 +138,15 @@ def switch(condition, then_expression, else_expression):
 
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    from kerasx.losses.functions import categorical_crossentropy as cce
-    return cce(target, output, from_logits=from_logits, axis=axis)
+    return _losses.categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    from kerasx.losses.functions import sparse_categorical_crossentropy as scce
-    return scce(target, output, from_logits=from_logits, axis=axis)
+    return _losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
 
 
 def binary_crossentropy(target, output, from_logits=False):
-    from kerasx.losses.functions import binary_crossentropy as bce
-    return bce(target, output, from_logits=from_logits)
+    return _losses.binary_crossentropy(target, output, from_logits=from_logits)
 
 
 # ---------------------------------------------------------------- tensors and variables
@@ -219,8 +225,7 @@ def count_params(x):
 
 def clear_session():
     """Resets the layer-name counters, as tf.keras's `clear_session` does for naming."""
-    from kerasx.engine.naming import reset_names
-    reset_names()
+    _naming.reset_names()
 
 
 def synchronize():

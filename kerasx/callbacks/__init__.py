@@ -1,5 +1,6 @@
 """`keras.callbacks`: hooks into `fit`, `evaluate` and `predict`."""
-from kerasx.callbacks.callback import Callback, CallbackList
+from kerasx.callbacks.callback import Callback
+from kerasx.callbacks.callback_list import CallbackList
 from kerasx.callbacks.early_stopping import EarlyStopping
 from kerasx.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from kerasx.callbacks.loggers import (BaseLogger, CSVLogger, History, LambdaCallback, ProgbarLogger,

@@ -4,11 +4,26 @@ Elements are nested tuples/dicts of NumPy arrays held on the host; iterating giv
 eager tf.data does, and `fit` moves each batch to the device once. Transformations are lazy and each
 iteration starts afresh, so a dataset can be iterated again (once per epoch).
 """
+from kerasx.autodiff.tensor import as_tensor
 from kerasx.data import structure
+
+# The sources (sources.py) and transformations (transforms.py) are subclasses of `Dataset`, and each
+# registers itself here when it is defined; the methods below build them by name, so this module never
+# imports the modules that import it.
+_KINDS = {}
+
+
+def _make(kind, *args):
+    return _KINDS[kind](*args)
 
 
 class Dataset:
     """A sequence of elements, built from a source and a chain of transformations."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("kerasx."):  # a user's subclass must not replace a built-in kind
+            _KINDS[cls.__name__] = cls
 
     # ------------------------------------------------------------ to implement
     def _elements(self):
@@ -29,86 +44,71 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors, name=None):
         """A dataset whose elements are slices of `tensors` along their first dimension."""
-        from kerasx.data.sources import SliceDataset
-        return SliceDataset(tensors)
+        return _make("SliceDataset", tensors)
 
     @staticmethod
     def from_tensors(tensors, name=None):
         """A dataset with a single element, `tensors`."""
-        from kerasx.data.sources import TensorsDataset
-        return TensorsDataset(tensors)
+        return _make("TensorsDataset", tensors)
 
     @staticmethod
     def from_generator(generator, output_types=None, output_shapes=None, args=None,
                        output_signature=None, name=None):
         """A dataset whose elements are what `generator(*args)` yields (called anew each iteration)."""
-        from kerasx.data.sources import GeneratorDataset
-        return GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
+        return _make("GeneratorDataset", generator, output_types, output_shapes, args, output_signature)
 
     @staticmethod
     def range(*args, **kwargs):
         """A dataset of int64 scalars, as Python's `range(start, stop, step)`."""
-        from kerasx.data.sources import RangeDataset
-        return RangeDataset(*args)
+        return _make("RangeDataset", *args)
 
     @staticmethod
     def zip(datasets, name=None):
         """A dataset of the elements of `datasets` (a tuple or dict of datasets) side by side."""
-        from kerasx.data.sources import ZipDataset
-        return ZipDataset(datasets)
+        return _make("ZipDataset", datasets)
 
     # ------------------------------------------------------------ transformations
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None,
               name=None):
         """Combines consecutive elements into batches (the last one smaller unless `drop_remainder`)."""
-        from kerasx.data.transforms import BatchDataset
-        return BatchDataset(self, batch_size, drop_remainder)
+        return _make("BatchDataset", self, batch_size, drop_remainder)
 
     def unbatch(self, name=None):
         """Splits each element into its rows (the inverse of `batch`)."""
-        from kerasx.data.transforms import UnbatchDataset
-        return UnbatchDataset(self)
+        return _make("UnbatchDataset", self)
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=None, name=None):
         """Randomly shuffles elements through a buffer of `buffer_size` elements, as tf.data."""
-        from kerasx.data.transforms import ShuffleDataset
         reshuffle = True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
-        return ShuffleDataset(self, buffer_size, seed, reshuffle)
+        return _make("ShuffleDataset", self, buffer_size, seed, reshuffle)
 
     def repeat(self, count=None, name=None):
         """Repeats the dataset `count` times (forever when `count` is None or -1)."""
-        from kerasx.data.transforms import RepeatDataset
-        return RepeatDataset(self, count)
+        return _make("RepeatDataset", self, count)
 
     def take(self, count, name=None):
         """At most `count` elements (all when `count` is -1)."""
-        from kerasx.data.transforms import TakeDataset
-        return TakeDataset(self, count)
+        return _make("TakeDataset", self, count)
 
     def skip(self, count, name=None):
         """All but the first `count` elements (none when `count` is -1)."""
-        from kerasx.data.transforms import SkipDataset
-        return SkipDataset(self, count)
+        return _make("SkipDataset", self, count)
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Applies `map_func` to each element (a tuple element is passed as separate arguments)."""
-        from kerasx.data.transforms import MapDataset
-        return MapDataset(self, map_func)
+        return _make("MapDataset", self, map_func)
 
     def filter(self, predicate, name=None):
         """The elements for which `predicate` is true."""
-        from kerasx.data.transforms import FilterDataset
-        return FilterDataset(self, predicate)
+        return _make("FilterDataset", self, predicate)
 
     def enumerate(self, start=0, name=None):
         """Pairs each element with its index: `(i, element)`."""
-        from kerasx.data.transforms import EnumerateDataset
-        return EnumerateDataset(self, start)
+        return _make("EnumerateDataset", self, start)
 
     def concatenate(self, dataset, name=None):
         """This dataset's elements followed by `dataset`'s."""
-        from kerasx.data.sources import ConcatenateDataset
-        return ConcatenateDataset(self, dataset)
+        return _make("ConcatenateDataset", self, dataset)
 
     def prefetch(self, buffer_size, name=None):
         """Accepted for compatibility; elements are produced on demand on the host."""
@@ -125,7 +125,6 @@ class Dataset:
     def cardinality(self):
         """The number of elements as a scalar int64 Tensor: `INFINITE_CARDINALITY` (-1) when the dataset
         repeats forever, `UNKNOWN_CARDINALITY` (-2) when it cannot be known (generators, filters)."""
-        from kerasx.autodiff.tensor import as_tensor
         return as_tensor(self._cardinality(), dtype="int64")
 
     def __len__(self):

@@ -4,9 +4,9 @@ import itertools
 
 import numpy as np  # host-side input pipeline: dataset elements are NumPy arrays on the host
 
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.data import structure
 from kerasx.data.dataset import Dataset
-from kerasx.engine.nest import flatten, map_structure
 
 
 class SliceDataset(Dataset):
@@ -134,5 +134,4 @@ def _cast_like(element, dtypes):
         raise TypeError(f"`generator` yielded an element with {len(leaves)} component(s), which does not "
                         f"match the {len(flat_dtypes)} declared in `output_types`/`output_signature`.")
     cast = [a if dt is None else a.astype(getattr(dt, "name", dt)) for a, dt in zip(leaves, flat_dtypes)]
-    from kerasx.engine.nest import pack_sequence_as
     return pack_sequence_as(element, cast)

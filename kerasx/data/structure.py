@@ -1,8 +1,8 @@
 """Elements of a `Dataset`: nested tuples/dicts of host NumPy arrays, and their conversions."""
 import numpy as np  # host-side input pipeline: dataset elements live on the host until `fit` moves a batch
 
-from kerasx.autodiff.tensor import Tensor
-from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
+from kerasx.autodiff.tensor import Tensor, as_tensor
 
 INFINITE = -1
 UNKNOWN = -2
@@ -33,7 +33,6 @@ def to_tensors(element):
     """An element as kerasx Tensors (what iterating a tf.data dataset gives: eager tensors)."""
     def convert(a):
         if isinstance(a, np.ndarray) and a.dtype.kind in "biuf":
-            from kerasx.autodiff.tensor import as_tensor
             return as_tensor(a)
         return a
     return map_structure(convert, element)

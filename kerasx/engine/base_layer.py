@@ -6,13 +6,16 @@ functional-API node instead of computing.
 """
 import inspect
 
-from kerasx import ops
+from backends.config import floatx
+from kerasx import constraints, initializers, ops, regularizers
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_float_dtype
-from kerasx.backend.config import floatx
 from kerasx.engine import call_context
+from kerasx.engine.functional_call import infer_output_shapes, symbolic_call
 from kerasx.engine.input_spec import assert_input_compatibility
+from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.naming import to_snake_case, unique_name
-from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
+from kerasx.saving.object_registration import register_built_in
 
 # Keyword arguments every Layer accepts besides its own (as Keras's `allowed_kwargs`).
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -60,6 +63,13 @@ class Layer:
                 shape = (shape,)
             self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # kerasx's own layers and models are deserializable by class name from the moment they are
+        # defined; a user's subclass needs `custom_objects` or `register_keras_serializable`, as in tf.keras.
+        if cls.__module__.startswith("kerasx.") and not cls.__name__.startswith("_"):
+            register_built_in("layer", cls)
+
     def _default_name(self):
         return unique_name(to_snake_case(type(self).__name__))
 
@@ -99,13 +109,12 @@ class Layer:
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
                    trainable=None, constraint=None, **kwargs):
         """Creates a weight Variable named ``"<layer>/<name>:0"`` and tracks it."""
-        from kerasx import constraints, initializers
         shape = tuple(int(d) for d in (shape or ()))
         dtype = _dtype_name(dtype) if dtype is not None else self._dtype
         # tf names an unnamed weight "Variable"; a wrapper building its inner layer lends it its name
         # scope ("time_distributed/kernel:0"), as tf's name scopes do.
         name = "Variable" if name is None else name
-        scope = "/".join(_build_scopes) if _build_scopes else self.name
+        scope = "/".join(call_context.build_scopes) if call_context.build_scopes else self.name
         if initializer is None:
             initializer = "glorot_uniform" if is_float_dtype(dtype) else "zeros"
         init = initializers.get(initializer)
@@ -206,11 +215,11 @@ class Layer:
     def _maybe_build(self, input_shapes):
         if self.built:
             return
-        _build_scopes.append(self.name)
+        call_context.build_scopes.append(self.name)
         try:
             self.build(input_shapes)
         finally:
-            _build_scopes.pop()
+            call_context.build_scopes.pop()
         self.built = True
         if self._initial_weights is not None:
             weights, self._initial_weights = self._initial_weights, None
@@ -222,9 +231,7 @@ class Layer:
                 raise TypeError(f'Layer "{self.name}" was called without inputs.')
             args = (kwargs.pop("inputs"),)
         inputs = args[0]
-        from kerasx.engine.keras_tensor import KerasTensor
         if any(isinstance(x, KerasTensor) for x in flatten(inputs)):
-            from kerasx.engine.functional_call import symbolic_call
             return symbolic_call(self, inputs, args[1:], kwargs)
         info = _call_info(type(self))
         masking = self.supports_masking
@@ -313,8 +320,11 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`, found by running the layer on a small placeholder
         batch (as tf.keras runs it in a scratch graph)."""
-        from kerasx.engine.functional_call import infer_output_shapes
         return infer_output_shapes(self, input_shape)
+
+    # A functional call whose placeholder runs failed falls back to `compute_output_shape` only where a
+    # subclass overrides it: this one would run the same placeholders again.
+    compute_output_shape.runs_placeholders = True
 
     def compute_mask(self, inputs, mask=None):
         """The output mask for `inputs` and the input `mask`: the input mask passed through when the layer
@@ -377,10 +387,10 @@ class Layer:
         return f"<{type(self).__module__}.{type(self).__name__} object at {hex(id(self))} name={self.name!r}>"
 
 
-# ---------------------------------------------------------------- helpers
-# Names of the layers whose `build` is running, outermost first: the scope of the weights they create.
-_build_scopes = []
+register_built_in("layer", Layer)
 
+
+# ---------------------------------------------------------------- helpers
 
 class _CallInfo:
     """What the engine needs to know about a Layer class's `call` and `compute_mask`, read once."""
@@ -435,5 +445,4 @@ def _dtype_name(dtype):
 def _get_regularizer(identifier):
     if identifier is None:
         return None
-    from kerasx import regularizers
     return regularizers.get(identifier)

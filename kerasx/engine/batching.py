@@ -7,9 +7,9 @@ import math
 
 import numpy as np  # host-side input handling: splits user arrays, turns class weights into weights
 
+from backends.config import floatx
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor
-from kerasx.backend.config import floatx
-from kerasx.engine.nest import flatten, map_structure
 
 
 def unpack_x_y_sample_weight(data):

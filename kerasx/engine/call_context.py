@@ -1,5 +1,6 @@
-"""The `training` flag of the call in progress, so that nested layers inherit it as in tf.keras
-(a Dropout inside a subclassed model follows `model(x, training=True)` without being told)."""
+"""State of the layer calls in progress: the `training` flag, so that nested layers inherit it as in
+tf.keras (a Dropout inside a subclassed model follows `model(x, training=True)` without being told), the
+build scopes that name weights, and whether a placeholder run is going on."""
 import contextlib
 
 _stack = []
@@ -39,3 +40,8 @@ def placeholder_run():
         yield
     finally:
         _placeholder_depth[0] -= 1
+
+
+# Names of the layers whose `build` is running, outermost first: the scope of the weights they create
+# ("lstm/lstm_cell/kernel:0"). A functional call starts afresh (functional_call clears it meanwhile).
+build_scopes = []

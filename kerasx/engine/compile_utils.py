@@ -6,49 +6,13 @@ regularization_losses=model.losses)` it returns the total loss and updates the `
 `model.compiled_metrics`: `update_state(y, y_pred, sample_weight)`. Both resolve names and broadcast
 one loss/metric list to every output on their first call, when the outputs are known.
 """
+from kerasx import losses as losses_mod
+from kerasx import metrics as metrics_mod
 from kerasx import ops
+from kerasx.autodiff.nest import flatten, flatten_up_to, is_nested, map_structure, map_structure_up_to
 
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY_NAMES = ("crossentropy", "ce")
-
-
-# ---------------------------------------------------------------- nested structures
-def is_nested(x):
-    return isinstance(x, (list, tuple, dict))
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        return [leaf for item in x for leaf in _flatten(item)]
-    if isinstance(x, dict):
-        return [leaf for k in sorted(x) for leaf in _flatten(x[k])]
-    return [x]
-
-
-def _map(fn, x):
-    if isinstance(x, (list, tuple)):
-        return type(x)(_map(fn, item) for item in x)
-    if isinstance(x, dict):
-        return {k: _map(fn, v) for k, v in x.items()}
-    return fn(x)
-
-
-def _map_up_to(shallow, fn, *structs):
-    """`fn` applied where `shallow` has leaves, to the matching parts of `structs` (which may go
-    deeper, e.g. a list of metrics per output)."""
-    if isinstance(shallow, (list, tuple)):
-        return [_map_up_to(s, fn, *[st[i] for st in structs]) for i, s in enumerate(shallow)]
-    if isinstance(shallow, dict):
-        return {k: _map_up_to(shallow[k], fn, *[st[k] for st in structs]) for k in sorted(shallow)}
-    return fn(*structs)
-
-
-def _flatten_up_to(shallow, struct):
-    if isinstance(shallow, (list, tuple)):
-        return [leaf for i, s in enumerate(shallow) for leaf in _flatten_up_to(s, struct[i])]
-    if isinstance(shallow, dict):
-        return [leaf for k in sorted(shallow) for leaf in _flatten_up_to(shallow[k], struct[k])]
-    return [struct]
 
 
 def create_pseudo_output_names(outputs):
@@ -144,7 +108,7 @@ class Container:
         self._output_names = list(output_names) if output_names else None
 
     def build(self, y_pred):
-        n = len(_flatten(y_pred))
+        n = len(flatten(y_pred))
         if self._output_names is None or len(self._output_names) != n:
             self._output_names = create_pseudo_output_names(y_pred)
 
@@ -152,7 +116,7 @@ class Container:
         struct = map_to_output_names(outputs, self._output_names, struct)
         struct = map_missing_dict_keys(outputs, struct)
         if not is_nested(struct) and is_nested(outputs):
-            struct = _map(lambda _: struct, outputs)
+            struct = map_structure(lambda _: struct, outputs)
         return struct
 
     def _maybe_broadcast_to_outputs(self, outputs, objects):
@@ -160,11 +124,11 @@ class Container:
             return objects
         # Several outputs need separate objects (each metric keeps its own state); one output uses
         # the user's object itself.
-        should_copy = len(_flatten(outputs)) > 1
+        should_copy = len(flatten(outputs)) > 1
 
         def broadcast(_):
-            return _map(self._copy_object, objects) if should_copy else objects
-        return _map(broadcast, outputs)
+            return map_structure(self._copy_object, objects) if should_copy else objects
+        return map_structure(broadcast, outputs)
 
     def _should_broadcast(self, objects):
         raise NotImplementedError("abstract: LossesContainer and MetricsContainer decide")
@@ -178,7 +142,6 @@ class LossesContainer(Container):
 
     def __init__(self, losses, loss_weights=None, output_names=None):
         super().__init__(output_names=output_names)
-        from kerasx import metrics as metrics_mod
         self._user_losses = losses
         self._user_loss_weights = loss_weights
         self._losses = losses
@@ -198,14 +161,13 @@ class LossesContainer(Container):
         super().build(y_pred)
         self._losses = self._maybe_broadcast_to_outputs(y_pred, self._losses)
         self._losses = self._conform_to_outputs(y_pred, self._losses)
-        self._losses = _flatten_up_to(y_pred, _map_up_to(y_pred, self._get_loss_object, self._losses))
+        self._losses = flatten_up_to(y_pred, map_structure_up_to(y_pred, self._get_loss_object, self._losses))
         self._loss_weights = self._maybe_broadcast_to_outputs(y_pred, self._loss_weights)
-        self._loss_weights = _flatten_up_to(y_pred, self._conform_to_outputs(y_pred, self._loss_weights))
+        self._loss_weights = flatten_up_to(y_pred, self._conform_to_outputs(y_pred, self._loss_weights))
         self._create_metrics()
         self._built = True
 
     def _create_metrics(self):
-        from kerasx import metrics as metrics_mod
         if len(self._output_names) == 1:
             self._per_output_metrics = [None]
         else:
@@ -218,9 +180,9 @@ class LossesContainer(Container):
         sample_weight = self._conform_to_outputs(y_pred, sample_weight)
         if not self._built:
             self.build(y_pred)
-        y_pred = _flatten(y_pred)
-        y_true = _flatten(y_true) if y_true is not None else [None] * len(y_pred)
-        sample_weight = _flatten(sample_weight) if sample_weight is not None else [None] * len(y_pred)
+        y_pred = flatten(y_pred)
+        y_true = flatten(y_true) if y_true is not None else [None] * len(y_pred)
+        sample_weight = flatten(sample_weight) if sample_weight is not None else [None] * len(y_pred)
         loss_values, loss_metric_values = [], []
         batch_dim = None
         zipped = zip(y_true, y_pred, sample_weight, self._losses, self._loss_weights,
@@ -257,7 +219,6 @@ class LossesContainer(Container):
     def _get_loss_object(self, loss):
         if loss is None:
             return None
-        from kerasx import losses as losses_mod
         loss = losses_mod.get(loss)
         if not isinstance(loss, losses_mod.Loss):
             name = getattr(loss, "__name__", None)
@@ -296,11 +257,11 @@ class MetricsContainer(Container):
         self._weighted_metrics = self._conform_to_outputs(
             y_pred, self._maybe_broadcast_to_outputs(y_pred, self._weighted_metrics))
         if y_true is None or not is_nested(y_true) and is_nested(y_pred):
-            y_true = _map(lambda _: y_true, y_pred)
-        self._metrics = _flatten_up_to(
-            y_pred, _map_up_to(y_pred, self._get_metric_objects, self._metrics, y_true, y_pred))
-        self._weighted_metrics = _flatten_up_to(
-            y_pred, _map_up_to(y_pred, self._get_metric_objects, self._weighted_metrics, y_true, y_pred))
+            y_true = map_structure(lambda _: y_true, y_pred)
+        self._metrics = flatten_up_to(
+            y_pred, map_structure_up_to(y_pred, self._get_metric_objects, self._metrics, y_true, y_pred))
+        self._weighted_metrics = flatten_up_to(
+            y_pred, map_structure_up_to(y_pred, self._get_metric_objects, self._weighted_metrics, y_true, y_pred))
         self._set_metric_names()
         self._metrics_in_order = [m for ms, wms in zip(self._metrics, self._weighted_metrics)
                                   for m in list(ms) + list(wms) if m is not None]
@@ -342,9 +303,9 @@ class MetricsContainer(Container):
         sample_weight = self._conform_to_outputs(y_pred, sample_weight)
         if not self._built:
             self.build(y_pred, y_true)
-        y_pred = _flatten(y_pred)
-        y_true = _flatten(y_true) if y_true is not None else []
-        sample_weight = _flatten(sample_weight) if sample_weight is not None else [None] * len(y_pred)
+        y_pred = flatten(y_pred)
+        y_true = flatten(y_true) if y_true is not None else []
+        sample_weight = flatten(sample_weight) if sample_weight is not None else [None] * len(y_pred)
         for y_t, y_p, sw, metric_objs, weighted_objs in zip(y_true, y_pred, sample_weight, self._metrics,
                                                             self._weighted_metrics):
             if y_t is None or (all(m is None for m in metric_objs)
@@ -365,15 +326,13 @@ class MetricsContainer(Container):
             m.reset_state()
 
     def _get_metric_objects(self, metrics, y_t, y_p):
-        return [self._get_metric_object(m, y_t, y_p) for m in _flatten(metrics)]
+        return [self._get_metric_object(m, y_t, y_p) for m in flatten(metrics)]
 
     def _get_metric_object(self, metric, y_t, y_p):
         """A `Metric` for what the user passed; 'accuracy'/'acc' and 'crossentropy'/'ce' resolve to the
         binary, sparse categorical or categorical variant from the target and output shapes."""
         if metric is None:
             return None
-        from kerasx import losses as losses_mod
-        from kerasx import metrics as metrics_mod
         if isinstance(metric, str) and metric in _ACCURACY_NAMES:
             metric_obj = metrics_mod.resolve_accuracy(metric, tuple(y_t.shape), tuple(y_p.shape))
         elif isinstance(metric, str) and metric in _CROSSENTROPY_NAMES:
@@ -398,7 +357,6 @@ class MetricsContainer(Container):
         return isinstance(obj, (list, tuple)) and not any(is_nested(o) for o in obj)
 
     def _copy_object(self, obj):
-        from kerasx import metrics as metrics_mod
         if isinstance(obj, metrics_mod.Metric):
             return obj.__class__.from_config(obj.get_config())
         return obj

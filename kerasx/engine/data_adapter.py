@@ -16,12 +16,14 @@ import math
 
 import numpy as np  # host-side input handling: user arrays are converted and permuted on the host
 
+from backends.config import floatx
 from kerasx import ops
+from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, as_tensor, is_device_array
-from kerasx.backend.config import floatx
+from kerasx.data.dataset import Dataset
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
-from kerasx.engine.nest import flatten, map_structure, pack_sequence_as
+from kerasx.utils.data_utils import Sequence
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
 _logger = logging.getLogger("kerasx")
@@ -320,8 +322,6 @@ def _is_generator(x):
 
 def select_adapter(x, y):
     """The adapter class for `x` (and `y`), as tf.keras's `select_data_adapter`."""
-    from kerasx.data.dataset import Dataset
-    from kerasx.utils.data_utils import Sequence
     if isinstance(x, Dataset):
         return DatasetAdapter
     if isinstance(x, Sequence):

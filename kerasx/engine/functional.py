@@ -1,17 +1,18 @@
 """`Functional`: a model defined as a graph of layer calls on symbolic tensors
 (``Model(inputs=Input(...), outputs=...)``)."""
-from kerasx.autodiff.tensor import Tensor
+from kerasx.autodiff.nest import flatten, map_structure
+from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
+from kerasx.engine.base_layer import Layer
+from kerasx.engine.functional_config import functional_config, functional_from_config
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.model import Model
-from kerasx.engine.nest import flatten, map_structure
 
 
 class Functional(Model):
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        from kerasx.engine.base_layer import Layer
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._init_trainer()
         self._init_graph(inputs, outputs)
@@ -170,16 +171,14 @@ class Functional(Model):
     def _convert_inputs(self, inputs):
         # Inputs are converted (and cast) by each layer of the graph; only make Tensors here.
         return map_structure(lambda x: x if isinstance(x, Tensor) or x is None else
-                             _as_input_tensor(x), inputs)
+                             as_tensor(x), inputs)
 
     # ------------------------------------------------------------ config
     def get_config(self):
-        from kerasx.engine.functional_config import functional_config
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasx.engine.functional_config import functional_from_config
         return functional_from_config(cls, config, custom_objects)
 
 
@@ -189,14 +188,9 @@ def _with_mask(value, mask):
     if mask is None and getattr(value, "_keras_mask", None) is None:
         return value
     if not isinstance(value, Tensor):
-        value = _as_input_tensor(value)
+        value = as_tensor(value)
     value._keras_mask = mask
     return value
-
-
-def _as_input_tensor(x):
-    from kerasx.autodiff.tensor import as_tensor
-    return as_tensor(x)
 
 
 def _check_input_shape(model, index, expected, value):

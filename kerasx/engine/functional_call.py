@@ -2,10 +2,10 @@
 output masks) by running it on a tiny placeholder batch, and record a `Node`."""
 from kerasx import ops
 from kerasx.autodiff import tape as tape_module
-from kerasx.engine import base_layer, call_context
+from kerasx.autodiff.nest import flatten, map_structure
+from kerasx.engine import call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.keras_tensor import KerasTensor, Node
-from kerasx.engine.nest import flatten, map_structure
 
 
 def symbolic_call(layer, inputs, extra_args, kwargs):
@@ -14,15 +14,15 @@ def symbolic_call(layer, inputs, extra_args, kwargs):
     assert_input_compatibility(layer.input_spec, shapes, layer)
     # A functional call is a fresh start: its weights are named after its own layer only, even when a
     # Sequential builds its graph from inside its own `build`.
-    saved_scopes = list(base_layer._build_scopes)
-    base_layer._build_scopes.clear()
+    saved_scopes = list(call_context.build_scopes)
+    call_context.build_scopes.clear()
     try:
         if not layer.built:
             layer._maybe_build(map_structure(lambda t: t.shape, inputs))
             assert_input_compatibility(layer.input_spec, shapes, layer)
         out_specs, mask_specs = _infer_specs(layer, inputs, extra_args, kwargs)
     finally:
-        base_layer._build_scopes[:] = saved_scopes
+        call_context.build_scopes[:] = saved_scopes
     outputs = map_structure(lambda spec: KerasTensor(spec.shape, spec.dtype), out_specs)
     for tensor, spec in zip(flatten(outputs), mask_specs):
         if spec is not None:
@@ -57,7 +57,8 @@ def _infer_specs(layer, inputs, extra_args, kwargs):
 
 
 def _defines_output_shape(layer):
-    return type(layer).compute_output_shape is not base_layer.Layer.compute_output_shape
+    # `Layer.compute_output_shape` itself runs the placeholders (it is marked so): only an override counts.
+    return not getattr(type(layer).compute_output_shape, "runs_placeholders", False)
 
 
 def _shape_specs(shapes, dtype):

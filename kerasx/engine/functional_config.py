@@ -2,19 +2,19 @@
 
 The layout is tf.keras 2.x's (what `model.to_json()` and the HDF5 `model_config` attribute hold), so
 configs move both ways between kerasx and tf.keras."""
+from kerasx.autodiff.nest import flatten
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
-from kerasx.engine.nest import flatten
+from kerasx.saving.object_registration import serialization, serialize_keras_object
 
 
 def _serialize(layer):
-    from kerasx.layers import serialize
-    return serialize(layer)
+    return serialize_keras_object(layer)
 
 
 def _deserialize(config, custom_objects):
-    from kerasx.layers import deserialize
-    return deserialize(config, custom_objects=custom_objects)
+    # `kerasx.layers.deserialize`, found in the registry: the layers package sits above the engine.
+    return serialization("layer").deserialize(config, custom_objects=custom_objects)
 
 
 def functional_config(model):

@@ -1,5 +1,5 @@
 """`InputLayer` and `Input()`: the entry points of a functional model."""
-from kerasx.backend.config import floatx
+from backends.config import floatx
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.keras_tensor import KerasTensor, Node
 from kerasx.engine.naming import unique_name

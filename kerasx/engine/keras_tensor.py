@@ -3,7 +3,7 @@
 A `KerasTensor` has a shape (None for unknown dims) and a dtype, and remembers which layer call made it
 (`_keras_history = (layer, node_index, tensor_index)`). A `Node` is one call of a layer on symbolic
 inputs."""
-from kerasx.engine.nest import flatten, map_structure
+from kerasx.autodiff.nest import flatten, map_structure
 
 
 class KerasTensor:

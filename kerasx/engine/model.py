@@ -4,7 +4,19 @@
 `call()` is a subclassed model whose layers are the ones assigned as attributes.
 """
 from kerasx.engine.base_layer import Layer, _unique
+from kerasx.engine.functional_call import infer_output_shapes
+from kerasx.engine.functional_config import functional_from_config
+from kerasx.engine.naming import to_snake_case, unique_name
+from kerasx.engine.summary import print_summary
 from kerasx.engine.trainer import Trainer
+from kerasx.saving.model_config import model_to_json, model_to_yaml
+from kerasx.saving.object_registration import built_in_objects
+from kerasx.saving.save import load_weights, save_model, save_weights
+
+
+def _functional():
+    # `Functional` subclasses `Model`, so `Model` finds it by name: it registers itself when defined.
+    return built_in_objects("layer")["Functional"]
 
 
 class Model(Trainer, Layer):
@@ -12,16 +24,14 @@ class Model(Trainer, Layer):
     def __new__(cls, *args, **kwargs):
         # As tf.keras: `Model(inputs, outputs)` is a Functional model.
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            from kerasx.engine.functional import Functional
-            return super().__new__(Functional)
+            return super().__new__(_functional())
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
         if type(self) is not Model and (args or "inputs" in kwargs):
             # A subclass of Model called with inputs/outputs: functional construction (tf.keras allows
             # subclasses of Functional models to be built this way).
-            from kerasx.engine.functional import Functional
-            Functional.__init__(self, *args, **kwargs)
+            _functional().__init__(self, *args, **kwargs)
             return
         allowed = {"name", "trainable", "dtype", "dynamic", "autocast"}
         unknown = set(kwargs) - allowed
@@ -35,7 +45,6 @@ class Model(Trainer, Layer):
         self._is_graph_network = False
 
     def _default_name(self):
-        from kerasx.engine.naming import to_snake_case, unique_name
         cls_name = "model" if type(self).__name__ in ("Model", "Functional") else type(self).__name__
         return unique_name(to_snake_case(cls_name))
 
@@ -70,7 +79,6 @@ class Model(Trainer, Layer):
             return
         if input_shape is None:
             raise ValueError("Input shape must be defined when calling `build()` on a `Model` subclass.")
-        from kerasx.engine.functional_call import infer_output_shapes
         infer_output_shapes(self, tuple(input_shape) if _is_shape(input_shape) else
                             [tuple(s) for s in input_shape])
         self._build_input_shape = input_shape
@@ -85,7 +93,6 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Prints the layer table in tf.keras's format."""
-        from kerasx.engine.summary import print_summary
         if not self.built:
             raise ValueError(
                 "This model has not yet been built. Build the model first by calling `build()` or by "
@@ -117,28 +124,23 @@ class Model(Trainer, Layer):
              options=None, save_traces=True):
         """Saves the model (architecture, weights, training config, optimizer state) to one HDF5 file
         in the tf.keras layout; see `kerasx.models.save_model`."""
-        from kerasx.saving.save import save_model
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
                    save_format=save_format)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
         """Saves every layer's weights to an HDF5 file (subclassed models too)."""
-        from kerasx.saving.save import save_weights
         save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
         """Loads weights from an HDF5 weights or model file, matching layers by order (or by name)."""
-        from kerasx.saving.save import load_weights
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def to_json(self, **kwargs):
         """The architecture as a JSON string (`kwargs` go to `json.dumps`)."""
-        from kerasx.saving.model_config import model_to_json
         return model_to_json(self, **kwargs)
 
     def to_yaml(self, **kwargs):
         """The architecture as a YAML string (`kwargs` go to `yaml.dump`)."""
-        from kerasx.saving.model_config import model_to_yaml
         return model_to_yaml(self, **kwargs)
 
     def get_config(self):
@@ -151,7 +153,6 @@ class Model(Trainer, Layer):
         constructor; any other config goes to the constructor."""
         functional_keys = ("name", "layers", "input_layers", "output_layers")
         if all(key in config for key in functional_keys) and cls.__init__ is Model.__init__:
-            from kerasx.engine.functional_config import functional_from_config
             return functional_from_config(cls, config, custom_objects)
         try:
             return cls(**config)

@@ -4,13 +4,15 @@ As in tf.keras 2.x it becomes a graph network as soon as its input shape is know
 `input_shape=` on the first layer, `build(shape)`, or the first batch of data), so `summary()` can show
 every output shape; until then layers are added without being built (deferred build).
 """
+from kerasx.autodiff.nest import flatten
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.functional import Functional, _with_mask
+from kerasx.engine.functional_config import sequential_config, sequential_from_config
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.engine.keras_tensor import KerasTensor
-from kerasx.engine.nest import flatten
+from kerasx.engine.naming import unique_name
 
 
 class Sequential(Functional):
@@ -29,7 +31,6 @@ class Sequential(Functional):
             self.add(layer)
 
     def _default_name(self):
-        from kerasx.engine.naming import unique_name
         return unique_name("sequential")
 
     @property
@@ -129,12 +130,10 @@ class Sequential(Functional):
         return Layer._convert_inputs(self, inputs) if self._stack else inputs
 
     def get_config(self):
-        from kerasx.engine.functional_config import sequential_config
         return sequential_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasx.engine.functional_config import sequential_from_config
         return sequential_from_config(cls, config, custom_objects)
 
 

@@ -7,17 +7,15 @@ and callbacks read them back only when a person looks (the progress bar's refres
 or when a user callback asks for numbers every batch. `predict` runs without a tape, so no graph is
 recorded, and concatenates the batches on the device before one copy to the host.
 """
+from kerasx import callbacks as callbacks_module
 from kerasx import ops
+from kerasx import optimizers
+from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
 from kerasx.engine import data_adapter
 from kerasx.engine.batching import train_validation_split, unpack_x_y_sample_weight
 from kerasx.engine.compile_utils import LossesContainer, MetricsContainer
-
-
-def _callbacks_module():
-    from kerasx import callbacks
-    return callbacks
 
 
 class Trainer:
@@ -44,7 +42,6 @@ class Trainer:
                 **kwargs):
         """Configures the model for training: an optimizer, a loss (per output for multi-output
         models: a list, or a dict by output name) and metrics to report."""
-        from kerasx import optimizers
         kwargs.pop("sample_weight_mode", None)  # per-timestep weights need no mode in tf.keras 2.x
         kwargs.pop("experimental_run_tf_function", None)
         kwargs.pop("cloning", None)
@@ -217,8 +214,8 @@ class Trainer:
             initial_epoch=initial_epoch, epochs=epochs, shuffle=shuffle, class_weight=class_weight,
             steps_per_execution=self._steps_per_execution)
         cbks = callbacks
-        if not isinstance(cbks, _callbacks_module().CallbackList):
-            cbks = _callbacks_module().CallbackList(
+        if not isinstance(cbks, callbacks_module.CallbackList):
+            cbks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                 epochs=epochs, steps=handler.inferred_steps)
 
@@ -241,7 +238,7 @@ class Trainer:
                         break
             if logs is None:
                 raise ValueError("Expect x to be a non-empty array or dataset.")
-            epoch_logs = _callbacks_module().callback.sync_logs(logs)
+            epoch_logs = callbacks_module.callback.sync_logs(logs)
 
             if validation_data is not None and _should_eval(epoch, validation_freq):
                 if eval_handler is None:
@@ -278,8 +275,8 @@ class Trainer:
                                                steps_per_epoch=steps,
                                                steps_per_execution=self._steps_per_execution)
         cbks = callbacks
-        if not isinstance(cbks, _callbacks_module().CallbackList):
-            cbks = _callbacks_module().CallbackList(
+        if not isinstance(cbks, callbacks_module.CallbackList):
+            cbks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                 epochs=1, steps=handler.inferred_steps)
         test_function = self.make_test_function()
@@ -292,7 +289,7 @@ class Trainer:
                     cbks.on_test_batch_begin(step)
                     logs = test_function(iterator, handler.steps_in_execution)
                     cbks.on_test_batch_end(step + handler.step_increment, logs)
-        logs = _callbacks_module().callback.sync_logs(logs)
+        logs = callbacks_module.callback.sync_logs(logs)
         cbks.on_test_end(logs=logs)
         if return_dict:
             return logs
@@ -305,8 +302,8 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         handler = data_adapter.DataHandler(x, batch_size=batch_size, steps_per_epoch=steps)
         cbks = callbacks
-        if not isinstance(cbks, _callbacks_module().CallbackList):
-            cbks = _callbacks_module().CallbackList(
+        if not isinstance(cbks, callbacks_module.CallbackList):
+            cbks = callbacks_module.CallbackList(
                 callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
                 epochs=1, steps=handler.inferred_steps)
         predict_function = self.make_predict_function()
@@ -330,7 +327,7 @@ class Trainer:
         cbks.on_predict_end()
         arrays = [(ops.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]).numpy()
                   for parts in outputs]
-        return _pack_outputs(batch_outputs, arrays)
+        return pack_sequence_as(batch_outputs, arrays)
 
     # ------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
@@ -357,10 +354,10 @@ class Trainer:
         """The model's outputs on exactly this batch, as NumPy arrays."""
         data = data_adapter.single_batch(x)
         out = self.make_predict_function()(iter([data]))
-        return _pack_outputs(out, [t.numpy() for t in _flatten_outputs(out)])
+        return pack_sequence_as(out, [t.numpy() for t in _flatten_outputs(out)])
 
     def _batch_result(self, logs, return_dict):
-        logs = _callbacks_module().callback.sync_logs(logs)
+        logs = callbacks_module.callback.sync_logs(logs)
         if return_dict:
             return logs
         return flatten_metrics_in_order(logs, self.metrics_names)
@@ -408,23 +405,9 @@ def flatten_metrics_in_order(logs, metrics_names):
 
 
 def _flatten_outputs(outputs):
-    if isinstance(outputs, (list, tuple)):
-        return [t for o in outputs for t in _flatten_outputs(o)]
-    if isinstance(outputs, dict):
-        return [t for k in sorted(outputs) for t in _flatten_outputs(outputs[k])]
-    if not isinstance(outputs, Tensor):
-        raise TypeError(f"`predict_step` must return Tensors (or lists/dicts of them); received "
-                        f"{type(outputs).__name__}.")
-    return [outputs]
-
-
-def _pack_outputs(structure, flat):
-    it = iter(flat)
-
-    def pack(s):
-        if isinstance(s, (list, tuple)):
-            return type(s)(pack(o) for o in s)
-        if isinstance(s, dict):
-            return {k: pack(s[k]) for k in sorted(s)}
-        return next(it)
-    return pack(structure)
+    flat = flatten(outputs)
+    for t in flat:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"`predict_step` must return Tensors (or lists/dicts of them); received "
+                            f"{type(t).__name__}.")
+    return flat

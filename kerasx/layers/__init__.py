@@ -1,11 +1,8 @@
 """`keras.layers`: every layer class, plus `serialize`/`deserialize` by Keras class name.
 
-The lookup table is built from this package's namespace when it is used, so a layer exported here is
-deserializable without registering it anywhere else.
+Every layer class of kerasx registers itself for deserialization where it is defined
+(`Layer.__init_subclass__`), models included, so a new layer needs no entry anywhere else.
 """
-import inspect
-import sys
-
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
@@ -37,28 +34,13 @@ from kerasx.layers.recurrent import GRU, LSTM, SimpleRNN
 from kerasx.layers.rnn_base import RNN, StackedRNNCells
 from kerasx.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from kerasx.layers.wrappers_rnn import Bidirectional
-from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
-
-# Model classes appear in layer configs (nested models) but live in the engine, which imports layers.
-_MODEL_CLASSES = {"Functional": ("kerasx.engine.functional", "Functional"),
-                  "Sequential": ("kerasx.engine.sequential", "Sequential"),
-                  "Model": ("kerasx.engine.model", "Model")}
+from kerasx.saving.object_registration import (built_in_objects, deserialize_keras_object,
+                                               register_serialization, serialize_keras_object)
 
 
 def layer_classes():
-    """Keras class name -> class, for every layer this package exports."""
-    namespace = vars(sys.modules[__name__])
-    return {name: obj for name, obj in namespace.items()
-            if inspect.isclass(obj) and issubclass(obj, Layer) and name == obj.__name__}
-
-
-def _all_objects(class_name):
-    objects = layer_classes()
-    if class_name in _MODEL_CLASSES and class_name not in objects:
-        import importlib
-        module, attr = _MODEL_CLASSES[class_name]
-        objects[class_name] = getattr(importlib.import_module(module), attr)
-    return objects
+    """Keras class name -> class, for every built-in layer (and model) class."""
+    return built_in_objects("layer")
 
 
 def serialize(layer):
@@ -69,6 +51,10 @@ def serialize(layer):
 def deserialize(config, custom_objects=None):
     """A new layer from ``{"class_name": ..., "config": ...}``; custom classes come from
     `custom_objects`, an active `custom_object_scope` or `register_keras_serializable`."""
-    class_name = config.get("class_name") if isinstance(config, dict) else config
-    return deserialize_keras_object(config, module_objects=_all_objects(class_name),
+    return deserialize_keras_object(config, module_objects=built_in_objects("layer"),
                                     custom_objects=custom_objects, printable_module_name="layer")
+
+
+# Found by name from below: wrappers and RNNs rebuilding their inner layers, model configs, activations
+# given as layer configs.
+register_serialization("layer", serialize=serialize, deserialize=deserialize)

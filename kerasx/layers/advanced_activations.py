@@ -1,8 +1,9 @@
 """Activation layers with parameters: ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax
 (tf.keras.layers.advanced_activations)."""
-from kerasx import constraints, initializers, ops, regularizers
+from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.weight_arguments import add_configured_weight, serialize_arguments, store_weight_arguments
 
 
 class _Elementwise(Layer):
@@ -69,9 +70,7 @@ class PReLU(Layer):
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
+        store_weight_arguments(self, "alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif isinstance(shared_axes, (list, tuple)):
@@ -91,8 +90,7 @@ class PReLU(Layer):
         if None in param_shape:
             raise ValueError(f'Layer "{self.name}" (PReLU) needs every unshared axis defined. Received '
                              f"input_shape={input_shape}, shared_axes={self.shared_axes}")
-        self.alpha = self.add_weight("alpha", shape=param_shape, initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        self.alpha = add_configured_weight(self, "alpha", param_shape)
         self.input_spec = InputSpec(ndim=rank,
                                     axes={i: input_shape[i] for i in range(1, rank) if i not in shared})
         self.built = True
@@ -106,12 +104,8 @@ class PReLU(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-            "alpha_constraint": constraints.serialize(self.alpha_constraint),
-            "shared_axes": self.shared_axes,
-        })
+        config.update(serialize_arguments(self, ("alpha_initializer", "alpha_regularizer", "alpha_constraint",
+                                                 "shared_axes")))
         return config
 
 

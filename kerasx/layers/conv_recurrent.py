@@ -7,16 +7,17 @@ for every timestep at once (time folded into the batch) or per step, see `_fused
 computes channels_last; with ``data_format='channels_first'`` it transposes the sequence and the states
 at its edges, so the layer's inputs, outputs and states keep the caller's layout, as in tf.keras.
 """
-from kerasx import activations, constraints, initializers, ops, regularizers
+from backends.conv_arithmetic import conv_output_length
+from kerasx import activations, ops, regularizers
 from kerasx.autodiff.tape import active_tapes
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import conv_output_length, normalize_padding, normalize_tuple
-from kerasx.layers.core import normalize_data_format
 from kerasx.layers.rnn_base import RNN, build_sublayer
+from kerasx.layers.rnn_cells import _dropout_mask, _rate, forget_bias_initializer, store_cell_arguments
 from kerasx.layers.rnn_inputs import first_shape
-from kerasx.layers.rnn_cells import _dropout_mask, _rate, forget_bias_initializer, store_weight_arguments
+from kerasx.layers.weight_arguments import add_bias, add_configured_weight, serialize_arguments
+from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
 
 _GATES = 4
 _WEIGHT_KEYS = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
@@ -26,17 +27,6 @@ _CELL_KEYS = ("filters", "kernel_size", "strides", "padding", "data_format", "di
               "recurrent_activation", "use_bias") + _WEIGHT_KEYS[:3] + ("unit_forget_bias",) + \
     _WEIGHT_KEYS[3:] + ("dropout", "recurrent_dropout")
 
-
-def _serialize(key, value):
-    if key.endswith("activation"):
-        return activations.serialize(value)
-    if key.endswith("initializer"):
-        return initializers.serialize(value)
-    if key.endswith("regularizer"):
-        return regularizers.serialize(value)
-    if key.endswith("constraint"):
-        return constraints.serialize(value)
-    return value
 
 
 class ConvLSTMCell(Layer):
@@ -77,7 +67,7 @@ class ConvLSTMCell(Layer):
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
         self.unit_forget_bias = bool(unit_forget_bias)
-        store_weight_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer,
+        store_cell_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer,
                                kernel_regularizer, recurrent_regularizer, bias_regularizer,
                                kernel_constraint, recurrent_constraint, bias_constraint,
                                dropout_rate, recurrent_rate)
@@ -102,18 +92,10 @@ class ConvLSTMCell(Layer):
             raise ValueError("The channel dimension of the inputs (last axis) should be defined. Found None. "
                              f"Full input shape received: input_shape={tuple(input_shape)}")
         width = _GATES * self.filters
-        self.kernel = self.add_weight("kernel", shape=self.kernel_size + (channels, width),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", shape=self.kernel_size + (self.filters, width),
-            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(width,), initializer=self._bias_init(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        self.kernel = add_configured_weight(self, "kernel", self.kernel_size + (channels, width))
+        self.recurrent_kernel = add_configured_weight(self, "recurrent_kernel",
+                                                      self.kernel_size + (self.filters, width))
+        self.bias = add_bias(self, (width,), self._bias_init())
         self.built = True
 
     def _bias_init(self):
@@ -238,7 +220,7 @@ class ConvLSTMCell(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({key: _serialize(key, getattr(self, key)) for key in _CELL_KEYS})
+        config.update(serialize_arguments(self, _CELL_KEYS))
         return config
 
 
@@ -362,7 +344,7 @@ class ConvLSTM(RNN):
     def get_config(self):
         config = super().get_config()
         del config["cell"]
-        config.update({key: _serialize(key, getattr(self.cell, key)) for key in _CELL_KEYS})
+        config.update(serialize_arguments(self.cell, _CELL_KEYS))
         config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 

@@ -6,9 +6,12 @@ A depthwise convolution filters each input channel with its own ``depth_multipli
 it with a 1x1 convolution that mixes the channels (``pointwise_kernel`` of shape
 ``(1, ..., in_channels * depth_multiplier, filters)``).
 """
-from kerasx import activations, constraints, initializers, ops, regularizers
+from backends.conv_arithmetic import conv_output_length
+from kerasx import activations, initializers, ops
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import Conv, _serialized, conv_output_length
+from kerasx.layers.convolutional import Conv
+from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
+                                            store_weight_arguments)
 
 
 def _channel_dim(layer, input_shape, where):
@@ -37,31 +40,20 @@ class SeparableConv(Conv):
                          activity_regularizer=activity_regularizer, bias_constraint=bias_constraint,
                          trainable=trainable, name=name, **kwargs)
         self.depth_multiplier = depth_multiplier
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        store_weight_arguments(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                               depthwise_constraint)
+        store_weight_arguments(self, "pointwise", pointwise_initializer, pointwise_regularizer,
+                               pointwise_constraint)
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
         channel_axis, input_dim = _channel_dim(self, input_shape, "")
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: input_dim})
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", shape=self.kernel_size + (input_dim, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
-        self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", shape=(1,) * self.rank + (self.depth_multiplier * input_dim, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint, trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                        trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
+        self.depthwise_kernel = add_configured_weight(
+            self, "depthwise_kernel", self.kernel_size + (input_dim, self.depth_multiplier))
+        self.pointwise_kernel = add_configured_weight(
+            self, "pointwise_kernel", (1,) * self.rank + (self.depth_multiplier * input_dim, self.filters))
+        self.bias = add_bias(self, (self.filters,))
         self.built = True
 
     def call(self, inputs):
@@ -75,21 +67,11 @@ class SeparableConv(Conv):
     def get_config(self):
         # As tf.keras: the base Conv config (which keeps its kernel_* and groups entries), then these.
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "depth_multiplier": self.depth_multiplier,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-        })
-        config.update(_serialized(self, (
-            "depthwise_initializer", "pointwise_initializer", "bias_initializer", "depthwise_regularizer",
-            "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
-            "pointwise_constraint", "bias_constraint")))
+        config.update(serialize_arguments(self, (
+            "filters", "kernel_size", "strides", "padding", "data_format", "depth_multiplier", "dilation_rate",
+            "activation", "use_bias", "depthwise_initializer", "pointwise_initializer", "bias_initializer",
+            "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer",
+            "depthwise_constraint", "pointwise_constraint", "bias_constraint")))
         return config
 
 
@@ -148,9 +130,9 @@ class DepthwiseConv(Conv):
                          use_bias=use_bias, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
         self.depth_multiplier = depth_multiplier
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        store_weight_arguments(self, "depthwise", depthwise_initializer, depthwise_regularizer,
+                               depthwise_constraint)
+        # The base stored the bias regularizer and constraint it was given, and its default initializer.
         self.bias_initializer = initializers.get(bias_initializer)
 
     def build(self, input_shape):
@@ -159,16 +141,9 @@ class DepthwiseConv(Conv):
             raise ValueError(f"Inputs to `DepthwiseConv` should have rank {self.rank + 2}. Received "
                              f"input_shape={input_shape}.")
         channel_axis, input_dim = _channel_dim(self, input_shape, " to `DepthwiseConv`")
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", shape=self.kernel_size + (input_dim, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(input_dim * self.depth_multiplier,),
-                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
+        self.depthwise_kernel = add_configured_weight(
+            self, "depthwise_kernel", self.kernel_size + (input_dim, self.depth_multiplier))
+        self.bias = add_bias(self, (input_dim * self.depth_multiplier,))
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={channel_axis: input_dim})
         self.built = True
 
@@ -195,8 +170,8 @@ class DepthwiseConv(Conv):
         for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             config.pop(key)
         config["depth_multiplier"] = self.depth_multiplier
-        config.update(_serialized(self, ("depthwise_initializer", "depthwise_regularizer",
-                                         "depthwise_constraint")))
+        config.update(serialize_arguments(self, ("depthwise_initializer", "depthwise_regularizer",
+                                                 "depthwise_constraint")))
         return config
 
 

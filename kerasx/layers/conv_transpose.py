@@ -5,9 +5,12 @@ The forward is the gradient of a convolution with respect to its input (`ops.con
 Conv2DTranspose undoes the shape change of the Conv2D with the same arguments. Kernels are
 ``(*kernel_size, filters, in_channels)``, as Keras stores them.
 """
+from backends.conv_arithmetic import deconv_output_length
 from kerasx import ops
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D, deconv_output_length, normalize_tuple
+from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D
+from kerasx.layers.weight_arguments import add_bias, add_configured_weight
+from kerasx.ops.conv_utils import normalize_tuple
 
 
 class _Transpose:
@@ -50,15 +53,8 @@ class _Transpose:
                              "is the channel dimension, which found to be `None`.")
         input_dim = int(input_shape[channel_axis])
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: input_dim})
-        self.kernel = self.add_weight("kernel", shape=self.kernel_size + (self.filters, input_dim),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                        trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
+        self.kernel = add_configured_weight(self, "kernel", self.kernel_size + (self.filters, input_dim))
+        self.bias = add_bias(self, (self.filters,))
         self.built = True
 
     def call(self, inputs):

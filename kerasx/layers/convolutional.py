@@ -1,89 +1,17 @@
-"""Convolution layers: Conv1D, Conv2D, Conv3D (tf.keras.layers.convolutional), their base `Conv`, and the
-argument helpers of Keras's `conv_utils` that the transposed, separable and depthwise layers share.
+"""Convolution layers: Conv1D, Conv2D, Conv3D (tf.keras.layers.convolutional) and their base `Conv`, which
+the transposed, separable and depthwise layers build on. The argument normalisers of Keras's
+`conv_utils` are in `kerasx.ops.conv_utils`, the output-length arithmetic in `backends.conv_arithmetic`.
 
 Layers compute channels_last, as the kernels do; with ``data_format='channels_first'`` the inputs are
 transposed at the layer's edge and the outputs transposed back.
 """
-from kerasx import activations, constraints, initializers, ops, regularizers
+from backends.conv_arithmetic import conv_output_length
+from kerasx import activations, ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.core import normalize_data_format
-
-
-# ------------------------------------------------------------------ conv_utils (Keras's names and messages)
-def normalize_tuple(value, n, name, allow_zero=False):
-    """`value` (an int or n ints) as a tuple of n ints, with Keras's message when it is not one."""
-    error_msg = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
-    if isinstance(value, int):
-        value_tuple = (value,) * n
-    else:
-        try:
-            value_tuple = tuple(value)
-        except TypeError:
-            raise ValueError(error_msg) from None
-        if len(value_tuple) != n:
-            raise ValueError(error_msg)
-        for single in value_tuple:
-            if isinstance(single, bool) or not isinstance(single, int):
-                try:
-                    if int(single) != single:
-                        raise ValueError
-                except (ValueError, TypeError):
-                    raise ValueError(f"{error_msg} including element {single} of type "
-                                     f"{type(single)}") from None
-        value_tuple = tuple(int(v) for v in value_tuple)
-    bad = {v for v in value_tuple if (v < 0 if allow_zero else v <= 0)}
-    if bad:
-        requirement = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{error_msg} including {bad} that does not satisfy the requirement "
-                         f"`{requirement}`.")
-    return value_tuple
-
-
-def normalize_padding(value):
-    if isinstance(value, (list, tuple)):
-        return value
-    padding = value.lower()
-    if padding not in {"valid", "same", "causal"}:
-        raise ValueError('The `padding` argument must be a list/tuple or one of "valid", "same" (or '
-                         f'"causal", only for `Conv1D). Received: {padding}')
-    return padding
-
-
-def conv_output_length(input_length, filter_size, padding, stride, dilation=1):
-    """Output length of a convolution along one axis (None stays None)."""
-    if input_length is None:
-        return None
-    dilated = filter_size + (filter_size - 1) * (dilation - 1)
-    length = input_length if padding in ("same", "causal") else input_length - dilated + 1
-    return (length + stride - 1) // stride
-
-
-def deconv_output_length(input_length, filter_size, padding, output_padding=None, stride=0, dilation=1):
-    """Output length of a transposed convolution along one axis, as Keras computes it."""
-    if input_length is None:
-        return None
-    filter_size = filter_size + (filter_size - 1) * (dilation - 1)
-    if output_padding is None:
-        if padding == "valid":
-            return input_length * stride + max(filter_size - stride, 0)
-        return input_length * stride  # 'same'
-    pad = filter_size // 2 if padding == "same" else 0
-    return (input_length - 1) * stride + filter_size - 2 * pad + output_padding
-
-
-def _serialized(layer, names):
-    """``{"<what>_initializer": ..., "<what>_regularizer": ..., "<what>_constraint": ...}`` entries."""
-    out = {}
-    for key in names:
-        value = getattr(layer, key)
-        if key.endswith("initializer"):
-            out[key] = initializers.serialize(value)
-        elif key.endswith("regularizer"):
-            out[key] = regularizers.serialize(value)
-        else:
-            out[key] = constraints.serialize(value)
-    return out
+from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
+                                            store_weight_arguments)
+from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
 
 
 # ------------------------------------------------------------------ the base layer
@@ -112,12 +40,8 @@ class Conv(Layer):
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        store_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        store_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=self.rank + 2)
         self._validate_init()
 
@@ -185,15 +109,8 @@ class Conv(Layer):
         kernel_shape = self.kernel_size + (input_channel // self.groups, self.filters)
         # As tf.keras: checks, before any weight exists, that the output has no empty dimension.
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight("kernel", shape=kernel_shape, initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      trainable=True, dtype=self.dtype)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                        trainable=True, dtype=self.dtype)
-        else:
-            self.bias = None
+        self.kernel = add_configured_weight(self, "kernel", kernel_shape)
+        self.bias = add_bias(self, (self.filters,))
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={self._get_channel_axis(): input_channel})
         self.built = True
 
@@ -231,20 +148,10 @@ class Conv(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-        })
-        config.update(_serialized(self, ("kernel_initializer", "bias_initializer", "kernel_regularizer",
-                                         "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                         "bias_constraint")))
+        config.update(serialize_arguments(self, (
+            "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+            "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+            "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint")))
         return config
 
 

@@ -1,15 +1,22 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape (tf.keras.layers.core)."""
 import math
 
-from kerasx import activations, constraints, initializers, ops, regularizers
+from kerasx import activations, ops
 from kerasx.autodiff.tensor import is_float_dtype
-from kerasx.backend.config import image_data_format
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
+                                            store_weight_arguments)
+from kerasx.ops.conv_utils import normalize_data_format
 
 
 def _shape_tuple(shape):
     return tuple(None if d is None else int(d) for d in shape)
+
+
+_DENSE_CONFIG = ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                 "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                 "bias_constraint")
 
 
 class Dense(Layer):
@@ -25,12 +32,8 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        store_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        store_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -44,16 +47,8 @@ class Dense(Layer):
             raise ValueError("The last dimension of the inputs to a Dense layer should be defined. Found "
                              f"None. Full input shape received: {input_shape}")
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last_dim})
-        self.kernel = self.add_weight("kernel", shape=(last_dim, self.units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, dtype=self.dtype, trainable=True)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, dtype=self.dtype, trainable=True)
-        else:
-            self.bias = None
+        self.kernel = add_configured_weight(self, "kernel", (last_dim, self.units))
+        self.bias = add_bias(self, (self.units,))
         self.built = True
 
     def call(self, inputs):
@@ -77,18 +72,7 @@ class Dense(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        })
+        config.update(serialize_arguments(self, _DENSE_CONFIG))
         return config
 
 
@@ -143,16 +127,6 @@ class Dropout(Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
         return config
-
-
-def normalize_data_format(value):
-    if value is None:
-        value = image_data_format()
-    data_format = value.lower()
-    if data_format not in {"channels_first", "channels_last"}:
-        raise ValueError('The `data_format` argument must be one of "channels_first", "channels_last". '
-                         f"Received: {value}")
-    return data_format
 
 
 class Flatten(Layer):

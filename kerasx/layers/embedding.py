@@ -1,8 +1,9 @@
 """The layers that create masks: Embedding (a lookup table for integer ids, `mask_zero`) and Masking
 (skips timesteps whose features all equal `mask_value`)."""
-from kerasx import constraints, initializers, ops, regularizers
+from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.weight_arguments import add_configured_weight, serialize_arguments, store_weight_arguments
 
 
 class Embedding(Layer):
@@ -27,9 +28,8 @@ class Embedding(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        store_weight_arguments(self, "embeddings", embeddings_initializer, embeddings_regularizer,
+                               embeddings_constraint)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self.input_length = input_length
@@ -38,10 +38,7 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if input_shape is not None:
             self._check_input_length(tuple(input_shape))
-        self.embeddings = self.add_weight("embeddings", shape=(self.input_dim, self.output_dim),
-                                          initializer=self.embeddings_initializer,
-                                          regularizer=self.embeddings_regularizer,
-                                          constraint=self.embeddings_constraint)
+        self.embeddings = add_configured_weight(self, "embeddings", (self.input_dim, self.output_dim))
         self.built = True
 
     def call(self, inputs):
@@ -76,16 +73,9 @@ class Embedding(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "input_dim": self.input_dim,
-            "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
-            "mask_zero": self.mask_zero,
-            "input_length": self.input_length,
-        })
+        config.update(serialize_arguments(self, (
+            "input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+            "activity_regularizer", "embeddings_constraint", "mask_zero", "input_length")))
         return config
 
 

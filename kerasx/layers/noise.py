@@ -9,7 +9,8 @@ import math
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.core import Dropout, normalize_data_format
+from kerasx.layers.core import Dropout
+from kerasx.ops.conv_utils import normalize_data_format
 
 # SELU's constants: AlphaDropout drops to SELU's negative saturation value, -scale * alpha.
 _SELU_ALPHA = 1.6732632423543772848170429916717

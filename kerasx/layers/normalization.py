@@ -1,10 +1,11 @@
 """Normalization layers: BatchNormalization and LayerNormalization (tf.keras.layers)."""
 import warnings
 
-from kerasx import constraints, initializers, ops, regularizers
+from kerasx import initializers, ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.batch_norm_variants import RENORM_CLIPPING_KEYS, BatchNormVariants
+from kerasx.layers.weight_arguments import add_configured_weight, serialize_arguments, store_weight_arguments
 
 # fused_batch_norm silently raises epsilon to this (a cuDNN requirement); tf.keras's fused path keeps it.
 _FUSED_MIN_EPSILON = 1.001e-5
@@ -55,40 +56,23 @@ class _Normalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        store_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        store_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.supports_masking = True
 
     def _add_scale_and_offset(self, param_shape):
         # tf.keras creates gamma before beta: their order in `weights` and in .h5 files.
-        self.gamma = self.add_weight("gamma", shape=param_shape, initializer=self.gamma_initializer,
-                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                     trainable=True) if self.scale else None
-        self.beta = self.add_weight("beta", shape=param_shape, initializer=self.beta_initializer,
-                                    regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                    trainable=True) if self.center else None
+        self.gamma = add_configured_weight(self, "gamma", param_shape) if self.scale else None
+        self.beta = add_configured_weight(self, "beta", param_shape) if self.center else None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        })
+        config.update(serialize_arguments(self, (
+            "axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "beta_regularizer",
+            "gamma_regularizer", "beta_constraint", "gamma_constraint")))
         return config
 
 

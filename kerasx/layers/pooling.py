@@ -3,21 +3,11 @@ spatial axes, with the tf.keras aliases (MaxPool2D, GlobalAvgPool1D, ...).
 
 The kernels are channels_last; a channels_first layer moves the channels last and back around them
 (as TensorFlow does on the CPU, where NCHW pooling is not implemented)."""
+from backends.conv_arithmetic import pool_output_length
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import normalize_tuple
-from kerasx.layers.core import normalize_data_format
-from kerasx.ops.pool import pool_output_length
-
-
-# ------------------------------------------------------------------ argument checks (Keras conv_utils)
-def normalize_padding(value):
-    padding = value.lower() if isinstance(value, str) else value
-    if padding not in ("valid", "same"):
-        raise ValueError('The `padding` argument must be a list/tuple or one of "valid", "same" (or '
-                         f'"causal", only for `Conv1D). Received: {value}')
-    return padding
+from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
 
 
 def _to_channels_last(x, data_format):
@@ -43,7 +33,7 @@ class _Pooling(Layer):
         # Every argument is checked before the base class takes a name, so a bad call changes nothing.
         pool_size = normalize_tuple(pool_size, self.rank, "pool_size")
         strides = pool_size if strides is None else normalize_tuple(strides, self.rank, "strides")
-        padding, data_format = normalize_padding(padding), normalize_data_format(data_format)
+        padding, data_format = normalize_padding(padding, pooling=True), normalize_data_format(data_format)
         super().__init__(**kwargs)
         self.pool_size, self.strides = pool_size, strides
         self.padding, self.data_format = padding, data_format

@@ -5,8 +5,7 @@ from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.core import normalize_data_format
-from kerasx.layers.convolutional import normalize_tuple
+from kerasx.ops.conv_utils import normalize_data_format, normalize_tuple
 
 _ORDINALS = ("1st", "2nd", "3rd")
 

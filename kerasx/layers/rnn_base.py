@@ -7,12 +7,13 @@ with ordinary ops (one autodiff node per op and step, the price of generality).
 import inspect
 
 from kerasx import ops
+from kerasx.autodiff.nest import flatten
 from kerasx.autodiff.tensor import as_tensor
-from kerasx.engine import base_layer, call_context
+from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.engine.nest import flatten
 from kerasx.layers.rnn_inputs import RecurrentCall, extra_shapes, first_shape, split_call_inputs
+from kerasx.saving.object_registration import serialization, serialize_keras_object
 
 _RNN_CONFIG_KEYS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major")
 
@@ -30,7 +31,7 @@ def build_sublayer(sub, shape, owner):
     """Builds `sub` inside `owner`'s name scope, so that its weights are named as tf.keras names them
     ('lstm/lstm_cell/kernel:0'). The engine's build scope already holds `owner` when `owner` is built by
     its first call; a direct `owner.build()` call adds it here."""
-    scopes = base_layer._build_scopes
+    scopes = call_context.build_scopes
     pushed = ([] if scopes else [owner.name]) + [sub.name]
     scopes.extend(pushed)
     try:
@@ -262,19 +263,18 @@ class RNN(RecurrentCall, Layer):
         return output_mask
 
     def get_config(self):
-        from kerasx.layers import serialize
         config = super().get_config()
         config.update({key: getattr(self, key) for key in _RNN_CONFIG_KEYS})
         if self.zero_output_for_mask:
             config["zero_output_for_mask"] = True
         if self._num_constants is not None:
             config["num_constants"] = self._num_constants
-        config["cell"] = serialize(self.cell)
+        config["cell"] = serialize_keras_object(self.cell)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasx.layers import deserialize
+        deserialize = serialization("layer").deserialize  # layers.deserialize (kerasx.layers imports us)
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
         num_constants = config.pop("num_constants", None)
@@ -360,14 +360,13 @@ class StackedRNNCells(Layer):
         return inputs, last_output, new_states
 
     def get_config(self):
-        from kerasx.layers import serialize
         config = super().get_config()
-        config["cells"] = [serialize(c) for c in self.cells]
+        config["cells"] = [serialize_keras_object(c) for c in self.cells]
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasx.layers import deserialize
+        deserialize = serialization("layer").deserialize  # layers.deserialize (kerasx.layers imports us)
         config = dict(config)
         cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)

@@ -8,9 +8,11 @@ layer a slice (and its scatter in the backward) when it returns only the last ou
 """
 import numbers
 
-from kerasx import activations, constraints, initializers, ops, regularizers
+from kerasx import activations, ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
+from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
+                                            store_weight_arguments)
 
 
 def _positive_units(units, cls):
@@ -34,21 +36,15 @@ def _dropout_mask(shape, rate, dtype):
     return ops.multiply(ops.random_bernoulli(shape, p=keep, dtype=dtype), 1.0 / keep)
 
 
-def store_weight_arguments(cell, kernel_initializer, recurrent_initializer, bias_initializer,
+def store_cell_arguments(cell, kernel_initializer, recurrent_initializer, bias_initializer,
                            kernel_regularizer, recurrent_regularizer, bias_regularizer,
                            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
                            recurrent_dropout):
     """Resolves and stores what every recurrent cell (the built-in ones and ConvLSTM's) takes for its
     kernel, recurrent kernel and bias, and its two dropout rates (already checked)."""
-    cell.kernel_initializer = initializers.get(kernel_initializer)
-    cell.recurrent_initializer = initializers.get(recurrent_initializer)
-    cell.bias_initializer = initializers.get(bias_initializer)
-    cell.kernel_regularizer = regularizers.get(kernel_regularizer)
-    cell.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-    cell.bias_regularizer = regularizers.get(bias_regularizer)
-    cell.kernel_constraint = constraints.get(kernel_constraint)
-    cell.recurrent_constraint = constraints.get(recurrent_constraint)
-    cell.bias_constraint = constraints.get(bias_constraint)
+    store_weight_arguments(cell, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+    store_weight_arguments(cell, "recurrent", recurrent_initializer, recurrent_regularizer, recurrent_constraint)
+    store_weight_arguments(cell, "bias", bias_initializer, bias_regularizer, bias_constraint)
     cell.dropout = dropout
     cell.recurrent_dropout = recurrent_dropout
     cell._dropout_mask = None
@@ -81,7 +77,7 @@ class DropoutRNNCell(Layer):
         self.units = checked_units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        store_weight_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer,
+        store_cell_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer,
                                kernel_regularizer, recurrent_regularizer, bias_regularizer,
                                kernel_constraint, recurrent_constraint, bias_constraint,
                                dropout_rate, recurrent_rate)
@@ -101,16 +97,9 @@ class DropoutRNNCell(Layer):
             raise ValueError(f"The last dimension of the inputs to {type(self).__name__} should be "
                              f"defined. Found None. Full input shape received: {tuple(input_shape)}")
         width = self._gates * self.units
-        self.kernel = self.add_weight("kernel", shape=(input_dim, width), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", shape=(self.units, width), initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", shape=self._bias_shape(), initializer=self._bias_init(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        self.kernel = add_configured_weight(self, "kernel", (input_dim, width))
+        self.recurrent_kernel = add_configured_weight(self, "recurrent_kernel", (self.units, width))
+        self.bias = add_bias(self, self._bias_shape(), self._bias_init())
         self.built = True
 
     def _bias_shape(self):
@@ -180,20 +169,8 @@ class DropoutRNNCell(Layer):
 
     # ------------------------------------------------------------ config
     def get_config(self):
-        config = {}
-        for key in self._config_keys:
-            value = getattr(self, key)
-            if key.endswith("activation"):
-                value = activations.serialize(value)
-            elif key.endswith("initializer"):
-                value = initializers.serialize(value)
-            elif key.endswith("regularizer"):
-                value = regularizers.serialize(value)
-            elif key.endswith("constraint"):
-                value = constraints.serialize(value)
-            config[key] = value
         base = super().get_config()
-        base.update(config)
+        base.update(serialize_arguments(self, self._config_keys))
         return base
 
 

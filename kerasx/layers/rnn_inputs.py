@@ -7,8 +7,8 @@ that the functional graph records the states and constants as inbound tensors of
 is what tf.keras writes into a model's config (``inbound_nodes: [[x, {}], [h, {}], [c, {}]]``), so that
 an encoder-decoder model saves, and a tf.keras-saved one loads, and `call` splits the list again.
 """
+from kerasx.autodiff.nest import flatten
 from kerasx.engine.keras_tensor import KerasTensor
-from kerasx.engine.nest import flatten
 
 
 def _as_list(x):

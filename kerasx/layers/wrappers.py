@@ -2,9 +2,10 @@
 import copy
 
 from kerasx import ops
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.base_layer import Layer, _call_params
 from kerasx.engine.input_spec import InputSpec
-from kerasx.engine.nest import flatten, map_structure
+from kerasx.saving.object_registration import serialization, serialize_keras_object
 
 
 class Wrapper(Layer):
@@ -24,14 +25,13 @@ class Wrapper(Layer):
         self.built = True
 
     def get_config(self):
-        from kerasx.layers import serialize
         config = super().get_config()
-        config["layer"] = serialize(self.layer)
+        config["layer"] = serialize_keras_object(self.layer)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasx.layers import deserialize
+        deserialize = serialization("layer").deserialize  # layers.deserialize (kerasx.layers imports us)
         config = copy.deepcopy(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)

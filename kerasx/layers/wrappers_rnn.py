@@ -10,6 +10,7 @@ from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.layers.rnn_base import build_sublayer
 from kerasx.layers.rnn_inputs import RecurrentCall, extra_shapes, first_shape, split_call_inputs
+from kerasx.saving.object_registration import serialization, serialize_keras_object
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -170,9 +171,8 @@ class Bidirectional(RecurrentCall, Layer):
         self.backward_layer.reset_states(states[len(states) // 2:])
 
     def get_config(self):
-        from kerasx.layers import serialize
         config = super().get_config()
-        config["layer"] = serialize(self.layer)
+        config["layer"] = serialize_keras_object(self.layer)
         config["merge_mode"] = self.merge_mode
         if self._backward_layer_config is not None:
             config["backward_layer"] = self._backward_layer_config
@@ -182,7 +182,7 @@ class Bidirectional(RecurrentCall, Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerasx.layers import deserialize
+        deserialize = serialization("layer").deserialize  # layers.deserialize (kerasx.layers imports us)
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         backward = config.pop("backward_layer", None)

@@ -14,27 +14,21 @@ from kerasx.losses.functions import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentr
                                      mean_squared_logarithmic_error, mse, msle, poisson,
                                      sparse_categorical_crossentropy, squared_hinge)
 from kerasx.losses.utils import Reduction
-from kerasx.saving.object_registration import (deserialize_keras_object, get_registered_name,
-                                               serialize_keras_object)
+from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
+                                               serialize_with_function_names)
 
 # Every name `deserialize` resolves: the functions, their aliases and the classes.
+_IMPORTED = ("deserialize_keras_object", "register_serialization", "serialize_with_function_names")
 _MODULE_OBJECTS = {
     name: obj for name, obj in dict(globals()).items()
-    if not name.startswith("_") and (inspect.isfunction(obj) or
-                                     (inspect.isclass(obj) and issubclass(obj, Loss)))
+    if not name.startswith("_") and name not in _IMPORTED
+    and (inspect.isfunction(obj) or (inspect.isclass(obj) and issubclass(obj, Loss)))
 }
-_MODULE_OBJECTS.pop("get_registered_name", None)
-_MODULE_OBJECTS.pop("serialize_keras_object", None)
-_MODULE_OBJECTS.pop("deserialize_keras_object", None)
 
 
 def serialize(loss):
     """A loss function as its name; a `Loss` as ``{"class_name", "config"}``."""
-    out = serialize_keras_object(loss)
-    if isinstance(out, dict):
-        out["config"] = {k: get_registered_name(v) if inspect.isfunction(v) else v
-                         for k, v in out["config"].items()}
-    return out
+    return serialize_with_function_names(loss)
 
 
 def deserialize(name, custom_objects=None):
@@ -54,5 +48,8 @@ def get(identifier):
         return identifier
     raise ValueError(f"Could not interpret loss function identifier: {identifier}")
 
+
+# Found by name from below (a `LossFunctionWrapper`'s config, a model file's training config).
+register_serialization("loss", serialize=serialize, deserialize=deserialize, get=get)
 
 __all__ = sorted(_MODULE_OBJECTS) + ["Reduction", "deserialize", "get", "serialize"]

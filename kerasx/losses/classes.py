@@ -2,6 +2,7 @@
 losses, with tf.keras's default names and constructor arguments."""
 from kerasx.losses import functions as F
 from kerasx.losses.utils import Reduction, compute_weighted_loss, squeeze_or_expand_dimensions, to_tensor
+from kerasx.saving.object_registration import serialization
 
 
 class Loss:
@@ -59,8 +60,7 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config):
         config = dict(config)
         if cls is LossFunctionWrapper and "fn" in config:
-            from kerasx.losses import get
-            config["fn"] = get(config["fn"])
+            config["fn"] = serialization("loss").get(config["fn"])
         return cls(**config)
 
 

@@ -8,8 +8,8 @@ backend clips them; `from_logits=True` takes the fused, stable logits ops instea
 import math
 import warnings
 
+from backends.config import epsilon, floatx
 from kerasx import ops
-from kerasx.backend.config import epsilon, floatx
 from kerasx.losses.utils import cast_like, to_tensor
 
 _LOG_2 = math.log(2.0)

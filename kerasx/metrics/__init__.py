@@ -2,6 +2,7 @@
 and the `compile(metrics=...)` resolution of 'accuracy' / 'crossentropy' by the outputs' shapes."""
 import inspect
 
+from kerasx.engine.naming import to_snake_case
 from kerasx.metrics.base import Mean, MeanMetricWrapper, Metric, Reduce, Sum
 from kerasx.metrics.classes import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
                                     CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
@@ -20,13 +21,13 @@ from kerasx.metrics.functions import (ACC, BCE, MAE, MAPE, MSE, MSLE, acc, accur
                                       poisson, sparse_categorical_accuracy, sparse_categorical_crossentropy,
                                       sparse_top_k_categorical_accuracy, squared_hinge,
                                       top_k_categorical_accuracy)
-from kerasx.saving.object_registration import (deserialize_keras_object, get_registered_name,
-                                               serialize_keras_object)
+from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
+                                               serialize_with_function_names)
 
 _MODULE_OBJECTS = {
     name: obj for name, obj in dict(globals()).items()
-    if not name.startswith("_") and name not in ("get_registered_name", "serialize_keras_object",
-                                                  "deserialize_keras_object")
+    if not name.startswith("_") and name not in ("deserialize_keras_object", "register_serialization",
+                                                  "serialize_with_function_names", "to_snake_case")
     and (inspect.isfunction(obj) or (inspect.isclass(obj) and issubclass(obj, Metric)))
 }
 
@@ -36,11 +37,7 @@ _CROSSENTROPY_NAMES = ("crossentropy", "ce")
 
 def serialize(metric):
     """A metric function as its name; a `Metric` as ``{"class_name", "config"}``."""
-    out = serialize_keras_object(metric)
-    if isinstance(out, dict):
-        out["config"] = {k: get_registered_name(v) if inspect.isfunction(v) else v
-                         for k, v in out["config"].items()}
-    return out
+    return serialize_with_function_names(metric)
 
 
 def deserialize(config, custom_objects=None):
@@ -93,7 +90,6 @@ def _custom_object_name(obj):
         return obj.name
     if hasattr(obj, "__name__"):
         return obj.__name__
-    from kerasx.engine.naming import to_snake_case
     return to_snake_case(type(obj).__name__)
 
 
@@ -111,5 +107,8 @@ def resolve(metric, y_true_shape, y_pred_shape):
     name = metric if isinstance(metric, str) else _custom_object_name(metric)
     return MeanMetricWrapper(obj, name=name)
 
+
+# Found by name from below (a `MeanMetricWrapper`'s config, a model file's training config).
+register_serialization("metric", serialize=serialize, deserialize=deserialize, get=get)
 
 __all__ = sorted(_MODULE_OBJECTS) + ["deserialize", "get", "resolve", "resolve_accuracy", "serialize"]

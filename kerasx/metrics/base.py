@@ -4,11 +4,12 @@ State lives in non-trainable device Variables and every update is a device op: n
 value back to the host, so `update_state` never stalls a GPU. `result()` returns a Tensor; whoever shows
 it (progress bar, History) converts it to a float.
 """
+from backends.config import floatx
 from kerasx import ops
 from kerasx.autodiff.tensor import Variable
-from kerasx.backend.config import floatx
 from kerasx.engine.naming import to_snake_case, unique_name
 from kerasx.losses.utils import squeeze_or_expand_dimensions, to_tensor
+from kerasx.saving.object_registration import serialization
 
 
 def divide_no_nan(a, b):
@@ -217,6 +218,5 @@ class MeanMetricWrapper(Mean):
         config = dict(config)
         fn = config.pop("fn", None)
         if cls is MeanMetricWrapper:
-            from kerasx.metrics import get
-            return cls(get(fn), **config)
+            return cls(serialization("metric").get(fn), **config)
         return cls(**config)

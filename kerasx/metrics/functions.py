@@ -1,7 +1,7 @@
 """Functional metrics (one value per sample), as tf.keras 2.x: the accuracies and top-k accuracies,
 plus the loss functions that `keras.metrics` re-exports under the same names."""
+from backends.config import floatx
 from kerasx import ops
-from kerasx.backend.config import floatx
 from kerasx.losses.functions import (binary_crossentropy, categorical_crossentropy, categorical_hinge,  # noqa: F401
                                      hinge, kl_divergence, kld, kullback_leibler_divergence, log_cosh,
                                      logcosh, mae, mape, mean_absolute_error,

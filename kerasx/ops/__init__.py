@@ -24,3 +24,5 @@ from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_ba
                               squeeze, stack, take, transpose)
 from kerasx.ops.updates import (adadelta_update, adagrad_update, adam_update, adamax_update, clip_gradients,
                                 nadam_update, rmsprop_update, sgd_update)
+# Imported for what it does: gives Tensor its Python operators (`x + y`, `x[i]`, ...).
+from kerasx.ops import operators  # noqa: F401

@@ -8,27 +8,14 @@ form only, so a recorded node replays the same arithmetic.
 """
 import math
 
+from backends.conv_arithmetic import conv_output_sizes, same_padding
 from kerasx.autodiff.primitive import primitive
 from kerasx.autodiff.tape import active_tapes
 from kerasx.ops import elementwise as ew
+from kerasx.ops.conv_utils import normalize_tuple
 
 
 # ------------------------------------------------------------------ argument handling
-def normalize_tuple(value, n, name):
-    """``value`` (an int or ``n`` ints) as a tuple of ``n`` positive ints."""
-    values = (value,) * n if isinstance(value, int) else tuple(value)
-    if len(values) != n or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
-        raise ValueError(f"The `{name}` argument must be a tuple of {n} positive integers. Received: {value}")
-    return values
-
-
-def same_padding(size, kernel, stride, dilation):
-    """TensorFlow's 'SAME' padding of one axis: ``(before, after)``, the odd pixel after."""
-    effective = (kernel - 1) * dilation + 1
-    total = max((math.ceil(size / stride) - 1) * stride + effective - size, 0)
-    return total // 2, total - total // 2
-
-
 def explicit_padding(padding, spatial, kernel_size, strides, dilation):
     """'valid' / 'same' / 'causal' (or explicit pairs) as one ``(before, after)`` pair per spatial axis."""
     d = len(kernel_size)
@@ -49,10 +36,6 @@ def explicit_padding(padding, spatial, kernel_size, strides, dilation):
     return pairs
 
 
-def output_size(size, kernel, stride, dilation, pads):
-    return (size + pads[0] + pads[1] - (kernel - 1) * dilation - 1) // stride + 1
-
-
 def _check_conv(op, x, kernel, strides, padding, dilation, groups=1, depthwise=False):
     d = kernel.ndim - 2
     if x.ndim != d + 2:
@@ -68,8 +51,7 @@ def _check_conv(op, x, kernel, strides, padding, dilation, groups=1, depthwise=F
         raise ValueError(f"{op}: the kernel {tuple(kernel.shape)} does not fit inputs of shape "
                          f"{tuple(x.shape)} ({what}: expected kernel.shape[-2] == {expected}"
                          + ("" if depthwise else f" and filters divisible by {groups}") + ").")
-    out = tuple(output_size(n, k, s, r, p) for n, k, s, r, p in
-                zip(x.shape[1:-1], kernel.shape[:-2], strides, dilation, padding))
+    out = conv_output_sizes(x.shape[1:-1], kernel.shape[:-2], strides, padding, dilation)
     if any(o <= 0 for o in out):
         raise ValueError(f"{op}: inputs of shape {tuple(x.shape)} are too small for a kernel of shape "
                          f"{tuple(kernel.shape)} with strides {strides}, dilation {dilation} and padding "
@@ -191,8 +173,7 @@ def _conv_transpose_fwd(b, x, kernel, output_spatial, strides, padding, dilation
     if x.ndim != kernel.ndim or x.shape[-1] != kernel.shape[-1]:
         raise ValueError(f"conv_transpose: the kernel {tuple(kernel.shape)} (*k, filters, in_channels) does "
                          f"not fit inputs of shape {tuple(x.shape)}.")
-    expected = tuple(output_size(n, k, s, r, p) for n, k, s, r, p in
-                     zip(output_spatial, kernel.shape[:-2], strides, dilation, padding))
+    expected = conv_output_sizes(output_spatial, kernel.shape[:-2], strides, padding, dilation)
     if expected != tuple(x.shape[1:-1]):
         raise ValueError(f"conv_transpose: an output of spatial shape {tuple(output_spatial)} gives back "
                          f"inputs of spatial shape {expected} under this kernel, strides {strides}, "

@@ -1,13 +1,11 @@
 """Tensors made from nothing: constants and random draws (not differentiable)."""
 import backends
+from backends.config import floatx
 from kerasx.autodiff.tensor import Tensor
 
 
 def _dtype(dtype):
-    if dtype is None:
-        from kerasx.backend.config import floatx
-        return floatx()
-    return dtype
+    return floatx() if dtype is None else dtype
 
 
 def zeros(shape, dtype=None):

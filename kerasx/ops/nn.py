@@ -3,6 +3,7 @@ cross-entropies; and activations composed from primitives."""
 from kerasx.autodiff.primitive import primitive
 from kerasx.ops import elementwise as ew
 from kerasx.ops import reduction as red
+from kerasx.ops.shape import squeeze
 
 
 def _axis_samples(rng):
@@ -90,7 +91,6 @@ def logsumexp(x, axis=None, keepdims=False):
     out = ew.add(ew.log(red.sum(ew.exp(ew.subtract(x, m)), axis=axis, keepdims=True)), m)
     if keepdims:
         return out
-    from kerasx.ops.shape import squeeze
     return squeeze(out, axis=red.normalize_axes(axis, x.ndim))
 
 

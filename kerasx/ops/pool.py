@@ -5,15 +5,6 @@ from kerasx.autodiff.primitive import primitive
 PADDINGS = ("valid", "same")
 
 
-def pool_output_length(length, pool_size, stride, padding):
-    """TensorFlow's output size along one axis; None stays None (an unknown dimension)."""
-    if length is None:
-        return None
-    if padding == "same":
-        return -(-length // stride)
-    return max(length - pool_size + stride, 0) // stride
-
-
 def _check(name, x, pool_size, strides, padding):
     d = len(pool_size)
     if x.ndim != d + 2:

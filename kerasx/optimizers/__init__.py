@@ -6,7 +6,8 @@ from kerasx.optimizers.adam import Adam, Adamax, Nadam
 from kerasx.optimizers.base import Optimizer
 from kerasx.optimizers.rmsprop import RMSprop
 from kerasx.optimizers.sgd import SGD
-from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
+from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
+                                               serialize_keras_object)
 
 _ALL_CLASSES = {"adadelta": Adadelta, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax, "nadam": Nadam,
                 "rmsprop": RMSprop, "sgd": SGD}
@@ -37,6 +38,9 @@ def get(identifier):
         return deserialize({"class_name": str(identifier), "config": {}})
     raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
 
+
+# Found by name from below (a model file's training config).
+register_serialization("optimizer", serialize=serialize, deserialize=deserialize, get=get)
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize",
            "get", "schedules", "serialize"]

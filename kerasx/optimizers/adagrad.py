@@ -1,6 +1,6 @@
 """Adagrad and Adadelta, as tf.keras."""
+from backends.config import epsilon as default_epsilon
 from kerasx import ops
-from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 
 

@@ -4,8 +4,8 @@ Bias corrections are computed on the host from the mirrored step count and passe
 (`kerasx.ops.updates`) as Python floats."""
 import math
 
+from backends.config import epsilon as default_epsilon
 from kerasx import ops
-from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import HostMirroredVariable, Optimizer
 from kerasx.optimizers.schedules import LearningRateSchedule
 

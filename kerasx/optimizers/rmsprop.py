@@ -1,6 +1,6 @@
 """RMSprop, plain, centered and with momentum, as tf.keras's `RMSprop`."""
+from backends.config import epsilon as default_epsilon
 from kerasx import ops
-from kerasx.backend.config import epsilon as default_epsilon
 from kerasx.optimizers.base import Optimizer
 from kerasx.optimizers.sgd import check_momentum
 

@@ -17,7 +17,7 @@ from kerasx.saving.hdf5_weights import (load_optimizer_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group,
                                         save_optimizer_weights_to_hdf5_group, save_weights_to_hdf5_group)
 from kerasx.saving.model_config import model_from_config
-from kerasx.saving.object_registration import CustomObjectScope
+from kerasx.saving.object_registration import CustomObjectScope, built_in_objects
 from kerasx.saving.training_config import (compile_args_from_training_config, model_metadata,
                                            restore_optimizer_state)
 
@@ -25,8 +25,9 @@ _logger = logging.getLogger("kerasx")
 
 
 def check_saveable_to_hdf5(model):
-    from kerasx.engine.sequential import Sequential
-    if not getattr(model, "_is_graph_network", False) and not isinstance(model, Sequential):
+    # Sequential is found by name: the engine, which calls this module, is a floor above it.
+    sequential = built_in_objects("layer")["Sequential"]
+    if not getattr(model, "_is_graph_network", False) and not isinstance(model, sequential):
         raise ValueError(
             "Saving the model to HDF5 format requires the model to be a Functional model or a Sequential "
             "model. It does not work for subclassed models, because such models are defined via the "

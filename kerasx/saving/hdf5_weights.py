@@ -13,6 +13,8 @@ import logging
 
 import h5py  # host-side file I/O: weight values go between Variables and the file as NumPy arrays
 
+from kerasx.saving.writer import __version__, writer_backend
+
 _logger = logging.getLogger("kerasx")
 
 # HDF5 keeps attributes in the object header, which holds at most 64 KiB; tf.keras splits longer
@@ -87,12 +89,10 @@ def _layers_of(model):
 def save_weights_to_hdf5_group(f, model):
     """Writes every layer of `model` (or of a list of layers), including layers with no weights, as
     one group each, with the root attributes tf.keras writes."""
-    import kerasx
-    from kerasx.backend.config import backend
     layers = _layers_of(model)
     save_attributes_to_hdf5_group(f, "layer_names", [layer.name.encode("utf8") for layer in layers])
-    f.attrs["backend"] = backend().encode("utf8")
-    f.attrs["keras_version"] = str(kerasx.__version__).encode("utf8")
+    f.attrs["backend"] = writer_backend().encode("utf8")
+    f.attrs["keras_version"] = __version__.encode("utf8")
     # Sorted by name, as tf.keras does, so group names grow strictly (HDF5 prefix issues).
     for layer in sorted(layers, key=lambda x: x.name):
         g = f.create_group(layer.name)

@@ -2,8 +2,11 @@
 tf.keras 2.x layout: ``{"class_name": "Functional", "config": {...}, "keras_version", "backend"}``."""
 import json
 
+import yaml
+
 from kerasx.saving import json_utils
-from kerasx.saving.object_registration import CustomObjectScope, get_registered_name
+from kerasx.saving.object_registration import CustomObjectScope, get_registered_name, serialization
+from kerasx.saving.writer import __version__, writer_backend
 
 
 def model_from_config(config, custom_objects=None):
@@ -11,10 +14,9 @@ def model_from_config(config, custom_objects=None):
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant to use "
                         "`Sequential.from_config(config)`?")
-    from kerasx.layers import deserialize
     # The scope also reaches objects nested in layer configs (a custom activation in a Dense config).
     with CustomObjectScope(custom_objects):
-        return deserialize(config, custom_objects=custom_objects)
+        return serialization("layer").deserialize(config, custom_objects=custom_objects)
 
 
 def model_from_json(json_string, custom_objects=None):
@@ -25,16 +27,13 @@ def model_from_json(json_string, custom_objects=None):
 def model_from_yaml(yaml_string, custom_objects=None):
     """A new model from `model.to_yaml()`'s string. Read with `yaml.safe_load`: YAML tags that build
     Python objects (which tf.keras's `unsafe_load` accepted) are refused."""
-    import yaml
     return model_from_config(yaml.safe_load(yaml_string), custom_objects=custom_objects)
 
 
 def updated_config(model):
     """What `to_json` writes: the model's class and config, with the writer's version and backend."""
-    import kerasx
-    from kerasx.backend.config import backend
     return {"class_name": get_registered_name(type(model)), "config": model.get_config(),
-            "keras_version": str(kerasx.__version__), "backend": backend()}
+            "keras_version": __version__, "backend": writer_backend()}
 
 
 def model_to_json(model, **kwargs):
@@ -45,5 +44,4 @@ def model_to_json(model, **kwargs):
 def model_to_yaml(model, **kwargs):
     """`model.to_yaml(**kwargs)`: kwargs go to `yaml.dump`. Tuples are written as lists (through JSON)
     so the document needs no Python-specific tags and `yaml.safe_load` reads it."""
-    import yaml
     return yaml.dump(json.loads(model_to_json(model)), **kwargs)

@@ -5,8 +5,16 @@ activations.
 Lookup order when deserializing a name, as tf.keras: the `custom_objects` argument, then the active
 `custom_object_scope`s (innermost first), then objects registered with `register_keras_serializable`,
 then the module's own table.
+
+The registry is also where kerasx's own objects are found by name, so that code on a lower floor never
+imports the package above it to deserialize (STYLE.md §14): every built-in Layer class registers itself
+when it is defined (`Layer.__init_subclass__`), and each package that owns a kind of object (layers,
+losses, metrics, optimizers) registers its `serialize` / `deserialize` / `get` where it defines them.
+A wrapper layer rebuilding its inner layer, `load_model` rebuilding a model and its compile arguments,
+and `Model(inputs, outputs)` finding `Functional` all look here. This module imports nothing of kerasx.
 """
 import inspect
+import types
 
 _GLOBAL_CUSTOM_OBJECTS = {}
 _GLOBAL_CUSTOM_NAMES = {}
@@ -124,3 +132,52 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
     if inspect.isfunction(identifier):
         return identifier
     raise ValueError(f"Could not interpret serialized {printable_module_name}: {identifier}")
+
+
+# ---------------------------------------------------------------- kerasx's own objects, by kind
+_BUILT_IN = {}        # kind ("layer") -> {class name: class}
+_SERIALIZATION = {}   # kind ("layer", "loss", "metric", "optimizer") -> the owning package's functions
+
+
+def register_built_in(kind, obj, name=None):
+    """Makes the kerasx object `obj` deserializable by `name` (default: its `__name__`) among the
+    objects of `kind`. Registering another object under a taken name is an error (two built-ins would
+    be ambiguous in a config); registering the same class again (a reloaded module) replaces it."""
+    name = name or obj.__name__
+    table = _BUILT_IN.setdefault(kind, {})
+    old = table.get(name)
+    if old is not None and (old.__module__, old.__qualname__) != (obj.__module__, obj.__qualname__):
+        raise ValueError(f"Cannot register {obj.__module__}.{obj.__qualname__} as the {kind} {name!r}: "
+                         f"{old.__module__}.{old.__qualname__} already is.")
+    table[name] = obj
+    return obj
+
+
+def built_in_objects(kind):
+    """Name -> object for the kerasx objects of `kind` registered so far (a copy)."""
+    return dict(_BUILT_IN.get(kind, {}))
+
+
+def register_serialization(kind, **functions):
+    """Registers the package-level functions (`serialize`, `deserialize`, `get`) of the package that
+    owns the objects of `kind`, called where that package defines them."""
+    _SERIALIZATION[kind] = types.SimpleNamespace(**functions)
+
+
+def serialization(kind):
+    """The functions registered for `kind`, as attributes: ``serialization("loss").get("mse")``."""
+    functions = _SERIALIZATION.get(kind)
+    if functions is None:
+        raise RuntimeError(f"No package has registered how to (de)serialize {kind} objects: the package "
+                           f"defining them registers itself when it is imported (`import kerasx` does).")
+    return functions
+
+
+def serialize_with_function_names(instance):
+    """`serialize_keras_object`, with the functions in an object's config (a loss or metric wrapper's
+    `fn`) given as their registered names, as tf.keras's losses and metrics serialize."""
+    out = serialize_keras_object(instance)
+    if isinstance(out, dict):
+        out["config"] = {k: get_registered_name(v) if inspect.isfunction(v) else v
+                         for k, v in out["config"].items()}
+    return out

@@ -8,7 +8,8 @@ Layout as tf.keras 2.x's `model_metadata`:
 """
 import logging
 
-from kerasx.saving.object_registration import CustomObjectScope, get_registered_name
+from kerasx.saving.object_registration import CustomObjectScope, get_registered_name, serialization
+from kerasx.saving.writer import __version__, writer_backend
 
 _logger = logging.getLogger("kerasx")
 
@@ -16,32 +17,21 @@ _logger = logging.getLogger("kerasx")
 def model_metadata(model, include_optimizer=True):
     """The root attributes of a model file: keras_version, backend, model_config and, for a
     compiled model when `include_optimizer`, training_config."""
-    import kerasx
-    from kerasx.backend.config import backend
-    metadata = {"keras_version": str(kerasx.__version__), "backend": backend(),
+    metadata = {"keras_version": __version__, "backend": writer_backend(),
                 "model_config": {"class_name": get_registered_name(type(model)),
                                  "config": model.get_config()}}
     if include_optimizer and getattr(model, "optimizer", None) is not None and model._is_compiled:
         args = model._get_compile_args(user_metrics=False)
         optimizer = args["optimizer"]
         metadata["training_config"] = {
-            "loss": _serialize_nested(_losses().serialize, args.get("loss")),
-            "metrics": _serialize_nested(_metrics().serialize, args.get("metrics")),
-            "weighted_metrics": _serialize_nested(_metrics().serialize, args.get("weighted_metrics")),
+            "loss": _serialize_nested(serialization("loss").serialize, args.get("loss")),
+            "metrics": _serialize_nested(serialization("metric").serialize, args.get("metrics")),
+            "weighted_metrics": _serialize_nested(serialization("metric").serialize,
+                                                  args.get("weighted_metrics")),
             "loss_weights": args.get("loss_weights"),
             "optimizer_config": {"class_name": get_registered_name(type(optimizer)),
                                  "config": optimizer.get_config()}}
     return metadata
-
-
-def _losses():
-    from kerasx import losses
-    return losses
-
-
-def _metrics():
-    from kerasx import metrics
-    return metrics
 
 
 def _serialize_nested(serialize, config):
@@ -61,14 +51,13 @@ def compile_args_from_training_config(training_config, custom_objects=None):
     Names (``"mse"``, ``"mae"``, ``"accuracy"``) are passed to `compile` as they were given, so the
     reloaded model reports the same metric names; tf.keras resolves them to functions first, which
     renames e.g. "mae" to "mean_absolute_error" in the History."""
-    from kerasx import optimizers
+    metric = serialization("metric").deserialize
     with CustomObjectScope(custom_objects):
-        optimizer = optimizers.deserialize(training_config["optimizer_config"])
+        optimizer = serialization("optimizer").deserialize(training_config["optimizer_config"])
         return {"optimizer": optimizer,
-                "loss": _deserialize_nested(_losses().deserialize, training_config.get("loss")),
-                "metrics": _deserialize_nested(_metrics().deserialize, training_config.get("metrics")),
-                "weighted_metrics": _deserialize_nested(_metrics().deserialize,
-                                                        training_config.get("weighted_metrics")),
+                "loss": _deserialize_nested(serialization("loss").deserialize, training_config.get("loss")),
+                "metrics": _deserialize_nested(metric, training_config.get("metrics")),
+                "weighted_metrics": _deserialize_nested(metric, training_config.get("weighted_metrics")),
                 "loss_weights": training_config.get("loss_weights")}
 
 

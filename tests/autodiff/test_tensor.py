@@ -8,7 +8,7 @@ import pytest
 
 from kerasx import ops
 from kerasx.autodiff import Variable, as_tensor
-from kerasx.backend.config import floatx
+from backends.config import floatx
 
 NO_TRANSFER = {"to_host": 0, "to_device": 0}
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from backends.conv_arithmetic import conv_output_sizes
 from backends.generic import XPBackend
 from tests.backends import cuda_host
 from tests.backends.kernel_test_utils import RED, check, covers, dev, host, rand
@@ -203,7 +204,7 @@ def test_cuda_im2col_col2im_arithmetic_on_the_host(host_cuda_kernels, case):
     _, _, strides, pads, dilation, _ = case
     x, kernel = (a.astype("float64") for a in _inputs(case))
     ksize, f = kernel.shape[:-2], kernel.shape[-1]
-    out_spatial = K._out_spatial(x.shape[1:-1], ksize, strides, pads, dilation)
+    out_spatial = conv_output_sizes(x.shape[1:-1], ksize, strides, pads, dilation)
     geometry = K._geometry(x.shape, out_spatial, ksize, strides, pads, dilation)
 
     cols = np.empty((x.shape[0],) + out_spatial + ksize + (x.shape[-1],))

@@ -12,7 +12,7 @@ import pytest
 import backends
 from backends import CupyUnavailableError
 from backends.config import config_path
-from kerasx.backend import config as k_config
+from backends import config as k_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -158,3 +158,11 @@ def test_bad_arguments_errors():
         d.shuffle(0)
     with pytest.raises(TypeError, match="`map_func` must be callable"):
         d.map(3)
+
+
+def test_a_user_subclass_does_not_replace_a_built_in_kind():
+    class BatchDataset(Dataset):  # same name as kerasx's own batch transformation
+        pass
+
+    ds = Dataset.range(5).batch(2)
+    assert type(ds).__module__ == "kerasx.data.transforms" and len(ds) == 3

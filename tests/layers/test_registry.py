@@ -94,3 +94,15 @@ def test_custom_initializer_inside_a_layer_config_resolves_through_the_scope(bac
         layer = layers.deserialize(config)
     layer(np.ones((1, 3), "float32"))
     np.testing.assert_array_equal(layer.get_weights()[0], np.full((3, 2), 0.5, "float32"))
+
+
+def test_built_in_layers_and_models_register_where_defined_user_layers_do_not():
+    from kerasx.engine.functional import Functional
+    from kerasx.engine.model import Model
+    from kerasx.engine.sequential import Sequential
+    classes = layers.layer_classes()
+    assert classes["Sequential"] is Sequential and classes["Functional"] is Functional
+    assert classes["Model"] is Model and classes["Layer"] is layers.Layer
+    assert "Scaled" not in classes  # defined in this test module: it needs custom_objects, as in tf.keras
+    assert not any(name.startswith("_") for name in classes)  # private bases (_Pooling) stay private
+    assert "Convolution2D" not in classes  # aliases resolve through their class's name only

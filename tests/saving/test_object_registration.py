@@ -60,3 +60,36 @@ def test_errors():
         reg.deserialize_keras_object("Nope", {}, printable_module_name="widget")
     with pytest.raises(ValueError, match="Could not interpret serialized widget: 3"):
         reg.deserialize_keras_object(3, {}, printable_module_name="widget")
+
+
+# ---------------------------------------------------------------- kerasx's own objects, by kind
+def test_built_in_objects_by_kind_and_a_clash_is_an_error():
+    kind = "test-kind"
+    try:
+        reg.register_built_in(kind, Thing)
+        reg.register_built_in(kind, Thing)  # the same class again (a reloaded module) is fine
+        assert reg.built_in_objects(kind) == {"Thing": Thing}
+        reg.built_in_objects(kind).clear()  # a copy: the registry is untouched
+        assert reg.built_in_objects(kind) == {"Thing": Thing}
+        other = type("Thing", (), {"__module__": "elsewhere"})
+        with pytest.raises(ValueError, match=r"Cannot register elsewhere\.Thing as the test-kind 'Thing': "
+                                             r".*test_object_registration\.Thing already is\."):
+            reg.register_built_in(kind, other)
+    finally:
+        reg._BUILT_IN.pop(kind, None)
+    assert reg.built_in_objects(kind) == {}
+
+
+def test_serialization_by_kind():
+    import kerasx  # noqa: F401  (each package registers its functions when imported)
+    assert reg.serialization("loss").get("mse").__name__ == "mean_squared_error"
+    assert reg.serialization("optimizer").deserialize({"class_name": "ADAM", "config": {}}).name == "Adam"
+    with pytest.raises(RuntimeError, match="No package has registered how to .de.serialize widget objects"):
+        reg.serialization("widget")
+
+
+def test_serialize_with_function_names():
+    import kerasx
+    loss = kerasx.losses.LossFunctionWrapper(kerasx.losses.mse, name="m")
+    out = reg.serialize_with_function_names(loss)
+    assert out["class_name"] == "LossFunctionWrapper" and out["config"]["fn"] == "mean_squared_error"
