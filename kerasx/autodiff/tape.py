@@ -201,6 +201,9 @@ class GradientTape:
         # frees them only once it has finished, so that the error leaves the tape as it was.
         free_now = not self._persistent and not self._holds_inner_gradients
         ran = []  # (op name, input serials, whether it kept residuals) of each VJP that ran, in order
+        # Only another recording tape (or this one, persistent and still in its block) can later
+        # differentiate this gradient: without one, skip the bookkeeping (it is per node, every step).
+        marking = any(t is not self or self._persistent for t in _active)
         for node in reversed(self._nodes):
             gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
             if all(g is None for g in gouts):
@@ -223,7 +226,8 @@ class GradientTape:
             for uid, shape, need, gi in zip(node.in_uids, node.in_shapes, needs, in_grads):
                 if need and gi is not None:
                     self._accumulate(grads, uid, b.sum_to_shape(gi, shape))
-            ran.append((node.prim.name, node.in_uids, _holds_array(b, node.residuals)))
+            if marking:
+                ran.append((node.prim.name, node.in_uids, _holds_array(b, node.residuals)))
             if free_now:
                 node.residuals = None
         self._used = True
