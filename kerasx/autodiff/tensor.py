@@ -184,17 +184,17 @@ def is_device_array(x):
     return backends.get().is_array(x)
 
 
-# NumPy's (and tf's before the floatx cast) dtype for a Python number.
-_PYTHON_NUMBER_DTYPES = {bool: "bool", int: "int64", float: "float64"}
+# The dtype a Python number takes, as tf.convert_to_tensor gives it (a float is floatx, filled directly).
+_PYTHON_NUMBER_DTYPES = {bool: lambda: "bool", int: lambda: "int64", float: floatx}
 
 
 def _probe(b, x):
-    """`x` on the device in its natural dtype. A Python number is a device fill: no host-to-device copy,
-    which on a GPU would wait for the queued work (metrics and losses turn numbers into Tensors every
-    step)."""
+    """`x` on the device in its natural dtype (floatx for a Python float). A Python number is a device
+    fill: no host-to-device copy, which on a GPU would wait for the queued work (metrics and losses turn
+    numbers into Tensors every step)."""
     number_dtype = _PYTHON_NUMBER_DTYPES.get(type(x))
     if number_dtype is not None:
-        return b.full((), x, number_dtype)
+        return b.full((), x, number_dtype())
     return b.asarray(x)
 
 
