@@ -332,7 +332,8 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
 
     @abc.abstractmethod
     def softmax_cross_entropy_grad(self, g, probs, labels, axis=-1):
-        """Gradient with respect to the logits: ``expand(g) * (probs - labels)``."""
+        """Gradient with respect to the logits: ``expand(g) * (sum(labels, axis) * probs - labels)``,
+        the true gradient for labels of any mass (``probs - labels`` when they sum to 1)."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod

@@ -270,7 +270,10 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
         return loss, self.xp.exp(lsm)
 
     def softmax_cross_entropy_grad(self, g, probs, labels, axis=-1):
-        return self.xp.expand_dims(g, axis) * (probs - labels)
+        # sum(labels) * probs, not probs: labels need not sum to 1 (random targets, label mass > 1),
+        # and `probs - labels` would then be the gradient of another loss than the one reported.
+        label_mass = self.xp.sum(labels, axis=axis, keepdims=True)
+        return self.xp.expand_dims(g, axis) * (label_mass * probs - labels)
 
     def sparse_softmax_cross_entropy(self, logits, labels):
         lsm = self.log_softmax(logits, -1)

@@ -63,3 +63,22 @@ def test_default_training_keeps_weights_activations_and_gradients_float32(backen
     dtypes |= {g.dtype for g in tape.gradient(loss, model.trainable_weights)}
     dtypes.add(model.predict(data, verbose=0).dtype.name)
     assert dtypes == {"float32"}
+
+
+def test_guide_random_targets_keep_a_flat_loss(backend):
+    # The guide's "Input NumPy data" run: random labels whose rows sum to about 5, not to 1. tf.keras's
+    # printout stays near 11.5; the logits' gradient must be sum(y) softmax(z) - y for it not to diverge.
+    set_random_seed(0)
+    rng = np.random.default_rng(0)
+    data, labels = rng.random((1000, 32)), rng.random((1000, 10))
+    model = keras.Sequential([layers.Dense(64, activation='relu'), layers.Dense(64, activation='relu'),
+                              layers.Dense(10, activation='softmax')])
+    model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss=keras.losses.categorical_crossentropy,
+                  metrics=[keras.metrics.categorical_accuracy])
+    losses = model.fit(data, labels, epochs=10, batch_size=32, verbose=0).history["loss"]
+    assert all(np.isfinite(losses)) and losses[-1] < 1.2 * losses[0], losses
+    # Inputs carry nothing about random targets: the loss settles at the best constant prediction's,
+    # p = the labels' mean mass per class, instead of running away from it.
+    p = labels.sum(0) / labels.sum()
+    constant = np.mean(-np.sum(labels * np.log(p), -1))
+    assert abs(losses[-1] - constant) < 0.1, (constant, losses)

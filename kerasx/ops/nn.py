@@ -49,8 +49,11 @@ def _sce_vjp(b, g, res, needs, axis=-1):
 
 def _sce_samples(rng):
     labels = rng.dirichlet([1.0] * 4, size=3)
+    # Labels whose rows do not sum to 1 (random targets) too: the logits' gradient then depends on
+    # the label mass, which probability labels alone would never exercise.
     return [((rng.standard_normal((3, 4)), labels), {"axis": -1}),
-            ((rng.standard_normal((4, 3)), labels.T.copy()), {"axis": 0})]
+            ((rng.standard_normal((4, 3)), labels.T.copy()), {"axis": 0}),
+            ((rng.standard_normal((3, 4)), rng.uniform(0.0, 2.0, (3, 4))), {"axis": -1})]
 
 
 softmax_cross_entropy_with_logits = primitive(

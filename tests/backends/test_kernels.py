@@ -401,17 +401,19 @@ def test_softmax_grad_is_the_jacobian_product(backend):
 
 @covers("softmax_cross_entropy", "softmax_cross_entropy_grad")
 @pytest.mark.parametrize("axis", [-1, 0])
-def test_softmax_cross_entropy(backend, axis):
+@pytest.mark.parametrize("label_mass", [1.0, 4.5])  # 4.5: random targets whose rows do not sum to 1
+def test_softmax_cross_entropy(backend, axis, label_mass):
     logits = rand(4, 3, low=-4, high=4)
     labels = np.random.default_rng(1).dirichlet([1.0] * logits.shape[axis], size=logits.shape[1 + axis])
-    labels = (labels if axis == -1 else labels.T).astype("float32")
+    labels = (label_mass * (labels if axis == -1 else labels.T)).astype("float32")
     loss, probs = backend.softmax_cross_entropy(dev(backend, logits), dev(backend, labels), axis)
     lsm = _log_softmax_ref(logits, axis)
     check(backend, loss, -(labels * lsm).sum(axis=axis))
     check(backend, probs, np.exp(lsm))
     g = rand(*np.asarray(host(backend, loss)).shape, seed=5)
     out = backend.softmax_cross_entropy_grad(dev(backend, g), probs, dev(backend, labels), axis)
-    check(backend, out, np.expand_dims(g, axis) * (np.exp(lsm) - labels), atol=1e-6)
+    mass = labels.sum(axis=axis, keepdims=True)
+    check(backend, out, np.expand_dims(g, axis) * (mass * np.exp(lsm) - labels), atol=1e-5)
 
 
 @covers("sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad")

@@ -228,6 +228,71 @@ def test_crossentropy_gradient_from_logits(backend):
     np.testing.assert_allclose(g, ref, rtol=1e-5)
 
 
+# ---------------------------------------------------------------- labels of any mass
+# Random targets (the guide's `np.random.random((1000, 10))`) have rows summing to about 5, and binary
+# targets may leave [0, 1]; the gradient must still be the gradient of the loss that is reported.
+def _mass_labels(shape, seed, low=0.0, high=1.0):
+    return np.random.default_rng(seed).uniform(low, high, shape)
+
+
+def _softmax_output(z):
+    from kerasx import activations
+    return activations.softmax(z)
+
+
+def _sigmoid_output(z):
+    from kerasx import activations
+    return activations.sigmoid(z)
+
+
+@pytest.mark.parametrize("route", ["from_logits", "softmax_output"])
+def test_categorical_crossentropy_gradient_for_labels_not_summing_to_one(backend, route):
+    z, y = RNG.normal(0, 2, (N, C)).astype("float32"), _mass_labels((N, C), 1, 0.5, 2.0).astype("float32")
+    assert np.all(np.abs(y.sum(-1) - 1) > 0.1)
+    v = Variable(z)
+    with GradientTape() as tape:
+        if route == "from_logits":
+            loss = F.categorical_crossentropy(y, v, from_logits=True)
+        else:
+            loss = F.categorical_crossentropy(y, _softmax_output(v))
+        total = loss * np.arange(1, N + 1, dtype="float32")  # a cotangent that differs per row
+    lsm = log_softmax(z.astype("float64"))
+    np.testing.assert_allclose(val(loss), -np.sum(y * lsm, -1), rtol=1e-5)
+    # d/dz of -sum(y log softmax(z)) = sum(y) softmax(z) - y, not softmax(z) - y.
+    ref = np.arange(1, N + 1)[:, None] * (y.sum(-1, keepdims=True) * np.exp(lsm) - y)
+    np.testing.assert_allclose(tape.gradient(total, v).numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("route", ["from_logits", "softmax_output"])
+def test_categorical_crossentropy_finite_differences_for_labels_not_summing_to_one(backend, route):
+    from kerasx.autodiff import gradcheck
+    z, y = RNG.normal(0, 2, (N, C)), _mass_labels((N, C), 2, 0.0, 2.0)
+    if route == "from_logits":
+        assert gradcheck(lambda a, t: F.categorical_crossentropy(t, a, from_logits=True), [z, y])
+    else:
+        assert gradcheck(lambda a, t: F.categorical_crossentropy(t, _softmax_output(a)), [z, y])
+
+
+@pytest.mark.parametrize("route", ["from_logits", "sigmoid_output"])
+def test_binary_crossentropy_for_labels_outside_zero_one(backend, route):
+    from kerasx.autodiff import gradcheck
+    z, t = RNG.normal(0, 2, (N, 3)), _mass_labels((N, 3), 3, -0.5, 1.5)
+    assert (t < 0).any() and (t > 1).any()
+
+    def loss_of(a, target):
+        if route == "from_logits":
+            return F.binary_crossentropy(target, a, from_logits=True)
+        return F.binary_crossentropy(target, _sigmoid_output(a))
+
+    assert gradcheck(loss_of, [z, t])
+    v = Variable(z.astype("float32"))
+    with GradientTape() as tape:
+        loss = loss_of(v, t.astype("float32"))
+    np.testing.assert_allclose(val(loss), np_bce_logits(t, z), rtol=1e-5)
+    ref = (1 / (1 + np.exp(-z)) - t) / 3  # d/dz mean(BCE) for any target t
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), ref, rtol=1e-4, atol=1e-6)
+
+
 def test_aliases():
     assert F.mse is F.MSE is F.mean_squared_error
     assert F.mae is F.mean_absolute_error and F.mape is F.mean_absolute_percentage_error
