@@ -339,12 +339,14 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
     @abc.abstractmethod
     def sparse_softmax_cross_entropy(self, logits, labels):
         """Cross-entropy of ``softmax(logits)`` (classes last) against integer class ``labels`` of
-        shape ``logits.shape[:-1]``. Returns ``(loss, probs)``."""
+        shape ``logits.shape[:-1]``. Returns ``(loss, probs)``; a label outside ``[0, classes)`` gives a
+        NaN loss (as tf's GPU kernel), never another class's."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
     def sparse_softmax_cross_entropy_grad(self, g, probs, labels):
-        """Gradient with respect to the logits: ``g[..., None] * (probs - one_hot(labels))``."""
+        """Gradient with respect to the logits: ``g[..., None] * (probs - one_hot(labels))``; NaN rows
+        for labels outside ``[0, classes)``."""
         raise NotImplementedError("abstract kernel")
 
     # ---------------------------------------------------------------- in-place optimizer updates

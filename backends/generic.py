@@ -275,12 +275,21 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
         label_mass = self.xp.sum(labels, axis=axis, keepdims=True)
         return self.xp.expand_dims(g, axis) * (label_mass * probs - labels)
 
+    def _valid_class(self, labels, depth):
+        return (labels >= 0) & (labels < depth)
+
     def sparse_softmax_cross_entropy(self, logits, labels):
+        xp = self.xp
         lsm = self.log_softmax(logits, -1)
-        picked = self.xp.take_along_axis(lsm, labels[..., None].astype("int64"), axis=-1)
-        return -picked[..., 0], self.xp.exp(lsm)
+        labels = labels.astype("int64")
+        # An index out of range would wrap (CuPy, NumPy for -1) or raise: it gives NaN instead, as tf's
+        # GPU kernel does. The losses reject such labels on the host before they get here.
+        valid = self._valid_class(labels, logits.shape[-1])
+        picked = xp.take_along_axis(lsm, xp.where(valid, labels, 0)[..., None], axis=-1)[..., 0]
+        return xp.where(valid, -picked, float("nan")), xp.exp(lsm)
 
     def sparse_softmax_cross_entropy_grad(self, g, probs, labels):
         d = probs - self.one_hot(labels, probs.shape[-1], probs.dtype)
-        return g[..., None] * d
+        valid = self._valid_class(labels, probs.shape[-1])[..., None]
+        return self.xp.where(valid, g[..., None] * d, float("nan"))
 

@@ -27,8 +27,10 @@ class Tensor:
 
     # `_keras_mask`: the Keras mask a masking layer attached (None without one). `_keras_logits`: for the
     # output of a softmax or sigmoid activation, its input, which the crossentropies use instead (as
-    # tf.keras 2.x does: exact and cheaper than the log of clipped probabilities).
-    __slots__ = ("data", "_uid", "_keras_mask", "_keras_logits", "__weakref__")
+    # tf.keras 2.x does: exact and cheaper than the log of clipped probabilities). `_keras_host_range`:
+    # `(min, max)` of the values when they were made from host data that was measured there (targets,
+    # by the data adapter), so that a loss can check class labels without reading the device back.
+    __slots__ = ("data", "_uid", "_keras_mask", "_keras_logits", "_keras_host_range", "__weakref__")
     # Makes `numpy_array + tensor` call `Tensor.__radd__` instead of NumPy treating us as an object.
     __array_ufunc__ = None
 
@@ -38,6 +40,7 @@ class Tensor:
         # Set, not left unset: reading an unset slot raises inside getattr, ten times slower.
         self._keras_mask = None
         self._keras_logits = None
+        self._keras_host_range = None
 
     # ------------------------------------------------------------ properties
     @property

@@ -10,6 +10,7 @@ from kerasx import losses as losses_mod
 from kerasx import metrics as metrics_mod
 from kerasx import ops
 from kerasx.autodiff.nest import flatten, flatten_up_to, is_nested, map_structure, map_structure_up_to
+from kerasx.losses.utils import carry_host_range
 
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY_NAMES = ("crossentropy", "ce")
@@ -61,7 +62,9 @@ def map_missing_dict_keys(y_pred, struct):
 
 def match_dtype_and_rank(y_t, y_p, sw):
     """Targets of rank 1 against rank-2 predictions gain a last axis; float (int) targets take the
-    float (int) dtype of the predictions; sample weights take the predictions' dtype."""
+    float (int) dtype of the predictions; sample weights take the predictions' dtype. The targets'
+    host-measured range goes along (the sparse losses check class indices with it)."""
+    targets = y_t
     if y_t.ndim == 1 and y_p.ndim == 2:
         y_t = ops.expand_dims(y_t, -1)
     if sw is not None and sw.ndim == 1 and y_p.ndim == 2:
@@ -70,7 +73,7 @@ def match_dtype_and_rank(y_t, y_p, sw):
         y_t = ops.cast(y_t, dtype=y_p.dtype)
     if sw is not None and sw.dtype != y_p.dtype:
         sw = ops.cast(sw, dtype=y_p.dtype)
-    return y_t, y_p, sw
+    return carry_host_range(targets, y_t), y_p, sw
 
 
 def _kind(dtype):
@@ -187,12 +190,16 @@ class LossesContainer(Container):
         batch_dim = None
         zipped = zip(y_true, y_pred, sample_weight, self._losses, self._loss_weights,
                      self._per_output_metrics)
+        computed = []
         for y_t, y_p, sw, loss_obj, loss_weight, metric_obj in zipped:
             if y_t is None or loss_obj is None:
                 continue
             y_t, y_p, sw = match_dtype_and_rank(y_t, y_p, sw)
             sw = apply_mask(y_p, sw, get_mask(y_p))
-            loss_value = loss_obj(y_t, y_p, sample_weight=sw)
+            computed.append((loss_obj(y_t, y_p, sample_weight=sw), y_t, loss_weight, metric_obj))
+        # Every output's loss first, then the metrics: a loss that rejects its targets (a class index
+        # out of range) must leave every metric as it was.
+        for loss_value, y_t, loss_weight, metric_obj in computed:
             loss_metric_value = loss_value
             if batch_dim is None:
                 batch_dim = y_t.shape[0] if y_t.ndim else 1

@@ -23,6 +23,7 @@ from kerasx.autodiff.tensor import Tensor, as_tensor, is_device_array
 from kerasx.data.dataset import Dataset
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
+from kerasx.losses.utils import host_value_range
 from kerasx.utils.data_utils import Sequence
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
@@ -97,6 +98,36 @@ def to_device(structure):
     return map_structure(convert, structure)
 
 
+def _target_positions(data):
+    """The positions of `y`'s arrays among `flatten(data)`, for data packed as `(x, y[, sw])`."""
+    if not isinstance(data, tuple) or len(data) < 2 or data[1] is None:
+        return range(0)
+    start = len(flatten(data[0]))
+    return range(start, start + len(flatten(data[1])))
+
+
+def _target_ranges(data):
+    """`{position: (min, max)}` of `y`'s host arrays: the sparse losses check class indices against it
+    without reading the device (`losses.utils.host_value_range`)."""
+    leaves = flatten(data)
+    return {i: host_value_range(leaves[i]) for i in _target_positions(data)}
+
+
+def _mark_targets(parts, ranges):
+    for i, bounds in ranges.items():
+        if isinstance(parts[i], Tensor):
+            parts[i]._keras_host_range = bounds
+    return parts
+
+
+def _to_device_batch(data):
+    """`to_device(data)` with the range of `y`'s host arrays on its target Tensors."""
+    ranges = _target_ranges(data)
+    moved = to_device(data)
+    _mark_targets(flatten(moved), ranges)
+    return moved
+
+
 def _num_samples(a):
     return int(a.shape[0])
 
@@ -140,6 +171,7 @@ class ArrayAdapter:
         data = pack_x_y_sample_weight(x, y, sw)
         # Only the nesting is kept: batches are packed into it.
         self._structure = map_structure(lambda _: 0, data)
+        self._target_ranges = _target_ranges(data)
         leaves = [to_device(a) if isinstance(a, Tensor) else _host_floatx(a) for a in flatten(data)]
         self._n = _num_samples(leaves[0])
         if not batch_size:
@@ -196,13 +228,13 @@ class ArrayAdapter:
                 else:
                     idx = ops.getitem(order_dev, sl)
                     parts = [ops.take(t, idx, axis=0) for t in self._leaves]
-                yield pack_sequence_as(self._structure, parts)
+                yield pack_sequence_as(self._structure, _mark_targets(parts, self._target_ranges))
         else:
             for start in range(0, n, bs):
                 sl = slice(start, min(start + bs, n))
                 idx = sl if order is None else order[sl]
                 parts = [as_tensor(a[idx]) for a in self._leaves]
-                yield pack_sequence_as(self._structure, parts)
+                yield pack_sequence_as(self._structure, _mark_targets(parts, self._target_ranges))
 
 
 class _BatchStreamAdapter:
@@ -229,7 +261,7 @@ class _BatchStreamAdapter:
             y_host = y.numpy() if isinstance(y, Tensor) else y
             sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
             sw = class_weight_to_sample_weight(self._class_weight, y_host, sw_host)
-        return to_device(pack_x_y_sample_weight(x, y, sw))
+        return _to_device_batch(pack_x_y_sample_weight(x, y, sw))
 
     def batch_size(self):
         return None
@@ -452,4 +484,4 @@ def single_batch(x, y=None, sample_weight=None, class_weight=None):
         sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
         sw = class_weight_to_sample_weight(class_weight, y_host, sw_host)
         data = pack_x_y_sample_weight(x, y, sw)
-    return to_device(data)
+    return _to_device_batch(data)

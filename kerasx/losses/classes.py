@@ -1,7 +1,8 @@
 """Loss classes: the `Loss` base (reduction, name, config) and tf.keras's wrappers of the functional
 losses, with tf.keras's default names and constructor arguments."""
 from kerasx.losses import functions as F
-from kerasx.losses.utils import Reduction, compute_weighted_loss, squeeze_or_expand_dimensions, to_tensor
+from kerasx.losses.utils import (Reduction, compute_weighted_loss, labels_to_tensor,
+                                 squeeze_or_expand_dimensions, to_tensor)
 from kerasx.saving.object_registration import serialization
 
 
@@ -45,7 +46,7 @@ class LossFunctionWrapper(Loss):
 
     def call(self, y_true, y_pred):
         y_pred = to_tensor(y_pred)
-        y_true = to_tensor(y_true)
+        y_true = labels_to_tensor(y_true)
         y_pred, y_true = squeeze_or_expand_dimensions(y_pred, y_true)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 

@@ -10,7 +10,7 @@ import warnings
 
 from backends.config import epsilon, floatx
 from kerasx import ops
-from kerasx.losses.utils import cast_like, to_tensor
+from kerasx.losses.utils import cast_like, check_class_indices, labels_to_tensor, to_tensor
 
 _LOG_2 = math.log(2.0)
 
@@ -107,13 +107,28 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return ops.negative(ops.sum(ops.multiply(y_true, ops.log(_clip_probs(p))), axis=axis))
 
 
+def _check_not_one_hot(loss_name, labels, predictions, axis):
+    """One-hot targets have the predictions' shape; sparse ones have one entry per prediction row."""
+    classes = predictions.shape[axis]
+    if labels.shape == predictions.shape and classes > 1:
+        rows = predictions.shape[:axis] + predictions.shape[axis + 1:]
+        raise ValueError(
+            f"{loss_name} expects integer class indices as labels, of shape {rows} or {rows + (1,)}, "
+            f"but received labels of shape {labels.shape}, the shape of the predictions: they look "
+            f"one-hot encoded. Use categorical_crossentropy for one-hot labels, or pass the class "
+            f"indices (their argmax).")
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    y_pred, from_logits = _logits_of(y_pred, from_logits, "sparse_categorical_crossentropy", "Softmax")
+    name = "sparse_categorical_crossentropy"
+    y_pred, from_logits = _logits_of(y_pred, from_logits, name, "Softmax")
     y_pred = to_tensor(y_pred)
-    y_true = to_tensor(y_true)
-    logits = y_pred if from_logits else ops.log(_clip_probs(y_pred))
-    rank = logits.ndim
+    y_true = labels_to_tensor(y_true)
+    rank = y_pred.ndim
     axis %= rank
+    _check_not_one_hot(name, y_true, y_pred, axis)
+    check_class_indices(name, y_true, y_pred.shape[axis])
+    logits = y_pred if from_logits else ops.log(_clip_probs(y_pred))
     if axis != rank - 1:
         perm = tuple(range(axis)) + tuple(range(axis + 1, rank)) + (axis,)
         logits = ops.transpose(logits, axes=perm)

@@ -1,7 +1,9 @@
 """tf.keras's `losses_utils`: the reduction keys, rank matching of labels / predictions / sample
 weights, and the weighted reduction every `Loss` ends with. Shared with `kerasx.metrics`."""
+import numpy as np  # host-side: the value range of host labels, measured without a device transfer
+
 from kerasx import ops
-from kerasx.autodiff.tensor import as_tensor, is_float_dtype
+from kerasx.autodiff.tensor import Tensor, as_tensor, is_device_array, is_float_dtype
 
 
 class Reduction:
@@ -30,6 +32,67 @@ def to_tensor(x, dtype=None):
     return t
 
 
+# ---------------------------------------------------------------- class labels, checked on the host
+# Checking class indices on the device would read a min/max back every step (a GPU sync). Labels start
+# on the host: their range is measured there (here for host data, by the data adapter for the targets
+# it moves) and travels on the Tensor as `_keras_host_range` through the reshapes and casts below.
+def host_value_range(values):
+    """``(min, max)`` of `values` as Python numbers when known without reading the device: host data
+    (NumPy arrays, lists, numbers), or a Tensor that carries its host-measured range. None otherwise."""
+    if isinstance(values, Tensor):
+        return values._keras_host_range
+    # A NumPy array is host data even where the NumPy backend also calls it a device array.
+    if values is None or (not isinstance(values, np.ndarray) and is_device_array(values)):
+        return None
+    arr = np.asarray(values)
+    if arr.size == 0 or arr.dtype.kind not in "biuf":
+        return None
+    return arr.min().item(), arr.max().item()
+
+
+def record_host_range(tensor, host_values):
+    """`tensor` (made from `host_values`), now carrying their range; returns it."""
+    if isinstance(tensor, Tensor):
+        tensor._keras_host_range = host_value_range(host_values)
+    return tensor
+
+
+def carry_host_range(source, derived):
+    """`derived` (a reshape or cast of `source`) with `source`'s host-measured range; returns it."""
+    if isinstance(derived, Tensor) and derived is not source and isinstance(source, Tensor):
+        derived._keras_host_range = source._keras_host_range
+    return derived
+
+
+def labels_to_tensor(y, dtype=None):
+    """`to_tensor` for targets: host data's range goes along (`host_value_range`)."""
+    t = to_tensor(y, dtype)
+    if isinstance(y, Tensor):
+        return carry_host_range(y, t)
+    return record_host_range(t, y)
+
+
+def _label_text(value):
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def check_class_indices(loss_name, labels, num_classes):
+    """Raises when `labels` hold a class index outside ``[0, num_classes)``, as tf's sparse
+    crossentropy does ("Received a label value of 5 which is outside the valid range of [0, 3)").
+    Labels are truncated to integers first, as the loss casts them; labels whose range is not known on
+    the host are not checked here (the kernel then gives NaN for them, as tf does on a GPU)."""
+    bounds = host_value_range(labels)
+    if bounds is None:
+        return
+    low, high = bounds
+    if low > -1 and high < num_classes:  # also False for NaN
+        return
+    bad = low if not low > -1 else high
+    raise ValueError(f"{loss_name} received a label value of {_label_text(bad)} which is outside the "
+                     f"valid range of [0, {num_classes}): labels must be class indices for predictions "
+                     f"with {num_classes} classes.")
+
+
 def cast_like(y_true, y_pred):
     """`y_true` as a Tensor of `y_pred`'s dtype (float64 NumPy labels must not make a loss float64)."""
     return to_tensor(y_true, y_pred.dtype)
@@ -45,7 +108,7 @@ def remove_squeezable_dimensions(labels, predictions, expected_rank_diff=0):
     if rank_diff == expected_rank_diff + 1 and predictions.shape[-1] == 1:
         predictions = _squeeze_last(predictions)
     elif rank_diff == expected_rank_diff - 1 and labels.shape[-1] == 1:
-        labels = _squeeze_last(labels)
+        labels = carry_host_range(labels, _squeeze_last(labels))
     return labels, predictions
 
 

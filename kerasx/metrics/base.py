@@ -8,7 +8,7 @@ from backends.config import floatx
 from kerasx import ops
 from kerasx.autodiff.tensor import Variable
 from kerasx.engine.naming import to_snake_case, unique_name
-from kerasx.losses.utils import squeeze_or_expand_dimensions, to_tensor
+from kerasx.losses.utils import labels_to_tensor, squeeze_or_expand_dimensions, to_tensor
 from kerasx.saving.object_registration import serialization
 
 
@@ -199,7 +199,7 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = to_tensor(y_true, self._dtype)
+        y_true = labels_to_tensor(y_true, self._dtype)
         y_pred = to_tensor(y_pred, self._dtype)
         y_pred, y_true = squeeze_or_expand_dimensions(y_pred, y_true)
         matches = self._fn(y_true, y_pred, **self._fn_kwargs)

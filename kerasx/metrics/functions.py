@@ -52,13 +52,16 @@ def sparse_categorical_accuracy(y_true, y_pred):
 
 def in_top_k(predictions, targets, k):
     """tf.math.in_top_k: whether each row's target class is among its `k` largest predictions. As tf,
-    classes tied with the k-th value all count as inside."""
+    classes tied with the k-th value all count as inside, and a target outside the classes is not."""
     predictions = to_tensor(predictions)
-    onehot = ops.one_hot(ops.cast(targets, dtype="int64"), depth=predictions.shape[-1],
-                         dtype=predictions.dtype)
+    classes = predictions.shape[-1]
+    targets = ops.cast(targets, dtype="int64")
+    onehot = ops.one_hot(targets, depth=classes, dtype=predictions.dtype)
     target_value = ops.sum(ops.multiply(predictions, onehot), axis=-1, keepdims=True)
     above = ops.sum(ops.cast(ops.greater(predictions, target_value), dtype="int32"), axis=-1)
-    return ops.less(above, int(k))
+    # one_hot of an out-of-range target is all zeros: without this, k >= classes would count it in.
+    in_range = ops.logical_and(ops.greater_equal(targets, 0), ops.less(targets, classes))
+    return ops.logical_and(ops.less(above, int(k)), in_range)
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):

@@ -429,6 +429,19 @@ def test_sparse_softmax_cross_entropy(backend, label_dtype):
     check(backend, out, g[..., None] * (np.exp(lsm) - onehot), atol=1e-6)
 
 
+@covers("sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad")
+def test_sparse_softmax_cross_entropy_labels_out_of_range_are_nan(backend):
+    # Never another class's value: -1 would wrap to the last class, 5 past the end raise or wrap.
+    logits, labels = rand(3, 4, low=-4, high=4), np.array([2, -1, 5], "int64")
+    loss, probs = backend.sparse_softmax_cross_entropy(dev(backend, logits), dev(backend, labels))
+    out = host(backend, loss)
+    np.testing.assert_allclose(out[0], -_log_softmax_ref(logits, -1)[0, 2], rtol=1e-6)
+    assert np.isnan(out[1:]).all() and out.dtype == np.float32
+    g = host(backend, backend.sparse_softmax_cross_entropy_grad(dev(backend, np.ones(3, "float32")), probs,
+                                                                dev(backend, labels)))
+    assert np.isfinite(g[0]).all() and np.isnan(g[1:]).all()
+
+
 # ---------------------------------------------------------------- in-place optimizer updates
 # Each runs three steps on float32 device arrays against the tf.keras 2.x formula in float64.
 STEPS = 3

@@ -440,3 +440,100 @@ def test_empty_data_error(backend):
     model, _, _ = _regression()
     with pytest.raises(ValueError, match="Expect x to be a non-empty array or dataset."):
         model.fit(np.zeros((0, 3)), np.zeros((0, 1)), verbose=0)
+
+
+# ---------------------------------------------------------------- sparse labels out of range
+def _state(model):
+    """Everything a rejected step must leave as it was: weights, the optimizer's step count and slots,
+    every metric's state."""
+    metric_vars = [v.numpy() for m in model.metrics for v in m.variables]
+    slots = [v.numpy() for v in model.optimizer.variables()]
+    return [w.numpy() for w in model.weights], slots, metric_vars
+
+
+def _assert_same_state(before, after):
+    for old, new in zip(before, after):
+        assert len(old) == len(new)
+        for a, b in zip(old, new):
+            np.testing.assert_array_equal(a, b)
+
+
+def _sparse_classifier(loss="sparse_categorical_crossentropy"):
+    model = _classifier()
+    if not isinstance(loss, str):  # from_logits: the last layer gives logits
+        model = keras.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)), layers.Dense(3)])
+    model.compile("adam", loss, metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    x, y = _classification_data(16)
+    model.fit(x, y, batch_size=8, verbose=0)  # slots and metrics exist, with values to keep
+    return model, x, y
+
+
+def _assert_same_training_state(before, after):
+    """`fit` and `evaluate` reset the metrics when they begin (as tf.keras's), so only weights and the
+    optimizer's state are theirs to keep; the `*_on_batch` methods (reset_metrics=False) keep all."""
+    _assert_same_state(before[:2], after[:2])
+
+
+@pytest.mark.parametrize("bad", [-1, 5])
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "sparse_logits"])
+@pytest.mark.parametrize("call", ["fit", "train_on_batch", "evaluate", "test_on_batch"])
+def test_sparse_labels_out_of_range_are_rejected_before_any_state_changes(backend, bad, loss, call):
+    if loss == "sparse_logits":
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model, x, y = _sparse_classifier(loss)
+    y = y.copy()
+    y[11] = bad
+    before = _state(model)
+    message = (f"sparse_categorical_crossentropy received a label value of {bad} which is outside the "
+               r"valid range of \[0, 3\): labels must be class indices for predictions with 3 classes.")
+    with pytest.raises(ValueError, match=message):
+        if call == "fit":
+            model.fit(x, y, batch_size=8, verbose=0)
+        elif call == "evaluate":
+            model.evaluate(x, y, batch_size=8, verbose=0)
+        else:
+            getattr(model, call)(x[8:], y[8:], reset_metrics=False)
+    check = _assert_same_training_state if call in ("fit", "evaluate") else _assert_same_state
+    check(before, _state(model))
+    assert int(model.optimizer.iterations.numpy()) == 2
+
+
+def test_sparse_labels_out_of_range_from_a_generator_and_float_labels(backend):
+    model, x, y = _sparse_classifier()
+    bad = y.astype("float32")
+    bad[3] = 3.0
+
+    def gen():
+        yield x[:8], bad[:8]
+
+    before = _state(model)
+    with pytest.raises(ValueError, match=r"received a label value of 3 which is outside the valid range "
+                                         r"of \[0, 3\)"):
+        model.fit(gen(), steps_per_epoch=1, verbose=0)
+    _assert_same_training_state(before, _state(model))
+
+
+def test_a_second_outputs_bad_labels_leave_the_first_outputs_loss_metric_alone(backend):
+    set_random_seed(0)
+    inputs = keras.Input(shape=(4,))
+    out_a = layers.Dense(3, activation="softmax", name="a")(inputs)
+    out_b = layers.Dense(2, activation="softmax", name="b")(inputs)
+    model = keras.Model(inputs, [out_a, out_b])
+    model.compile("sgd", loss="sparse_categorical_crossentropy")
+    x, y = _classification_data(16)
+    model.fit(x, [y, y], verbose=0)
+    before = _state(model)
+    with pytest.raises(ValueError, match=r"label value of 2 which is outside the valid range of \[0, 2\)"):
+        model.train_on_batch(x, [y, 2 * y], reset_metrics=False)
+    _assert_same_state(before, _state(model))
+
+
+def test_one_hot_labels_to_a_sparse_loss_say_so(backend):
+    model, x, y = _sparse_classifier()
+    before = _state(model)
+    message = (r"sparse_categorical_crossentropy expects integer class indices as labels, of shape "
+               r"\(16,\) or \(16, 1\), but received labels of shape \(16, 3\), the shape of the "
+               r"predictions: they look one-hot encoded. Use categorical_crossentropy for one-hot labels")
+    with pytest.raises(ValueError, match=message):
+        model.train_on_batch(x, np.eye(3)[y], reset_metrics=False)
+    _assert_same_state(before, _state(model))

@@ -144,3 +144,16 @@ def test_custom_loss_subclass(backend):
 
     np.testing.assert_allclose(val(Scaled(reduction="sum")(T, P)), 2 * np.abs(P - T).mean(-1).sum(), rtol=1e-5)
     assert Scaled(name="s").get_config() == {"reduction": "auto", "name": "s"}
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("bad", [-1, 3])
+def test_sparse_crossentropy_class_rejects_labels_out_of_range(backend, from_logits, bad):
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    y_pred = np.full((2, 3), 1 / 3, "float32")
+    with pytest.raises(ValueError, match=rf"sparse_categorical_crossentropy received a label value of "
+                                         rf"{bad} which is outside the valid range of \[0, 3\)"):
+        loss(np.array([[0], [bad]]), y_pred)  # (2, 1): squeezed by the class before the function
+    one_hot = np.eye(3, dtype="float32")[[0, 1]]
+    with pytest.raises(ValueError, match=r"they look one-hot encoded"):
+        loss(one_hot, y_pred)

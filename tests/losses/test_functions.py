@@ -217,6 +217,49 @@ def test_sparse_categorical_crossentropy_rejects_mismatched_labels(backend):
         F.sparse_categorical_crossentropy(np.zeros(3), probs((5, 4)))
 
 
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("labels, bad", [([0, 2, -1], "-1"), ([0, 5, 1], "5"),
+                                         (np.array([[0.0], [3.0], [2.0]], "float32"), "3")])
+def test_sparse_categorical_crossentropy_rejects_labels_out_of_range(backend, from_logits, labels, bad):
+    message = (f"sparse_categorical_crossentropy received a label value of {bad} which is outside the "
+               r"valid range of \[0, 3\): labels must be class indices for predictions with 3 classes.")
+    with pytest.raises(ValueError, match=message):
+        F.sparse_categorical_crossentropy(labels, probs((3, 3)), from_logits=from_logits)
+
+
+def test_sparse_categorical_crossentropy_truncates_labels_as_it_casts_them(backend):
+    # tf casts the labels to int64 first: 2.7 is class 2, -0.5 is class 0; neither is out of range.
+    out = F.sparse_categorical_crossentropy(np.array([2.7, -0.5]), probs((2, 3)))
+    ref = F.sparse_categorical_crossentropy(np.array([2, 0]), probs((2, 3)))
+    np.testing.assert_allclose(val(out), val(ref))
+
+
+def test_sparse_labels_of_unknown_range_give_nan_not_another_class(backend):
+    # Device labels made outside the data adapter carry no host-measured range; reading one back each
+    # step would sync the device, so the kernel marks them NaN instead, as tf's GPU kernel does.
+    from kerasx.autodiff.tensor import as_tensor
+    labels = as_tensor(np.array([0, -1, 3]))
+    assert labels._keras_host_range is None
+    v = Variable(np.zeros((3, 3), "float32"))
+    with GradientTape() as tape:
+        out = F.sparse_categorical_crossentropy(labels, v, from_logits=True)
+    np.testing.assert_allclose(val(out), [np.log(3), np.nan, np.nan], rtol=1e-6)
+    grad = tape.gradient(out, v).numpy()
+    np.testing.assert_allclose(grad[0], [-2 / 3, 1 / 3, 1 / 3], rtol=1e-6)
+    assert np.isnan(grad[1:]).all()
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_one_hot_labels_to_the_sparse_loss_say_so(backend, from_logits):
+    message = (r"sparse_categorical_crossentropy expects integer class indices as labels, of shape \(5,\) "
+               r"or \(5, 1\), but received labels of shape \(5, 4\), the shape of the predictions: they "
+               r"look one-hot encoded. Use categorical_crossentropy for one-hot labels, or pass the class "
+               r"indices \(their argmax\).")
+    with pytest.raises(ValueError, match=message):
+        F.sparse_categorical_crossentropy(onehot(RNG.integers(0, C, N)), probs((N, C)),
+                                          from_logits=from_logits)
+
+
 def test_crossentropy_gradient_from_logits(backend):
     # d/dx mean(BCE(x)) = (sigmoid(x) - t) / n: the fused path gives tf's gradient.
     t = np.array([[1.0, 0.0, 1.0]])

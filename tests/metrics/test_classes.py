@@ -126,3 +126,16 @@ def test_tf_default_names(backend):
     assert metrics.KLDivergence().name == "kullback_leibler_divergence"
     assert metrics.LogCoshError().name == "logcosh"
     assert metrics.MeanAbsolutePercentageError().name == "mean_absolute_percentage_error"
+
+
+def test_sparse_crossentropy_metric_rejects_labels_out_of_range_and_keeps_its_state(backend):
+    m = metrics.SparseCategoricalCrossentropy()
+    preds = np.full((2, 3), 1 / 3, "float32")
+    m.update_state(np.array([0, 2]), preds)
+    before = [v.numpy() for v in m.variables]
+    with pytest.raises(ValueError, match=r"sparse_categorical_crossentropy received a label value of 4 "
+                                         r"which is outside the valid range of \[0, 3\)"):
+        m.update_state(np.array([0, 4]), preds)
+    for old, new in zip(before, m.variables):
+        np.testing.assert_array_equal(old, new.numpy())
+    np.testing.assert_allclose(m.result().numpy(), np.log(3), rtol=1e-6)

@@ -80,3 +80,12 @@ def test_cosine_similarity_metric_is_positive(backend):
 def test_aliases():
     assert F.acc is F.ACC is F.accuracy
     assert F.mse is F.mean_squared_error and F.bce is F.binary_crossentropy
+
+
+def test_sparse_accuracies_count_labels_out_of_range_as_misses(backend):
+    # As tf.math.in_top_k and tf's equality: no error and no other class's hit, even with k >= classes.
+    labels, preds = np.array([0, -1, 3, 2]), np.full((4, 3), 1 / 3, "float32")
+    top_k = F.sparse_top_k_categorical_accuracy(labels, preds, k=5)
+    np.testing.assert_array_equal(val(top_k), [1, 0, 0, 1])
+    argmax_hits = F.sparse_categorical_accuracy(labels, np.eye(3, dtype="float32")[[0, 2, 2, 2]])
+    np.testing.assert_array_equal(val(argmax_hits), [1, 0, 0, 1])
