@@ -87,6 +87,9 @@ class Optimizer:
         self._slot_names = []
         self._weights = []
         self._iterations = None
+        # The variable lists already reported without gradients: tf.keras logs that when it traces
+        # its train function, so once, not at every step.
+        self._reported_missing_gradients = set()
         self._initial_decay = float(kwargs.get("decay", 0.0))
         self.clipnorm = kwargs.get("clipnorm")
         self.clipvalue = kwargs.get("clipvalue")
@@ -274,7 +277,8 @@ class Optimizer:
             names = [getattr(v, "name", repr(v)) for _, v in grads_and_vars]
             raise ValueError(f"No gradients provided for any variable: {names}.")
         missing = [v.name for g, v in grads_and_vars if g is None]
-        if missing:
+        if missing and tuple(missing) not in self._reported_missing_gradients:
+            self._reported_missing_gradients.add(tuple(missing))
             _log.warning("Gradients do not exist for variables %s when minimizing the loss. If you're using "
                          "`model.compile()`, did you forget to provide a `loss` argument?", missing)
         return filtered

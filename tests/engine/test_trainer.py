@@ -537,3 +537,24 @@ def test_one_hot_labels_to_a_sparse_loss_say_so(backend):
     with pytest.raises(ValueError, match=message):
         model.train_on_batch(x, np.eye(3)[y], reset_metrics=False)
     _assert_same_state(before, _state(model))
+
+
+def test_missing_gradients_warn_once_over_a_multi_batch_fit(backend, caplog):
+    # tf.keras logs it when it traces the train function, so once, not once per batch.
+    import logging
+    set_random_seed(0)
+    inputs = keras.Input(shape=(4,))
+    out_a = layers.Dense(1, name="a")(inputs)
+    out_b = layers.Dense(1, name="b")(inputs)
+    model = keras.Model(inputs, [out_a, out_b])
+    model.compile("sgd", loss={"a": "mse"})  # nothing reaches the weights of "b"
+    x, y = _classification_data(32)
+    with caplog.at_level(logging.WARNING, logger="kerasx"):
+        model.fit(x, [y, y], batch_size=8, epochs=2, verbose=0)
+        model.train_on_batch(x, [y, y])
+    records = [r for r in caplog.records if "Gradients do not exist" in r.getMessage()]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].levelno == logging.WARNING
+    assert records[0].getMessage() == (
+        "Gradients do not exist for variables ['b/kernel:0', 'b/bias:0'] when minimizing the loss. If "
+        "you're using `model.compile()`, did you forget to provide a `loss` argument?")
