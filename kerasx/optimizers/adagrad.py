@@ -1,7 +1,7 @@
 """Adagrad and Adadelta, as tf.keras."""
 from backends.config import epsilon as default_epsilon
 from kerasx import ops
-from kerasx.optimizers.base import Optimizer
+from kerasx.optimizers.base import Optimizer, _is_number, check_hyperparameter
 
 
 class Adagrad(Optimizer):
@@ -10,8 +10,11 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="Adagrad",
                  **kwargs):
-        if initial_accumulator_value < 0.0:
-            raise ValueError(f"initial_accumulator_value must be non-negative: {initial_accumulator_value}")
+        if _is_number(initial_accumulator_value) and initial_accumulator_value < 0.0:
+            raise ValueError(f"Optimizer {type(self).__name__}: initial_accumulator_value must be "
+                             f"non-negative: {initial_accumulator_value}")
+        check_hyperparameter(self, "initial_accumulator_value", initial_accumulator_value, number_only=True)
+        check_hyperparameter(self, "epsilon", epsilon or 0.0, number_only=True)
         super().__init__(name, learning_rate, **kwargs)
         self._initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon or default_epsilon()
@@ -37,6 +40,8 @@ class Adadelta(Optimizer):
     acc_d = rho acc_d + (1 - rho) d^2; w -= lr d``."""
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="Adadelta", **kwargs):
+        check_hyperparameter(self, "rho", rho, upper=1)
+        check_hyperparameter(self, "epsilon", epsilon or 0.0, number_only=True)
         super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("rho", rho)
         self.epsilon = epsilon or default_epsilon()

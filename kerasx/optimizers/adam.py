@@ -6,7 +6,7 @@ import math
 
 from backends.config import epsilon as default_epsilon
 from kerasx import ops
-from kerasx.optimizers.base import HostMirroredVariable, Optimizer
+from kerasx.optimizers.base import HostMirroredVariable, Optimizer, check_hyperparameter
 from kerasx.optimizers.schedules import LearningRateSchedule
 
 
@@ -14,6 +14,9 @@ class _AdamBase(Optimizer):
     """Shared constructor, 'm' then 'v' slots, and config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, name, **kwargs):
+        check_hyperparameter(self, "beta_1", beta_1, upper=1)
+        check_hyperparameter(self, "beta_2", beta_2, upper=1)
+        check_hyperparameter(self, "epsilon", epsilon or 0.0, number_only=True)
         super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("beta_1", beta_1)
         self._set_hyper("beta_2", beta_2)

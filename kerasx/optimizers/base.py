@@ -7,6 +7,8 @@ bias corrections and schedules are computed in Python floats, and the updates ru
 of `kerasx.ops.updates` on the variables.
 """
 import logging
+import math
+import numbers
 import re
 import warnings
 
@@ -59,6 +61,38 @@ def _is_number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _describe(value):
+    return f"{value!r} (of type {type(value).__name__})"
+
+
+def check_hyperparameter(optimizer, arg, value, upper=math.inf, schedules=False, number_only=False):
+    """Raises, naming the optimizer class and the argument, unless `value` is a number in
+    ``[0, upper]`` or (unless `number_only`) a 0-d Tensor or a callable, which tf.keras reads at every
+    step, or, where `schedules`, a `LearningRateSchedule`. Checked in the constructor: a bad value
+    would otherwise fail, or train wrongly, only once `fit` runs."""
+    prefix = f"Optimizer {type(optimizer).__name__}: "
+    if not number_only:
+        if isinstance(value, schedules_mod.LearningRateSchedule):
+            if schedules:
+                return
+        elif isinstance(value, Tensor):
+            if value.ndim == 0:
+                return
+        elif callable(value):
+            return
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if 0 <= value <= upper:
+            return
+        if upper == 1:
+            raise ValueError(f"{prefix}`{arg}` must be between [0, 1]. Received: {arg}={value}.")
+        raise ValueError(f"{prefix}Expected {arg} >= 0, received: {value}.")
+    expected = "a number between [0, 1]" if upper == 1 else "a non-negative number"
+    if not number_only:
+        expected += ", a LearningRateSchedule," if schedules else ","
+        expected += " a 0-d Tensor or a callable"
+    raise TypeError(f"{prefix}`{arg}` must be {expected}. Received: {arg}={_describe(value)}.")
+
+
 class Optimizer:
     """Base class of the optimizers, with tf.keras OptimizerV2's constructor keywords:
     `clipnorm`, `clipvalue`, `global_clipnorm`, and the Keras 2.3 `lr` and `decay` (inverse-time
@@ -73,14 +107,17 @@ class Optimizer:
             if k not in _ALLOWED_KWARGS:
                 raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
                                 f"{set(_ALLOWED_KWARGS)}.")
-            if _is_number(v) and v < 0:
-                raise ValueError(f"Expected {k} >= 0, received: {v}")
             if k == "lr":
                 warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.", stacklevel=3)
+                check_hyperparameter(self, k, v, schedules=True)
+            elif v is not None or k == "decay":
+                check_hyperparameter(self, k, v, number_only=True)
+        if learning_rate is not None and "lr" not in kwargs:
+            check_hyperparameter(self, "learning_rate", learning_rate, schedules=True)
         if kwargs.get("clipnorm") is not None and kwargs.get("global_clipnorm") is not None:
             raise ValueError(
-                "Cannot accept both `clipnorm` and `global_clipnorm`. Received: "
-                f"`clipnorm`={kwargs['clipnorm']}, `global_clipnorm`={kwargs['global_clipnorm']}.")
+                f"Optimizer {type(self).__name__}: Cannot accept both `clipnorm` and `global_clipnorm`. "
+                f"Received: `clipnorm`={kwargs['clipnorm']}, `global_clipnorm`={kwargs['global_clipnorm']}.")
         self._name = name
         self._hyper = {}
         self._slots = {}

@@ -1,7 +1,7 @@
 """RMSprop, plain, centered and with momentum, as tf.keras's `RMSprop`."""
 from backends.config import epsilon as default_epsilon
 from kerasx import ops
-from kerasx.optimizers.base import Optimizer
+from kerasx.optimizers.base import Optimizer, check_hyperparameter
 from kerasx.optimizers.sgd import check_momentum
 
 
@@ -11,9 +11,11 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
+        check_hyperparameter(self, "rho", rho, upper=1)
+        check_hyperparameter(self, "epsilon", epsilon or 0.0, number_only=True)
+        self._momentum = check_momentum(self, momentum)
         super().__init__(name, learning_rate, **kwargs)
         self._set_hyper("rho", rho)
-        self._momentum = check_momentum(momentum)
         self._set_hyper("momentum", momentum)
         self.epsilon = epsilon or default_epsilon()
         self.centered = centered

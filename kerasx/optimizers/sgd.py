@@ -1,12 +1,11 @@
 """SGD with optional (Nesterov) momentum, as tf.keras's `SGD`."""
 from kerasx import ops
-from kerasx.optimizers.base import Optimizer, _is_number
+from kerasx.optimizers.base import Optimizer, _is_number, check_hyperparameter
 
 
-def check_momentum(momentum):
-    if _is_number(momentum) and not 0 <= momentum <= 1:
-        raise ValueError(f"`momentum` must be between [0, 1]. Received: momentum={momentum} "
-                         f"(of type {type(momentum)}).")
+def check_momentum(optimizer, momentum):
+    """Whether `momentum` needs a slot, once checked to be in [0, 1] (or a Tensor or a callable)."""
+    check_hyperparameter(optimizer, "momentum", momentum, upper=1)
     # As tf.keras: a momentum slot exists when momentum is positive (or not a plain number).
     return not _is_number(momentum) or momentum > 0
 
@@ -16,8 +15,8 @@ class SGD(Optimizer):
     with Nesterov); plain ``w -= lr * g`` without momentum."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+        self._momentum = check_momentum(self, momentum)
         super().__init__(name, learning_rate, **kwargs)
-        self._momentum = check_momentum(momentum)
         self._set_hyper("momentum", momentum)
         self.nesterov = nesterov
 

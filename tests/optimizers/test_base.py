@@ -274,3 +274,63 @@ def test_learning_rate_and_decay_are_set_up_by_the_base_class(backend):
     assert bare.get_config() == {"name": "Bare", "clipnorm": 1.0}
     with pytest.raises(AttributeError, match="'NoLearningRate' object has no attribute 'learning_rate'"):
         bare.lr
+
+
+ALL_OPTIMIZERS = [optimizers.SGD, optimizers.RMSprop, optimizers.Adam, optimizers.Adamax, optimizers.Nadam,
+                  optimizers.Adagrad, optimizers.Adadelta]
+
+
+@pytest.mark.parametrize("cls", ALL_OPTIMIZERS, ids=lambda c: c.__name__)
+def test_every_constructor_validates_the_learning_rate(cls):
+    name = cls.__name__
+    with pytest.raises(TypeError, match=rf"Optimizer {name}: `learning_rate` must be a non-negative number, "
+                                        r"a LearningRateSchedule, a 0-d Tensor or a callable. Received: "
+                                        r"learning_rate='fast' \(of type str\)."):
+        cls("fast")
+    with pytest.raises(ValueError, match=rf"Optimizer {name}: Expected learning_rate >= 0, received: -0.1."):
+        cls(learning_rate=-0.1)
+    with pytest.raises(ValueError, match=rf"Optimizer {name}: Expected lr >= 0, received: -1."):
+        with pytest.warns(UserWarning, match="The `lr` argument is deprecated"):
+            cls(lr=-1)
+    with pytest.raises(TypeError, match=rf"Optimizer {name}: `clipnorm` must be a non-negative number. "
+                                        r"Received: clipnorm=\[1.0\] \(of type list\)."):
+        cls(clipnorm=[1.0])
+    with pytest.raises(ValueError, match=rf"Optimizer {name}: Expected global_clipnorm >= 0"):
+        cls(global_clipnorm=-1.0)
+    # What tf.keras takes: numbers (NumPy's too), 0-d Tensors, callables and, but for Nadam, schedules.
+    for ok in (0.0, np.float32(0.1), 3, ops.fill((), 0.1, "float32"), lambda: 0.1):
+        assert cls(ok).get_config()["name"] == name
+    if cls is not optimizers.Nadam:
+        cls(schedules.ExponentialDecay(0.1, 10, 0.9))
+
+
+@pytest.mark.parametrize("cls, arg, value, message", [
+    (optimizers.SGD, "momentum", "high", r"`momentum` must be a number between \[0, 1\], a 0-d Tensor or a "
+                                         r"callable. Received: momentum='high' \(of type str\)."),
+    (optimizers.Adam, "beta_1", 1.5, r"`beta_1` must be between \[0, 1\]. Received: beta_1=1.5."),
+    (optimizers.Adamax, "beta_2", -0.5, r"`beta_2` must be between \[0, 1\]. Received: beta_2=-0.5."),
+    (optimizers.Nadam, "epsilon", -1e-7, r"Expected epsilon >= 0, received: -1e-07."),
+    (optimizers.RMSprop, "rho", 2.0, r"`rho` must be between \[0, 1\]. Received: rho=2.0."),
+    (optimizers.RMSprop, "epsilon", "tiny", r"`epsilon` must be a non-negative number. Received: "
+                                            r"epsilon='tiny' \(of type str\)."),
+    (optimizers.Adadelta, "rho", -0.1, r"`rho` must be between \[0, 1\]. Received: rho=-0.1."),
+    (optimizers.Adagrad, "epsilon", -1.0, r"Expected epsilon >= 0, received: -1.0."),
+    (optimizers.Adagrad, "initial_accumulator_value", "x", r"`initial_accumulator_value` must be a "
+                                                           r"non-negative number. Received"),
+])
+def test_constructors_validate_their_hyperparameters(cls, arg, value, message):
+    error = TypeError if isinstance(value, str) else ValueError
+    with pytest.raises(error, match=rf"Optimizer {cls.__name__}: {message}"):
+        cls(**{arg: value})
+
+
+def test_a_bad_learning_rate_fails_before_compile_or_fit(backend):
+    # tf.keras would only fail (or, for a negative rate, train uphill) once `fit` runs.
+    import kerasx as keras
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+    with pytest.raises(ValueError, match="Optimizer Adam: Expected learning_rate >= 0, received: -0.001."):
+        model.compile(optimizer=optimizers.Adam(-1e-3), loss="mse")
+    with pytest.raises(TypeError, match="Optimizer RMSprop: `learning_rate` must be"):
+        model.compile(optimizer=optimizers.get({"class_name": "RMSprop", "config": {"learning_rate": "fast"}}),
+                      loss="mse")
+    assert model.optimizer is None
