@@ -5,6 +5,9 @@ and lists/tuples/dicts of them for several inputs or outputs), Python generators
 `kerasx.utils.Sequence` and `kerasx.data.Dataset`. Floating data becomes floatx on the host before it
 is moved, so float64 arrays train in float32.
 
+The arrays are checked on the host as they are converted (`data_checks`: NaN and infinity, object arrays,
+sample weights' shapes): in-memory ones once per call, a stream's batches as they arrive.
+
 In-memory arrays are moved to the device once per `fit` when they fit in `_DEVICE_RESIDENT_BYTES`;
 each batch is then gathered on the device from a permutation drawn on the host, so a step performs no
 host-to-device copy besides its slice of the permutation. Larger arrays are sliced on the host and each
@@ -325,6 +328,12 @@ class DatasetAdapter(_BatchStreamAdapter):
 
 def _is_generator(x):
     return inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def is_batch_stream(x):
+    """Whether `x` brings its own batches (a generator or iterator, a `Sequence`, a `Dataset`), so that
+    `batch_size`, `y`, `sample_weight` and `validation_split` do not apply to it."""
+    return isinstance(x, (Dataset, Sequence)) or _is_generator(x)
 
 
 def select_adapter(x, y):

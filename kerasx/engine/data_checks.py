@@ -111,7 +111,8 @@ def _weight_fits(shape, loss_shape, target):
 def _sample_weight_message(name, where, shape, loss_shape, output):
     n = shape[0] if shape else "n"
     if loss_shape:
-        per_step = "(" + ", ".join([str(n)] + ["timesteps" if d is None else str(d) for d in loss_shape]) + ")"
+        axes = [str(n)] + ["timesteps" if d is None else str(d) for d in loss_shape]
+        per_step = "(" + ", ".join(axes) + ")"
         expected = f"({n},) or {per_step}"
     else:
         expected = f"({n},)"

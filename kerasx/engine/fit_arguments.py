@@ -10,8 +10,8 @@ the arrays are converted, still before any state changes.
 import numbers
 
 from kerasx.autodiff.nest import flatten_with_paths
-from kerasx.engine import data_adapter
 from kerasx.engine.batching import unpack_x_y_sample_weight
+from kerasx.engine.data_adapter import is_batch_stream, standardize_for_split
 from kerasx.engine.data_checks import DataChecks, leaf_label
 
 
@@ -28,13 +28,8 @@ def _check_count(name, value, minimum=1, allow=(None,)):
         raise ValueError(f"`{name}` must be an integer >= {minimum}{extra}; received {name}={value!r}.")
 
 
-def _is_stream(x):
-    """Generators, `Sequence`s and `Dataset`s bring their own batches."""
-    return data_adapter.select_adapter(x, None) is not data_adapter.ArrayAdapter
-
-
 def _check_batch_size_for_input(name, batch_size, x):
-    if batch_size is not None and x is not None and _is_stream(x):
+    if batch_size is not None and x is not None and is_batch_stream(x):
         raise ValueError(f"The `{name}` argument must not be specified for the given input type. Received "
                          f"input: {x}, {name}: {batch_size}")
 
@@ -78,8 +73,8 @@ def _check_validation_freq(validation_freq):
                          f"validation_freq={validation_freq} of the type {type(validation_freq)}.")
     epochs = [validation_freq] if isinstance(validation_freq, int) else list(validation_freq)
     if not all(_is_int(e) and e >= 1 for e in epochs):
-        raise ValueError("`validation_freq` must be a positive integer (validate every that many epochs) or a "
-                         "list of epochs counted from 1; received validation_freq="
+        raise ValueError("`validation_freq` must be a positive integer (validate every that many epochs) "
+                         "or a list of epochs counted from 1; received validation_freq="
                          f"{validation_freq!r}.")
 
 
@@ -89,7 +84,7 @@ def check_targets(model, x, y, where, uses_default_step):
 
     Only for the built-in `train_step`/`test_step` (a custom one may compute its loss from `x` alone),
     and only for arrays (a generator's batches are seen when they arrive: `test_step` checks them)."""
-    if not uses_default_step or not model.loss or y is not None or x is None or _is_stream(x):
+    if not uses_default_step or not model.loss or y is not None or x is None or is_batch_stream(x):
         return
     raise ValueError(missing_targets_message(model, where))
 
@@ -121,23 +116,24 @@ def check_validation_shapes(model, train_x, train_y, val_x, val_y):
     does not know its inputs and outputs yet (a `Sequential` without an input shape, a subclassed model)
     is held to the training data's ranks only, as sequence lengths may differ. Streams are not looked
     into: their batches are checked when they arrive."""
-    if val_x is None or _is_stream(val_x):
+    if val_x is None or is_batch_stream(val_x):
         return
-    val_x, val_y = data_adapter.standardize_for_split(val_x), data_adapter.standardize_for_split(val_y)
+    val_x, val_y = standardize_for_split(val_x), standardize_for_split(val_y)
     inputs = getattr(model, "inputs", None) or []
-    if inputs:
+    if inputs and hasattr(model, "_flatten_feed"):
         feed = model._flatten_feed(val_x)
         for i, (kt, value) in enumerate(zip(inputs, feed)):
             shape = tuple(getattr(value, "shape", ()))
             if not _matches(shape[1:], tuple(kt.shape)[1:]):
                 raise ValueError(f"Invalid `validation_data`: input {i} of model \"{model.name}\" expects "
                                  f"shape={tuple(kt.shape)}, received validation x of shape {shape}.")
-    elif train_x is not None and not _is_stream(train_x):
+    elif train_x is not None and not is_batch_stream(train_x):
         _check_ranks("x", train_x, val_x)
     if val_y is None:
         return
     outputs = getattr(model, "outputs", None) or []
-    train_pairs = dict(flatten_with_paths(train_y)) if train_y is not None and not _is_stream(train_x) else {}
+    in_memory_y = train_y is not None and not is_batch_stream(train_x)
+    train_pairs = dict(flatten_with_paths(train_y)) if in_memory_y else {}
     val_pairs = flatten_with_paths(val_y)
     if outputs and len(val_pairs) == len(outputs):
         names = list(getattr(model, "output_names", None) or [])
