@@ -10,7 +10,7 @@ the arrays are converted, still before any state changes.
 import numbers
 
 from kerasx.autodiff.nest import flatten_with_paths
-from kerasx.engine.batching import unpack_x_y_sample_weight
+from kerasx.engine.batching import check_class_weight, unpack_x_y_sample_weight
 from kerasx.engine.data_adapter import is_batch_stream, standardize_for_split
 from kerasx.engine.data_checks import DataChecks, leaf_label
 
@@ -50,10 +50,8 @@ def check_fit_arguments(x, batch_size, epochs, initial_epoch, steps_per_epoch, v
             0 <= validation_split < 1):
         raise ValueError("`validation_split` must be a float in the range [0, 1) (the fraction of the data "
                          f"held out for validation); received validation_split={validation_split!r}.")
-    if class_weight is not None and not isinstance(class_weight, dict):
-        raise ValueError("`class_weight` must be a dict mapping class indices (0 to one less than the number "
-                         f"of classes) to weights; received a {type(class_weight).__name__}: "
-                         f"class_weight={class_weight!r}.")
+    if class_weight is not None:
+        check_class_weight(class_weight)
     _check_batch_size_for_input("batch_size", batch_size, x)
     if validation_data is not None:
         val_x = unpack_x_y_sample_weight(validation_data)[0]
@@ -121,7 +119,10 @@ def check_validation_shapes(model, train_x, train_y, val_x, val_y):
     val_x, val_y = standardize_for_split(val_x), standardize_for_split(val_y)
     inputs = getattr(model, "inputs", None) or []
     if inputs and hasattr(model, "_flatten_feed"):
-        feed = model._flatten_feed(val_x)
+        try:
+            feed = model._flatten_feed(val_x)
+        except ValueError as e:  # the model's own message: a missing key, a wrong number of inputs
+            raise ValueError(f"Invalid `validation_data`: {e}") from None
         for i, (kt, value) in enumerate(zip(inputs, feed)):
             shape = tuple(getattr(value, "shape", ()))
             if not _matches(shape[1:], tuple(kt.shape)[1:]):
@@ -139,7 +140,8 @@ def check_validation_shapes(model, train_x, train_y, val_x, val_y):
         names = list(getattr(model, "output_names", None) or [])
         for path, value in val_pairs:
             index = names.index(path[0]) if path and path[0] in names else (path[0] if path else 0)
-            _check_target(model, outputs[index], index, path, value, train_pairs.get(path))
+            if isinstance(index, int) and index < len(outputs):  # else the losses name the stray key
+                _check_target(model, outputs[index], index, path, value, train_pairs.get(path))
     elif train_pairs:
         _check_ranks("y", train_y, val_y, squeeze=True)
 
@@ -158,9 +160,10 @@ def _check_target(model, output, index, path, value, train_value):
     if train_value is not None and _squeezed(tuple(train_value.shape)[1:]) == _squeezed(shape[1:]):
         return
     name = (getattr(model, "output_names", None) or [f"output_{index}"])[index]
+    short = f" or {_batch(out[:-1])}" + (" (class indices)" if out and out[-1] != 1 else "") if out else ""
     raise ValueError(f"Invalid `validation_data`: validation {leaf_label('y', path)} of shape {shape} does "
                      f"not fit output \"{name}\" of shape {tuple(output.shape)}: expected targets of shape "
-                     f"{_batch(out)}, or {_batch(out[:-1])} for class indices, received {shape}.")
+                     f"{_batch(out)}{short}, received {shape}.")
 
 
 def _batch(sample_shape):

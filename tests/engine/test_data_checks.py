@@ -229,3 +229,21 @@ def test_sample_weight_in_validation_data(backend):
     with pytest.raises(ValueError, match=r"`sample_weight` in `validation_data` does not fit the loss"):
         model.fit(x, y, validation_data=(x, y, np.ones((32, 2))), verbose=0)
     assert int(model.optimizer.iterations.numpy()) == 0
+
+
+def test_sample_weight_per_output(backend):
+    set_random_seed(0)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, [layers.Dense(1, name="reg")(inputs),
+                                 layers.Dense(3, activation="softmax", name="cls")(inputs)])
+    model.compile("sgd", ["mse", "sparse_categorical_crossentropy"])
+    x, y = _data(8)
+    targets = {"reg": np.ones((8, 1)), "cls": y}
+    model.fit(x, targets, sample_weight={"reg": np.ones(8), "cls": np.ones((8, 1))}, verbose=0)
+    with pytest.raises(ValueError, match=r"`sample_weight\['cls'\]` passed to `fit` does not fit the loss "
+                                         r"of output 'cls': expected shape \(8,\)"):
+        model.fit(x, targets, sample_weight={"reg": np.ones(8), "cls": np.ones((8, 3))}, verbose=0)
+    with pytest.raises(ValueError, match=r"`sample_weight` passed to `evaluate` does not fit the loss of "
+                                         r"output 'reg': expected shape \(8,\) \(one weight per sample, or "
+                                         r"per timestep for a sequence loss\), received shape \(8, 2\)."):
+        model.evaluate(x, targets, sample_weight=np.ones((8, 2)), verbose=0)

@@ -328,7 +328,7 @@ def test_validation_y_of_the_wrong_shape_before_the_first_step(backend, tmp_path
     _raises_before_any_state_change(
         _trained_classifier(), tmp_path, _fit(validation_data=(x, np.zeros((64, 5)))),
         r'Invalid `validation_data`: validation `y` of shape \(64, 5\) does not fit output "dense\w*" of '
-        r"shape \(None, 3\): expected targets of shape \(n, 3\), or \(n,\) for class indices, received "
+        r"shape \(None, 3\): expected targets of shape \(n, 3\) or \(n,\) \(class indices\), received "
         r"\(64, 5\).")
 
 
@@ -354,3 +354,26 @@ def test_validation_data_for_a_model_without_input_shape(backend, tmp_path):
                   verbose=0)
     assert not model.weights and not os.path.exists(log)
     assert "val_loss" in model.fit(x, y, validation_data=(x, y), verbose=0).history
+
+
+def test_validation_data_of_a_model_with_several_inputs_and_outputs(backend, tmp_path):
+    set_random_seed(0)
+    a, b = keras.Input((2,), name="a"), keras.Input((3,), name="b")
+    joined = layers.Concatenate()([a, b])
+    model = keras.Model([a, b], [layers.Dense(1, name="reg")(joined),
+                                 layers.Dense(4, activation="softmax", name="cls")(joined)])
+    model.compile("adam", ["mse", "sparse_categorical_crossentropy"])
+    xa, xb, yr, yc = np.ones((8, 2)), np.ones((8, 3)), np.ones((8, 1)), np.zeros(8)
+    model.fit({"a": xa, "b": xb}, {"reg": yr, "cls": yc}, verbose=0)
+    fit = lambda val: lambda m, cbks: m.fit({"a": xa, "b": xb}, {"reg": yr, "cls": yc}, validation_data=val,
+                                            callbacks=cbks, verbose=0)
+    _raises_before_any_state_change(
+        model, tmp_path, fit(({"a": xa}, {"reg": yr, "cls": yc})),
+        r"Invalid `validation_data`: Missing data for input 'b'. You passed a data dictionary with keys "
+        r"\['a'\]. Expected the following keys: \['a', 'b'\]")
+    _raises_before_any_state_change(
+        model, tmp_path, fit(({"a": xa, "b": xb}, {"reg": np.ones((8, 2)), "cls": yc})),
+        r"Invalid `validation_data`: validation `y\['reg'\]` of shape \(8, 2\) does not fit output \"reg\" "
+        r"of shape \(None, 1\): expected targets of shape \(n, 1\) or \(n,\), received \(8, 2\).")
+    assert "val_cls_loss" in model.fit([xa, xb], [yr, yc], validation_data=([xa, xb], [yr, yc]),
+                                       verbose=0).history
