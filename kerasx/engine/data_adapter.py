@@ -107,7 +107,13 @@ def _num_samples(a):
 
 
 def check_data_cardinality(data):
-    """Raises when the arrays of `(x, y, sample_weight)` disagree on their number of samples."""
+    """Raises when the arrays of `(x, y, sample_weight)` disagree on their number of samples, or one of
+    them is a scalar (which has no samples to count)."""
+    for label, single in zip(["x", "y", "sample_weight"], data):
+        for a in flatten(single):
+            if a is not None and not a.shape:
+                raise ValueError(f"`{label}` must be an array with one entry per sample; received a scalar: "
+                                 f"{label}={a!r}.")
     sizes = {_num_samples(a) for a in flatten(data) if a is not None}
     if len(sizes) > 1:
         msg = "Data cardinality is ambiguous:\n"
