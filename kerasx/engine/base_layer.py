@@ -251,8 +251,8 @@ class Layer:
         if not self.built:
             self._maybe_build(_shape_structure(inputs))
             assert_input_compatibility(self.input_spec, shapes, self)
-        kwargs = self._resolve_call_kwargs(kwargs, info.params)
-        with call_context.enter(kwargs.get("training")):
+        training = self._resolve_call_kwargs(kwargs, info.params)
+        with call_context.enter(training):
             self._call_losses = []
             outputs = self.call(inputs, *args[1:], **kwargs)
         if self.activity_regularizer is not None:
@@ -306,16 +306,20 @@ class Layer:
         return map_structure(convert, inputs)
 
     def _resolve_call_kwargs(self, kwargs, params=None):
+        """Fits `kwargs` to this layer's `call` (in place) and returns the training flag the call runs
+        under: the caller's, else the enclosing call's. A `call` without a `training` argument is not
+        passed it, but the flag still reaches the layers it calls, as in tf.keras (a subclassed model
+        whose `call(self, x)` holds a Dropout trains it in `fit`)."""
         if params is None:
             params = _call_params(type(self))
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = call_context.training()
         if "training" in params:
-            if kwargs.get("training") is None:
-                kwargs["training"] = call_context.training()
-        else:
-            kwargs.pop("training", None)
+            kwargs["training"] = training
         if "mask" not in params:
             kwargs.pop("mask", None)
-        return kwargs
+        return training
 
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`, found by running the layer on a small placeholder

@@ -98,6 +98,32 @@ def test_training_flag_reaches_nested_layers(backend):
     assert outer(x, training=True).numpy()[0, 0] == 1.0
 
 
+def test_training_flag_passes_through_a_call_without_a_training_argument(backend):
+    # tf.keras hands the outer call's flag to the nested layers even when the outer `call` does not
+    # take `training` itself; the layers two levels down get it too.
+    class Block(Layer):
+        def __init__(self):
+            super().__init__()
+            self.echo = TrainingEcho()
+
+        def call(self, x):
+            return self.echo(x)
+
+    class Outer(Layer):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+
+        def call(self, x):
+            return self.block(x)
+
+    x = np.zeros((1, 1), dtype="float32")
+    for layer in (Block(), Outer()):
+        assert layer(x, training=True).numpy()[0, 0] == 1.0
+        assert layer(x, training=False).numpy()[0, 0] == 0.0
+        assert layer(x).numpy()[0, 0] == 0.0
+
+
 def test_count_params_before_build_is_an_error():
     with pytest.raises(ValueError, match="isn't built"):
         Linear(2).count_params()

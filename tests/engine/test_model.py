@@ -143,3 +143,58 @@ def test_save_and_load_give_the_class_and_the_predictions_back(backend, tmp_path
     # The loaded model trains on with its own train_step.
     loaded.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert loaded.train_steps_run == 2
+
+
+class Recorder(layers.Layer):
+    """Keeps the last input it saw (its `call` takes no `training` argument either)."""
+
+    def call(self, x):
+        self.last = x.numpy()
+        return x
+
+
+class NoTrainingArgumentModel(keras.Model):
+    """A subclassed model whose `call` takes no `training` argument: its layers must still follow the
+    flag that `fit` (training) and `predict`/`evaluate` (inference) give the model."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = layers.BatchNormalization()
+        self.dropout = layers.Dropout(0.5)
+        self.recorder = Recorder()
+        self.dense = layers.Dense(1, kernel_initializer="ones")
+
+    def call(self, x):
+        return self.dense(self.recorder(self.dropout(self.norm(x))))
+
+
+def _fitted_no_training_argument_model():
+    set_random_seed(0)
+    model = NoTrainingArgumentModel()
+    # A zero learning rate: only the training flag can make the layers behave differently.
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    x = (np.random.default_rng(0).normal(size=(64, 50)) + 5.0).astype("float32")
+    y = np.zeros((64, 1), "float32")
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0, shuffle=False)
+    return model, x, y
+
+
+def test_fit_trains_batch_norm_and_dropout_inside_a_call_without_training(backend):
+    model, x, _ = _fitted_no_training_argument_model()
+    # One training step moved the moving mean from 0 towards the batch mean by (1 - momentum).
+    np.testing.assert_allclose(model.norm.moving_mean.numpy(), 0.01 * x.mean(axis=0), rtol=1e-4)
+    dropped = np.mean(model.recorder.last == 0.0)
+    assert 0.3 < dropped < 0.7, dropped
+
+
+def test_predict_and_evaluate_of_such_a_model_run_in_inference_mode(backend):
+    model, x, y = _fitted_no_training_argument_model()
+    moving_mean = model.norm.moving_mean.numpy()
+    first = model.predict(x, batch_size=16)
+    assert np.all(model.recorder.last != 0.0)  # no dropout
+    np.testing.assert_array_equal(model.predict(x, batch_size=16), first)
+    np.testing.assert_allclose(first, model(x, training=False).numpy(), rtol=1e-6)
+    loss = model.evaluate(x, y, batch_size=16, verbose=0)
+    np.testing.assert_allclose(loss, np.mean(first ** 2), rtol=1e-5)
+    assert np.all(model.recorder.last != 0.0)
+    np.testing.assert_array_equal(model.norm.moving_mean.numpy(), moving_mean)
