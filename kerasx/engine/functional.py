@@ -1,5 +1,7 @@
 """`Functional`: a model defined as a graph of layer calls on symbolic tensors
 (``Model(inputs=Input(...), outputs=...)``)."""
+import collections
+
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
@@ -43,10 +45,10 @@ class Functional(Model):
                 raise ValueError(f"Input {t!r} is not connected to the outputs of this model.")
         layers = self._layers_by_depth()
         object.__setattr__(self, "_tracked_layers", layers)
-        names = [l.name for l in layers]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        name_counts = collections.Counter(l.name for l in layers)
+        dup = sorted(n for n, count in name_counts.items() if count > 1)
         if dup:
-            raise ValueError(f'The name "{dup[0]}" is used {names.count(dup[0])} times in the model. All '
+            raise ValueError(f'The name "{dup[0]}" is used {name_counts[dup[0]]} times in the model. All '
                              "layer names should be unique.")
         self.input_names = [t._keras_history[0].name for t in self.inputs]
         self.output_names = [t._keras_history[0].name for t in self.outputs]
