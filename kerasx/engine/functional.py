@@ -5,7 +5,7 @@ import collections
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
-from kerasx.engine.base_layer import Layer
+from kerasx.engine.base_layer import Layer, check_tensor_like
 from kerasx.engine.functional_config import functional_config, functional_from_config
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
@@ -172,8 +172,8 @@ class Functional(Model):
 
     def _convert_inputs(self, inputs):
         # Inputs are converted (and cast) by each layer of the graph; only make Tensors here.
-        return map_structure(lambda x: x if isinstance(x, Tensor) or x is None else
-                             as_tensor(x), inputs)
+        return map_structure(lambda x: x if isinstance(x, Tensor) else
+                             as_tensor(check_tensor_like(self, x)), inputs)
 
     # ------------------------------------------------------------ config
     def get_config(self):
