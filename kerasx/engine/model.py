@@ -28,7 +28,7 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if _functional_arguments(args, kwargs):
             # A subclass of Model given inputs and outputs (`CustomModel(inputs, outputs)`, the guide's
             # recipe for customising `fit` on a functional model): only now is it known to be a
             # graph, so, as tf.keras does, `Functional` takes Model's place among the class's bases.
@@ -169,6 +169,13 @@ class Model(Trainer, Layer):
                 "which is the default behavior. You can override this default behavior by defining a "
                 f"`from_config` method to specify how to create an instance of {cls.__name__} from the "
                 f"config.\n\nError encountered during deserialization:\n{e}") from e
+
+
+def _functional_arguments(args, kwargs):
+    """Whether a Model subclass's constructor was given a graph's inputs and outputs (tf.keras's
+    `is_functional_model_init_params`)."""
+    given = len(args) + ("inputs" in kwargs) + ("outputs" in kwargs)
+    return given >= 2 and (len(args) >= 1 or "inputs" in kwargs)
 
 
 def _inject_functional(cls, functional):
