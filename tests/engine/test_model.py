@@ -198,3 +198,14 @@ def test_predict_and_evaluate_of_such_a_model_run_in_inference_mode(backend):
     np.testing.assert_allclose(loss, np.mean(first ** 2), rtol=1e-5)
     assert np.all(model.recorder.last != 0.0)
     np.testing.assert_array_equal(model.norm.moving_mean.numpy(), moving_mean)
+
+
+def test_a_model_subclass_given_one_positional_argument_says_what_it_takes():
+    class OneArgument(keras.Model):
+        def __init__(self, *args):
+            super().__init__(*args)
+
+    with pytest.raises(TypeError, match=r"Model\(\) takes inputs and outputs together; received 1 "
+                                        r"positional argument\(s\)\."):
+        OneArgument(keras.Input(shape=(2,)))
+    assert not issubclass(OneArgument, Functional)  # not made a graph model by the failed call
