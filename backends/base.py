@@ -173,6 +173,12 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
+    def floor_divide(self, a, b):
+        """``a // b`` rounded toward minus infinity, as Python's ``//`` (exact on integers; on floats
+        consistent with Python's ``%``, so ``a - (a // b) * b`` takes the sign of ``b``)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
     def maximum(self, a, b):
         raise NotImplementedError("abstract kernel")
 

@@ -125,3 +125,20 @@ def set_image_data_format(data_format):
         raise ValueError(f"Unknown data_format: {data_format!r}. Expected one of {_FORMATS}.")
     s = _settings if _settings is not None else _get()
     s["image_data_format"] = str(data_format)
+
+
+# ---------------------------------------------------------------- data checks
+# Not a keras.json field: it is a per-program decision (a user who masks non-finite labels turns it off
+# in the script that does so), so it lives here with the other settings but is not read from the file.
+_nonfinite_data_check = [True]
+
+
+def nonfinite_data_check_enabled():
+    """Whether `fit`/`evaluate` refuse NaN and infinity in their host input arrays (True by default)."""
+    return _nonfinite_data_check[0]
+
+
+def set_nonfinite_data_check(enabled):
+    if not isinstance(enabled, bool):
+        raise ValueError(f"The non-finite data check is switched with True or False; received {enabled!r}.")
+    _nonfinite_data_check[0] = enabled

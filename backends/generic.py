@@ -137,6 +137,9 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
     def power(self, a, b):
         return self.xp.power(a, b)
 
+    def floor_divide(self, a, b):
+        return self.xp.floor_divide(a, b)
+
     def maximum(self, a, b):
         return self.xp.maximum(a, b)
 

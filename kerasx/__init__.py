@@ -12,6 +12,6 @@ from kerasx import layers, utils, datasets
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.model import Model
 from kerasx.engine.sequential import Sequential
-from kerasx import callbacks, data
+from kerasx import callbacks, config, data
 from kerasx import models, saving
 from kerasx import losses, metrics, optimizers

@@ -19,6 +19,7 @@ NUMPY_ALLOWED = {
     "kerasx/autodiff/gradcheck.py": "test utility: builds perturbed float64 host copies of the inputs",
     "kerasx/engine/batching.py": "input handling: splits user arrays, turns class weights into weights",
     "kerasx/engine/data_adapter.py": "input handling: user arrays are converted and shuffled on the host",
+    "kerasx/engine/data_checks.py": "input handling: user arrays are inspected before they reach a device",
     "kerasx/losses/utils.py": "class labels: the range of host labels is measured on the host, no D2H",
     "kerasx/initializers.py": "initial weights are drawn on the host from one seeded generator",
     "kerasx/utils/random.py": "initial weights are drawn on the host from one seeded generator",

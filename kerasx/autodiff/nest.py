@@ -30,6 +30,16 @@ def flatten(structure):
     return [structure]
 
 
+def flatten_with_paths(structure, path=()):
+    """`(path, leaf)` pairs in `flatten`'s order; a path is the tuple of indices and keys leading to the
+    leaf, so that error messages can name it (``x[1]``, ``y['digits']``)."""
+    if isinstance(structure, (list, tuple)):
+        return [pair for i, s in enumerate(structure) for pair in flatten_with_paths(s, path + (i,))]
+    if isinstance(structure, dict):
+        return [pair for k in sorted(structure) for pair in flatten_with_paths(structure[k], path + (k,))]
+    return [(path, structure)]
+
+
 def map_structure(fn, structure):
     """`fn` applied to every leaf, in a structure like `structure` (lists, tuples and dicts as such)."""
     if isinstance(structure, list):

@@ -111,9 +111,18 @@ class Variable(Tensor):
 
     def __init__(self, initial_value, dtype=None, trainable=True, name="Variable", constraint=None):
         b = backends.get()
-        value = initial_value.data if isinstance(initial_value, Tensor) else initial_value
+        fresh = False  # whether `value` is an array made here, which the Variable may keep as it is
+        if isinstance(initial_value, Tensor):
+            value = initial_value.data
+        elif dtype is None and not b.is_array(initial_value) and not hasattr(initial_value, "dtype"):
+            # A Python number or list takes the dtype `as_tensor` gives it, as tf.Variable does: floats
+            # become floatx (`Variable(3.0)` is float32); a NumPy array keeps its own (float64 stays).
+            value = as_tensor(initial_value).data
+            fresh = True
+        else:
+            value = initial_value
         data = b.asarray(value, dtype=dtype)
-        if data is value:
+        if data is value and not fresh:
             data = b.copy(data)  # a Variable owns its array: in-place updates must not reach the caller's
         super().__init__(data)
         self.name = name

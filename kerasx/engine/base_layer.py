@@ -5,6 +5,7 @@ Config in `__init__`, weights in `build` (called once, on the first call, with t
 functional-API node instead of computing.
 """
 import inspect
+import numbers
 
 from backends.config import floatx
 from kerasx import constraints, initializers, ops, regularizers
@@ -12,7 +13,7 @@ from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_float_dtype
 from kerasx.engine import call_context
 from kerasx.engine.functional_call import infer_output_shapes, symbolic_call
-from kerasx.engine.input_spec import assert_input_compatibility
+from kerasx.engine.input_spec import assert_input_compatibility, check_shape_argument
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.naming import to_snake_case, unique_name
 from kerasx.saving.object_registration import register_built_in
@@ -53,15 +54,19 @@ class Layer:
         self._initial_weights = kwargs.get("weights")
         self._autocast = kwargs.get("autocast", True)
         self.activity_regularizer = _get_regularizer(kwargs.get("activity_regularizer"))
+        owner = f'Layer "{self._name}" ({type(self).__name__})'
         if "batch_input_shape" in kwargs:
-            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+            self._batch_input_shape = check_shape_argument(owner, "batch_input_shape",
+                                                           kwargs["batch_input_shape"])
         elif "input_shape" in kwargs or "input_dim" in kwargs:
             shape = kwargs.get("input_shape")
+            argument = "input_shape"
             if shape is None:
-                shape = (kwargs["input_dim"],)
-            if isinstance(shape, int):
-                shape = (shape,)
-            self._batch_input_shape = (kwargs.get("batch_size"),) + tuple(shape)
+                shape, argument = kwargs["input_dim"], "input_dim"
+            shape = check_shape_argument(owner, argument, shape)
+            batch_size = kwargs.get("batch_size")
+            check_shape_argument(owner, "batch_size", batch_size)
+            self._batch_input_shape = (batch_size,) + shape
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -251,8 +256,8 @@ class Layer:
         if not self.built:
             self._maybe_build(_shape_structure(inputs))
             assert_input_compatibility(self.input_spec, shapes, self)
-        kwargs = self._resolve_call_kwargs(kwargs, info.params)
-        with call_context.enter(kwargs.get("training")):
+        training = self._resolve_call_kwargs(kwargs, info.params)
+        with call_context.enter(training):
             self._call_losses = []
             outputs = self.call(inputs, *args[1:], **kwargs)
         if self.activity_regularizer is not None:
@@ -296,9 +301,7 @@ class Layer:
 
     def _convert_inputs(self, inputs):
         def convert(x):
-            if x is None:
-                return None
-            t = x if isinstance(x, Tensor) else as_tensor(x)
+            t = x if isinstance(x, Tensor) else as_tensor(check_tensor_like(self, x))
             # Keras autocasting: floating inputs take the layer's dtype (float64 data -> float32).
             if self._autocast and is_float_dtype(t.dtype) and t.dtype != self._dtype:
                 t = ops.cast(t, dtype=self._dtype)
@@ -306,16 +309,20 @@ class Layer:
         return map_structure(convert, inputs)
 
     def _resolve_call_kwargs(self, kwargs, params=None):
+        """Fits `kwargs` to this layer's `call` (in place) and returns the training flag the call runs
+        under: the caller's, else the enclosing call's. A `call` without a `training` argument is not
+        passed it, but the flag still reaches the layers it calls, as in tf.keras (a subclassed model
+        whose `call(self, x)` holds a Dropout trains it in `fit`)."""
         if params is None:
             params = _call_params(type(self))
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = call_context.training()
         if "training" in params:
-            if kwargs.get("training") is None:
-                kwargs["training"] = call_context.training()
-        else:
-            kwargs.pop("training", None)
+            kwargs["training"] = training
         if "mask" not in params:
             kwargs.pop("mask", None)
-        return kwargs
+        return training
 
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape`, found by running the layer on a small placeholder
@@ -420,6 +427,19 @@ def _call_info(cls):
 
 def _call_params(cls):
     return _call_info(cls).params
+
+
+def check_tensor_like(layer, x):
+    """`x`, if a layer can take it as (part of) its inputs: an array (NumPy, a backend's, anything with
+    `__array__`) or a number; lists and tuples are walked down to these by the caller. Anything else
+    (None, a string, a layer, the builtin `input`) would become a 0-d object array whose rank error
+    says nothing of the real mistake, so it is refused here, as tf.keras refuses it."""
+    if isinstance(x, numbers.Number) or hasattr(x, "__array__") or (hasattr(x, "shape")
+                                                                     and hasattr(x, "dtype")):
+        return x
+    raise TypeError(f'Inputs to a layer should be tensors. Layer "{layer.name}" ({type(layer).__name__}) '
+                    "expects a Tensor or an array-like (a NumPy array, a number, a list of numbers); "
+                    f"received {x!r} of type {type(x).__name__}.")
 
 
 def _shape_structure(inputs):

@@ -65,7 +65,11 @@ def train_validation_split(arrays, validation_split):
 
 
 def check_class_weight(class_weight):
-    """Raises unless the keys are the classes 0..n-1, as tf.keras requires."""
+    """Raises unless `class_weight` is a dict whose keys are the classes 0..n-1, as tf.keras requires."""
+    if not isinstance(class_weight, dict):
+        raise ValueError("`class_weight` must be a dict mapping class indices (0 to one less than the number "
+                         f"of classes) to weights; received a {type(class_weight).__name__}: "
+                         f"class_weight={class_weight!r}.")
     class_ids = sorted(class_weight.keys())
     if class_ids != list(range(len(class_ids))):
         raise ValueError("Expected `class_weight` to be a dict with keys from 0 to one less than the number "
@@ -85,6 +89,15 @@ def class_weight_to_sample_weight(class_weight, y, sample_weight=None):
         classes = np.argmax(y, axis=1)
     else:
         classes = y.reshape(-1).astype("int64")
+    outside = (classes < 0) | (classes >= len(class_weight))
+    if outside.any():
+        # Indexing the table would raise an IndexError for a class past the end, and silently wrap a
+        # negative one round to the last classes.
+        missing = int(classes[int(np.argmax(outside))])
+        raise ValueError(
+            f"`class_weight` has no weight for class {missing}, which the targets `y` contain: expected a "
+            f"dict with keys from 0 to one less than the number of classes (0 to {int(classes.max())} at "
+            f"least, for these targets), received class_weight={class_weight}.")
     table = np.asarray([class_weight[c] for c in range(len(class_weight))], dtype=floatx())
     weights = table[classes]
     if sample_weight is not None:

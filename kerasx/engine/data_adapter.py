@@ -5,6 +5,9 @@ and lists/tuples/dicts of them for several inputs or outputs), Python generators
 `kerasx.utils.Sequence` and `kerasx.data.Dataset`. Floating data becomes floatx on the host before it
 is moved, so float64 arrays train in float32.
 
+The arrays are checked on the host as they are converted (`data_checks`: NaN and infinity, object arrays,
+sample weights' shapes): in-memory ones once per call, a stream's batches as they arrive.
+
 In-memory arrays are moved to the device once per `fit` when they fit in `_DEVICE_RESIDENT_BYTES`;
 each batch is then gathered on the device from a permutation drawn on the host, so a step performs no
 host-to-device copy besides its slice of the permutation. Larger arrays are sliced on the host and each
@@ -23,10 +26,12 @@ from kerasx.autodiff.tensor import Tensor, as_tensor, is_device_array
 from kerasx.data.dataset import Dataset
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
+from kerasx.engine.data_checks import DataChecks
 from kerasx.losses.utils import host_value_range
 from kerasx.utils.data_utils import Sequence
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
+_DEFAULT_SOURCE = "in the input data"
 _logger = logging.getLogger("kerasx")
 
 
@@ -133,7 +138,13 @@ def _num_samples(a):
 
 
 def check_data_cardinality(data):
-    """Raises when the arrays of `(x, y, sample_weight)` disagree on their number of samples."""
+    """Raises when the arrays of `(x, y, sample_weight)` disagree on their number of samples, or one of
+    them is a scalar (which has no samples to count)."""
+    for label, single in zip(["x", "y", "sample_weight"], data):
+        for a in flatten(single):
+            if a is not None and not a.shape:
+                raise ValueError(f"`{label}` must be an array with one entry per sample; received a scalar: "
+                                 f"{label}={a!r}.")
     sizes = {_num_samples(a) for a in flatten(data) if a is not None}
     if len(sizes) > 1:
         msg = "Data cardinality is ambiguous:\n"
@@ -159,11 +170,11 @@ class ArrayAdapter:
     """In-memory arrays: batches of `batch_size` rows (32 by default), reshuffled every pass."""
 
     def __init__(self, x, y=None, sample_weights=None, batch_size=None, steps=None, epochs=1,
-                 shuffle=False, class_weight=None):
+                 shuffle=False, class_weight=None, checks=None):
         data = pack_x_y_sample_weight(_standardize(x), _standardize(y), _standardize(sample_weights))
         packed = data if isinstance(data, tuple) else (data,)
         check_data_cardinality(packed)
-        x, y, sw = unpack_x_y_sample_weight(packed)
+        x, y, sw = (checks or DataChecks(_DEFAULT_SOURCE)).arrays(unpack_x_y_sample_weight(packed))
         if class_weight:
             y_host = y.numpy() if isinstance(y, Tensor) else y
             sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
@@ -242,7 +253,8 @@ class _BatchStreamAdapter:
 
     _source_name = "input"
 
-    def __init__(self, y, sample_weights, class_weight):
+    def __init__(self, y, sample_weights, class_weight, checks):
+        self._checks = checks or DataChecks(_DEFAULT_SOURCE)
         if y is not None and flatten(y):
             raise ValueError(f"`y` argument is not supported when using {self._source_name} as input.")
         if sample_weights is not None and flatten(sample_weights):
@@ -250,13 +262,15 @@ class _BatchStreamAdapter:
                 f"`sample_weight` argument is not supported when using {self._source_name} as input.")
         self._class_weight = class_weight
 
-    def _prepare(self, data):
-        """A user batch as packed device Tensors: `(x, y, sample_weight)` structure kept, lists as
-        tuples, class weights applied on the host, then one transfer per array."""
+    def _prepare(self, data, index):
+        """The user's batch number `index` as packed device Tensors: `(x, y, sample_weight)` structure
+        kept, lists as tuples, checked and class weights applied on the host, then one transfer per
+        array."""
         if isinstance(data, list):
             data = tuple(data)
         x, y, sw = unpack_x_y_sample_weight(data)
-        x, y, sw = _standardize(x), _standardize(y), _standardize(sw)
+        x, y, sw = self._checks.batch((_standardize(x), _standardize(y), _standardize(sw)), index,
+                                      self._source_name)
         if self._class_weight:
             y_host = y.numpy() if isinstance(y, Tensor) else y
             sw_host = sw.numpy() if isinstance(sw, Tensor) else sw
@@ -275,8 +289,8 @@ class GeneratorAdapter(_BatchStreamAdapter):
 
     _source_name = "python generator"
 
-    def __init__(self, x, y=None, sample_weights=None, class_weight=None, **kwargs):
-        super().__init__(y, sample_weights, class_weight)
+    def __init__(self, x, y=None, sample_weights=None, class_weight=None, checks=None, **kwargs):
+        super().__init__(y, sample_weights, class_weight, checks)
         self._generator = x
 
     def get_size(self):
@@ -286,8 +300,8 @@ class GeneratorAdapter(_BatchStreamAdapter):
         return False
 
     def make_iterator(self):
-        for data in self._generator:
-            yield self._prepare(data)
+        for index, data in enumerate(self._generator):
+            yield self._prepare(data, index)
 
 
 class SequenceAdapter(_BatchStreamAdapter):
@@ -295,8 +309,9 @@ class SequenceAdapter(_BatchStreamAdapter):
 
     _source_name = "`keras.utils.Sequence`"
 
-    def __init__(self, x, y=None, sample_weights=None, shuffle=False, class_weight=None, **kwargs):
-        super().__init__(y, sample_weights, class_weight)
+    def __init__(self, x, y=None, sample_weights=None, shuffle=False, class_weight=None, checks=None,
+                 **kwargs):
+        super().__init__(y, sample_weights, class_weight, checks)
         self._sequence = x
         self._shuffle = bool(shuffle)
 
@@ -314,7 +329,7 @@ class SequenceAdapter(_BatchStreamAdapter):
         if self._shuffle:
             order = np.random.permutation(order)
         for i in order:
-            yield self._prepare(self._sequence[int(i)])
+            yield self._prepare(self._sequence[int(i)], int(i))
 
 
 class DatasetAdapter(_BatchStreamAdapter):
@@ -322,8 +337,9 @@ class DatasetAdapter(_BatchStreamAdapter):
 
     _source_name = "dataset"
 
-    def __init__(self, x, y=None, sample_weights=None, steps=None, class_weight=None, **kwargs):
-        super().__init__(y, sample_weights, class_weight)
+    def __init__(self, x, y=None, sample_weights=None, steps=None, class_weight=None, checks=None,
+                 **kwargs):
+        super().__init__(y, sample_weights, class_weight, checks)
         self._dataset = x
         self._user_steps = steps
         if steps is None and x._cardinality() == -1:
@@ -344,12 +360,18 @@ class DatasetAdapter(_BatchStreamAdapter):
         return self._user_steps is None or self._dataset._cardinality() == self._user_steps
 
     def make_iterator(self):
-        for element in self._dataset._elements():
-            yield self._prepare(element)
+        for index, element in enumerate(self._dataset._elements()):
+            yield self._prepare(element, index)
 
 
 def _is_generator(x):
     return inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__"))
+
+
+def is_batch_stream(x):
+    """Whether `x` brings its own batches (a generator or iterator, a `Sequence`, a `Dataset`), so that
+    `batch_size`, `y`, `sample_weight` and `validation_split` do not apply to it."""
+    return isinstance(x, (Dataset, Sequence)) or _is_generator(x)
 
 
 def select_adapter(x, y):
@@ -392,7 +414,8 @@ class DataHandler:
     warning, when the data runs out before `steps_per_epoch * epochs` batches."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
-                 initial_epoch=0, epochs=1, shuffle=False, class_weight=None, steps_per_execution=1):
+                 initial_epoch=0, epochs=1, shuffle=False, class_weight=None, steps_per_execution=1,
+                 checks=None):
         self._initial_epoch = initial_epoch
         self._epochs = epochs
         self._insufficient_data = False
@@ -400,7 +423,7 @@ class DataHandler:
         adapter_cls = select_adapter(x, y)
         self._adapter = adapter_cls(x, y, sample_weights=sample_weight, batch_size=batch_size,
                                     steps=steps_per_epoch, epochs=epochs - initial_epoch, shuffle=shuffle,
-                                    class_weight=class_weight)
+                                    class_weight=class_weight, checks=checks)
         self._inferred_steps = self._infer_steps(steps_per_epoch)
         self._current_step = 0
         self._step_increment = self._steps_per_execution - 1
@@ -474,11 +497,14 @@ class DataHandler:
         return self._step_increment + 1
 
 
-def single_batch(x, y=None, sample_weight=None, class_weight=None):
+def single_batch(x, y=None, sample_weight=None, class_weight=None, checks=None):
     """`(x, y, sample_weight)` as one packed batch of device Tensors, for the `*_on_batch` methods."""
     x, y, sw = _standardize(x), _standardize(y), _standardize(sample_weight)
+    packed = pack_x_y_sample_weight(x, y, sw)
+    check_data_cardinality(packed if isinstance(packed, tuple) else (packed,))
+    # No finiteness check here: these methods run once per step, and the check is once per `fit`.
+    x, y, sw = (checks or DataChecks(_DEFAULT_SOURCE, check_finite=False)).arrays((x, y, sw))
     data = pack_x_y_sample_weight(x, y, sw)
-    check_data_cardinality(data if isinstance(data, tuple) else (data,))
     if class_weight:
         y_host = y.numpy() if isinstance(y, Tensor) else y
         sw_host = sw.numpy() if isinstance(sw, Tensor) else sw

@@ -1,9 +1,11 @@
 """`Functional`: a model defined as a graph of layer calls on symbolic tensors
 (``Model(inputs=Input(...), outputs=...)``)."""
+import collections
+
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
-from kerasx.engine.base_layer import Layer
+from kerasx.engine.base_layer import Layer, check_tensor_like
 from kerasx.engine.functional_config import functional_config, functional_from_config
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
@@ -43,10 +45,10 @@ class Functional(Model):
                 raise ValueError(f"Input {t!r} is not connected to the outputs of this model.")
         layers = self._layers_by_depth()
         object.__setattr__(self, "_tracked_layers", layers)
-        names = [l.name for l in layers]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        name_counts = collections.Counter(l.name for l in layers)
+        dup = sorted(n for n, count in name_counts.items() if count > 1)
         if dup:
-            raise ValueError(f'The name "{dup[0]}" is used {names.count(dup[0])} times in the model. All '
+            raise ValueError(f'The name "{dup[0]}" is used {name_counts[dup[0]]} times in the model. All '
                              "layer names should be unique.")
         self.input_names = [t._keras_history[0].name for t in self.inputs]
         self.output_names = [t._keras_history[0].name for t in self.outputs]
@@ -170,8 +172,8 @@ class Functional(Model):
 
     def _convert_inputs(self, inputs):
         # Inputs are converted (and cast) by each layer of the graph; only make Tensors here.
-        return map_structure(lambda x: x if isinstance(x, Tensor) or x is None else
-                             as_tensor(x), inputs)
+        return map_structure(lambda x: x if isinstance(x, Tensor) else
+                             as_tensor(check_tensor_like(self, x)), inputs)
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -19,8 +19,9 @@ def _deserialize(config, custom_objects):
 
 def functional_config(model):
     node_ids = {}
+    graph_nodes = {id(n) for n in model._nodes_in_order}
     for layer in model._tracked_layers:
-        kept = [n for n in layer._inbound_nodes if any(n is m for m in model._nodes_in_order)]
+        kept = [n for n in layer._inbound_nodes if id(n) in graph_nodes]
         for i, node in enumerate(kept):
             node_ids[id(node)] = i
 

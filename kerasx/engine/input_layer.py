@@ -1,6 +1,7 @@
 """`InputLayer` and `Input()`: the entry points of a functional model."""
 from backends.config import floatx
 from kerasx.engine.base_layer import Layer
+from kerasx.engine.input_spec import check_shape_argument
 from kerasx.engine.keras_tensor import KerasTensor, Node
 from kerasx.engine.naming import unique_name
 
@@ -23,8 +24,11 @@ class InputLayer(Layer):
             if input_tensor is not None:
                 batch_input_shape = input_tensor.shape
             else:
-                shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+                shape = check_shape_argument("InputLayer", "input_shape", input_shape)
+                check_shape_argument("InputLayer", "batch_size", batch_size)
                 batch_input_shape = (batch_size,) + shape
+        else:
+            check_shape_argument("InputLayer", "batch_input_shape", batch_input_shape)
         super().__init__(name=name or unique_name("input", zero_based=False),
                          dtype=dtype or floatx(), **kwargs)
         self._batch_input_shape = tuple(None if d is None else int(d) for d in batch_input_shape)
@@ -48,6 +52,13 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=False, tens
                          "Note that `shape` does not include the batch dimension.")
     if batch_shape is not None and (shape is not None or batch_size is not None):
         raise ValueError("Only provide the `shape` OR `batch_shape` argument to Input, not both.")
+    # Checked here too, so that the message names Input's own arguments.
+    if shape is not None:
+        shape = check_shape_argument("Input", "shape", shape)
+    if batch_size is not None:
+        check_shape_argument("Input", "batch_size", batch_size)
+    if batch_shape is not None:
+        batch_shape = check_shape_argument("Input", "batch_shape", batch_shape)
     layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, sparse=sparse,
                        input_tensor=tensor, ragged=ragged, batch_input_shape=batch_shape, **kwargs)
     return layer._inbound_nodes[0].outputs

@@ -1,5 +1,7 @@
 """`InputSpec`: what a layer accepts (rank, dtype, fixed axis sizes), checked before `build`/`call` with
-Keras's messages."""
+Keras's messages; and the check of the shape arguments that declare a model's input (`Input(shape=...)`,
+`input_shape=` on a first layer)."""
+import numbers
 
 
 class InputSpec:
@@ -64,3 +66,25 @@ def assert_input_compatibility(specs, shapes, layer):
                     raise ValueError(
                         f"Input {i} of {where} is incompatible: expected shape={spec.shape}, found "
                         f"shape={tuple(shape)}")
+
+
+def check_shape_argument(owner, argument, shape):
+    """`shape` (a tuple, a list or one int) as a tuple, each dimension a positive int or None (unknown);
+    anything else is refused, naming `argument` of `owner`. A dimension of 0 is refused too: tf.keras
+    accepts it, but it makes an input with no features (a Dense on it gives only its bias), which is
+    always a mistake in the shape, found here rather than as odd results later."""
+    scalar = shape is None or isinstance(shape, numbers.Integral)
+    dims = (shape,) if scalar else shape
+    expected = ("a positive integer or None" if scalar
+                else "a tuple of positive integers or None (unknown sizes)")
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"{owner}: `{argument}` must be {expected}; received {argument}={shape!r} of type "
+                        f"{type(shape).__name__}.")
+    for d in dims:
+        if d is None:
+            continue
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0:
+            where = "" if scalar else f" (the dimension {d!r} is not a positive integer)"
+            raise ValueError(f"{owner}: `{argument}` must be {expected}; received {argument}={shape!r}"
+                             f"{where}.")
+    return tuple(None if d is None else int(d) for d in dims)

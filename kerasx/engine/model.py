@@ -28,10 +28,16 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if type(self) is not Model and (args or "inputs" in kwargs):
-            # A subclass of Model called with inputs/outputs: functional construction (tf.keras allows
-            # subclasses of Functional models to be built this way).
-            _functional().__init__(self, *args, **kwargs)
+        if _functional_arguments(args, kwargs):
+            # A subclass of Model given inputs and outputs (`CustomModel(inputs, outputs)`, the guide's
+            # recipe for customising `fit` on a functional model): only now is it known to be a
+            # graph, so, as tf.keras does, `Functional` takes Model's place among the class's bases.
+            # The class stays the user's own (`type(model) is CustomModel`, registered names still
+            # match) and gains the graph's methods, its own overrides still first.
+            functional = _functional()
+            if not isinstance(self, functional):
+                _inject_functional(type(self), functional)
+            functional.__init__(self, *args, **kwargs)
             return
         allowed = {"name", "trainable", "dtype", "dynamic", "autocast"}
         unknown = set(kwargs) - allowed
@@ -163,6 +169,24 @@ class Model(Trainer, Layer):
                 "which is the default behavior. You can override this default behavior by defining a "
                 f"`from_config` method to specify how to create an instance of {cls.__name__} from the "
                 f"config.\n\nError encountered during deserialization:\n{e}") from e
+
+
+def _functional_arguments(args, kwargs):
+    """Whether a Model subclass's constructor was given a graph's inputs and outputs (tf.keras's
+    `is_functional_model_init_params`)."""
+    given = len(args) + ("inputs" in kwargs) + ("outputs" in kwargs)
+    return given >= 2 and (len(args) >= 1 or "inputs" in kwargs)
+
+
+def _inject_functional(cls, functional):
+    """Replaces `Model` by `functional` among the bases of `cls` and of its bases that subclass Model
+    (tf.keras's `inject_functional_model_class`); returns the class to stand in `cls`'s place."""
+    if cls is Model:
+        return functional
+    if not issubclass(cls, Model) or issubclass(cls, functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base, functional) for base in cls.__bases__)
+    return cls
 
 
 def _is_shape(s):

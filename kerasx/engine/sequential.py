@@ -21,12 +21,11 @@ class Sequential(Functional):
         Layer.__init__(self, name=name)
         self._init_trainer()
         self._stack = []          # the user's layers, in order, without the InputLayer
+        self._layer_names = set()  # theirs, for the uniqueness check on `add`
         self._input_layer = None
-        self._is_graph_network = False
+        self._implicit_input = False  # whether `_input_layer` was made from the first layer's input
         self._compute_output_and_mask_jointly = True  # each layer sets its outputs' masks
-        self.inputs, self.outputs = [], []
-        self.input_names, self.output_names = [], []
-        self.built = False
+        self._forget_graph()
         for layer in layers or []:
             self.add(layer)
 
@@ -38,7 +37,8 @@ class Sequential(Functional):
         return list(self._stack)
 
     def add(self, layer):
-        """Appends a layer (or an `Input` tensor, which sets the input shape)."""
+        """Appends a layer (or an `Input` tensor, which sets the input shape). A layer that cannot take
+        the current output (a shape mismatch) raises before the model changes."""
         if isinstance(layer, KerasTensor):
             origin = layer._keras_history[0]
             if not isinstance(origin, InputLayer):
@@ -54,29 +54,54 @@ class Sequential(Functional):
             self._input_layer = layer
             self._rebuild_graph()
             return
-        names = [l.name for l in self._stack]
-        if layer.name in names:
+        if layer.name in self._layer_names:
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                              f'"{layer.name}" is already the name of a layer in this model. Update the '
                              "`name` argument to pass a unique name.")
-        self._stack.append(layer)
-        object.__setattr__(self, "_tracked_layers", list(self._stack))
-        if self._input_layer is None and len(self._stack) == 1 and hasattr(layer, "_batch_input_shape"):
-            # tf.keras names the implicit input after the first layer: "dense_input".
-            self._input_layer = InputLayer(batch_input_shape=layer._batch_input_shape, dtype=layer.dtype,
-                                           name=f"{layer.name}_input")
+        if self._is_graph_network:
+            # Only the new layer is called and only its node joins the graph: adding stays O(1) however
+            # long the stack (re-walking the whole graph on every add made building quadratic).
+            output = _single_output(layer, layer(self.outputs[0]))
+            self._push(layer)
+            self._extend_graph(output)
+            return
+        self._push(layer)
+        if self._input_layer is None and len(self._stack) == 1:
+            self._input_layer = _implicit_input_layer(layer)
+            self._implicit_input = self._input_layer is not None
         if self._input_layer is not None:
-            if self._is_graph_network:
-                self._append_to_graph(layer)
-            else:
+            try:
                 self._rebuild_graph()
+            except Exception:
+                self._undo_push(layer)
+                raise
+
+    def _undo_push(self, layer):
+        self._stack.pop()
+        self._layer_names.discard(layer.name)
+        object.__setattr__(self, "_tracked_layers", list(self._stack))
+        if not self._stack and self._implicit_input:
+            # The input came from this layer's `input_shape`: without the layer the model has none.
+            self._input_layer, self._implicit_input = None, False
+            self._forget_graph()
+
+    def _forget_graph(self):
+        self._is_graph_network = False
+        self.inputs, self.outputs = [], []
+        self.input_names, self.output_names = [], []
+        self.built = False
+
+    def _push(self, layer):
+        self._stack.append(layer)
+        self._layer_names.add(layer.name)
+        self._tracked_layers.append(layer)
 
     def pop(self):
         """Removes the last layer."""
         if not self._stack:
             raise TypeError("There are no layers in the model.")
-        self._stack.pop()
-        object.__setattr__(self, "_tracked_layers", list(self._stack))
+        layer = self._stack[-1]
+        self._undo_push(layer)
         if self._input_layer is not None:
             self._rebuild_graph()
 
@@ -85,17 +110,19 @@ class Sequential(Functional):
         inputs = x
         for layer in self._stack:
             x = _single_output(layer, layer(x))
-        self._set_graph(inputs, x)
-
-    def _append_to_graph(self, layer):
-        out = _single_output(layer, layer(self.outputs[0]))
-        self._set_graph(self.inputs[0], out)
-
-    def _set_graph(self, inputs, outputs):
-        self._init_graph(inputs, outputs)
+        self._init_graph(inputs, x)
+        # A Sequential lists its own layers (no InputLayer), in the order they were added.
         object.__setattr__(self, "_tracked_layers", list(self._stack))
         self.input_spec = [InputSpec(shape=inputs.shape)]
         self.built = bool(self._stack)
+
+    def _extend_graph(self, output):
+        """The graph of `_init_graph`, one layer longer: the chain's new node and output."""
+        self._nodes_in_order.append(output.node)
+        self._nested_outputs = output
+        self.outputs = [output]
+        self.output_names = [output._keras_history[0].name]
+        self.built = True
 
     def build(self, input_shape=None):
         """Creates the graph for `input_shape` (batch dimension included, e.g. ``(None, 784)``)."""
@@ -135,6 +162,19 @@ class Sequential(Functional):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return sequential_from_config(cls, config, custom_objects)
+
+
+def _implicit_input_layer(layer):
+    """The InputLayer put before a first layer that knows its input: one given `input_shape=`, or a model
+    with one input (a nested Sequential or functional model, as tf.keras's `get_input_shape_and_dtype`).
+    Named after that layer, as tf.keras does ("dense_input"). None when the input is not known yet."""
+    if getattr(layer, "_batch_input_shape", None) is not None:
+        shape, dtype = layer._batch_input_shape, layer.dtype
+    elif getattr(layer, "_is_graph_network", False) and len(layer.inputs) == 1:
+        shape, dtype = layer.inputs[0].shape, layer.inputs[0].dtype
+    else:
+        return None
+    return InputLayer(batch_input_shape=shape, dtype=dtype, name=f"{layer.name}_input")
 
 
 def _single_output(layer, out):

@@ -13,7 +13,7 @@ from kerasx import optimizers
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
-from kerasx.engine import data_adapter
+from kerasx.engine import data_adapter, fit_arguments
 from kerasx.engine.batching import train_validation_split, unpack_x_y_sample_weight
 from kerasx.engine.compile_utils import LossesContainer, MetricsContainer
 
@@ -148,6 +148,9 @@ class Trainer:
     def test_step(self, data):
         """Updates the loss and metrics on a batch without training; returns the metrics."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        if self.loss and y is None:
+            # In-memory data were checked before the loop; a generator's batch is seen only now.
+            raise ValueError(fit_arguments.missing_targets_message(self, "evaluate"))
         y_pred = self(x, training=False)
         self.compute_loss(x, y, y_pred, sample_weight)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -200,19 +203,34 @@ class Trainer:
         """Trains the model for `epochs` epochs and returns its `History`."""
         self._assert_compile_was_called()
         verbose = _resolve_verbose(verbose)
-        _check_validation_freq(validation_freq)
+        # Everything that can be wrong with the arguments and the data is found here, before any state
+        # changes: the data handlers convert and check the arrays before `on_train_begin`.
+        fit_arguments.check_fit_arguments(
+            x, batch_size, epochs, initial_epoch, steps_per_epoch, validation_split, validation_data,
+            validation_steps, validation_batch_size, validation_freq, class_weight)
+        fit_arguments.check_targets(self, x, y, "fit", type(self).train_step is Trainer.train_step)
+        val_source = "in `validation_data`"
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split(
                 (data_adapter.standardize_for_split(x), data_adapter.standardize_for_split(y),
                  data_adapter.standardize_for_split(sample_weight)), validation_split)
-        val_x = val_y = val_sample_weight = None
-        if validation_data is not None:
-            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
-
+            val_source = "in the `validation_split` part of the data passed to `fit`"
         handler = data_adapter.DataHandler(
             x, y, sample_weight=sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
             initial_epoch=initial_epoch, epochs=epochs, shuffle=shuffle, class_weight=class_weight,
-            steps_per_execution=self._steps_per_execution)
+            steps_per_execution=self._steps_per_execution,
+            checks=fit_arguments.data_checks(self, "passed to `fit`"))
+        eval_handler = None
+        if validation_data is not None:
+            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
+            fit_arguments.check_targets(self, val_x, val_y, "validation_data",
+                                        type(self).test_step is Trainer.test_step)
+            fit_arguments.check_validation_shapes(self, x, y, val_x, val_y)
+            eval_handler = data_adapter.DataHandler(
+                val_x, val_y, sample_weight=val_sample_weight,
+                batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
+                steps_per_execution=self._steps_per_execution,
+                checks=fit_arguments.data_checks(self, val_source))
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -221,7 +239,6 @@ class Trainer:
 
         self.stop_training = False
         train_function = self.make_train_function()
-        eval_handler = None
         cbks.on_train_begin()
         training_logs = None
         logs = None
@@ -240,16 +257,8 @@ class Trainer:
                 raise ValueError("Expect x to be a non-empty array or dataset.")
             epoch_logs = callbacks_module.callback.sync_logs(logs)
 
-            if validation_data is not None and _should_eval(epoch, validation_freq):
-                if eval_handler is None:
-                    eval_handler = data_adapter.DataHandler(
-                        val_x, val_y, sample_weight=val_sample_weight,
-                        batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
-                        steps_per_execution=self._steps_per_execution)
-                val_logs = self.evaluate(val_x, val_y, sample_weight=val_sample_weight,
-                                         batch_size=validation_batch_size or batch_size,
-                                         steps=validation_steps, callbacks=cbks, return_dict=True,
-                                         _data_handler=eval_handler)
+            if eval_handler is not None and _should_eval(epoch, validation_freq):
+                val_logs = self.evaluate(callbacks=cbks, return_dict=True, _data_handler=eval_handler)
                 epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
 
             cbks.on_epoch_end(epoch, epoch_logs)
@@ -271,9 +280,12 @@ class Trainer:
             raise TypeError(f"Invalid keyword arguments: {list(kwargs.keys())}")
         verbose = _resolve_verbose(verbose)
         if handler is None:
+            fit_arguments.check_evaluate_arguments(x, batch_size, steps)
+            fit_arguments.check_targets(self, x, y, "evaluate", type(self).test_step is Trainer.test_step)
             handler = data_adapter.DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                steps_per_epoch=steps,
-                                               steps_per_execution=self._steps_per_execution)
+                                               steps_per_execution=self._steps_per_execution,
+                                               checks=fit_arguments.data_checks(self, "passed to `evaluate`"))
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -300,7 +312,10 @@ class Trainer:
                 workers=1, use_multiprocessing=False):
         """The model's outputs on `x` as NumPy arrays (a list or dict for several outputs)."""
         verbose = _resolve_verbose(verbose)
-        handler = data_adapter.DataHandler(x, batch_size=batch_size, steps_per_epoch=steps)
+        fit_arguments.check_evaluate_arguments(x, batch_size, steps)
+        handler = data_adapter.DataHandler(
+            x, batch_size=batch_size, steps_per_epoch=steps,
+            checks=fit_arguments.data_checks(self, "passed to `predict`", check_finite=False))
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -335,7 +350,9 @@ class Trainer:
         """One training step on exactly this batch; returns the metrics (of this batch only when
         `reset_metrics`)."""
         self._assert_compile_was_called()
-        data = data_adapter.single_batch(x, y, sample_weight, class_weight)
+        data = data_adapter.single_batch(
+            x, y, sample_weight, class_weight,
+            checks=fit_arguments.data_checks(self, "passed to `train_on_batch`", check_finite=False))
         if reset_metrics:
             self.reset_metrics()
         logs = self.make_train_function()(iter([data]))
@@ -344,7 +361,9 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         """Loss and metrics on exactly this batch, without training."""
         self._assert_compile_was_called()
-        data = data_adapter.single_batch(x, y, sample_weight)
+        data = data_adapter.single_batch(
+            x, y, sample_weight,
+            checks=fit_arguments.data_checks(self, "passed to `test_on_batch`", check_finite=False))
         if reset_metrics:
             self.reset_metrics()
         logs = self.make_test_function()(iter([data]))
@@ -379,12 +398,6 @@ def _all_sublayers(layer):
 def _resolve_verbose(verbose):
     """tf.keras's 'auto' is 1 (a progress bar) outside distributed training."""
     return 1 if verbose == "auto" else verbose
-
-
-def _check_validation_freq(validation_freq):
-    if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list)):
-        raise ValueError("Expected `validation_freq` to be a list or int. Received: "
-                         f"validation_freq={validation_freq} of the type {type(validation_freq)}.")
 
 
 def _should_eval(epoch, validation_freq):

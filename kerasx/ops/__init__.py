@@ -8,10 +8,11 @@ tape records them.
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
                                  zeros, zeros_like)
-from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, exp, greater,
-                                    greater_equal, less, less_equal, log, logical_and, logical_not,
-                                    logical_or, maximum, minimum, multiply, negative, not_equal, power,
-                                    relu, sigmoid, sign, sqrt, square, stop_gradient, subtract, tanh, where)
+from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, exp, floor_divide,
+                                    greater, greater_equal, less, less_equal, log, logical_and,
+                                    logical_not, logical_or, maximum, minimum, mod, multiply, negative,
+                                    not_equal, power, relu, sigmoid, sign, sqrt, square, stop_gradient,
+                                    subtract, tanh, where)
 from kerasx.ops.linalg import dense, matmul
 from kerasx.ops.nn import (elu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
                            sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,

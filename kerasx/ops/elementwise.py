@@ -279,3 +279,13 @@ logical_and = _nondiff("logical_and", lambda b, x, y: b.logical("and", x, y))
 logical_or = _nondiff("logical_or", lambda b, x, y: b.logical("or", x, y))
 logical_not = _nondiff("logical_not", lambda b, x: b.logical("not", x))
 stop_gradient = _nondiff("stop_gradient", lambda b, x: x)
+# Piecewise constant: its gradient is zero wherever it exists (tf registers none for floordiv).
+floor_divide = _nondiff("floor_divide", lambda b, x, y: b.floor_divide(x, y))
+
+
+# ------------------------------------------------------------------ composed
+def mod(x, y):
+    """``x % y`` with Python's and tf.math.floormod's sign rule: the result takes the sign of `y`
+    (``-7 % 3 == 2``, ``7 % -3 == -2``). Composed as ``x - (x // y) * y``, so it needs no rule of its
+    own: the gradient is 1 for `x` and ``-(x // y)`` for `y` (the quotient is piecewise constant)."""
+    return subtract(x, multiply(floor_divide(x, y), y))

@@ -10,7 +10,7 @@ from kerasx.ops import linalg, shape
 
 # Binary operators with their reflected forms (`2 * x` calls `x.__rmul__(2)`).
 _ARITHMETIC = {"add": ew.add, "sub": ew.subtract, "mul": ew.multiply, "truediv": ew.divide, "pow": ew.power,
-               "matmul": linalg.matmul}
+               "floordiv": ew.floor_divide, "mod": ew.mod, "matmul": linalg.matmul}
 # Comparisons are elementwise, as tf's (Tensor keeps identity hashing, see `Tensor.__hash__`).
 _COMPARISONS = {"eq": ew.equal, "ne": ew.not_equal, "lt": ew.less, "le": ew.less_equal, "gt": ew.greater,
                 "ge": ew.greater_equal}

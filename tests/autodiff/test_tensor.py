@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+import kerasx
 from kerasx import ops
 from kerasx.autodiff import Variable, as_tensor
 from backends.config import floatx
@@ -86,3 +87,23 @@ def test_as_tensor_of_host_data_is_one_transfer(backend):
     with backend.transfers.counting() as moved:
         x = as_tensor([0.5, 1.5])
     assert x.dtype == floatx() and moved["to_device"] == 1
+
+
+def test_a_python_float_variable_is_floatx_and_a_numpy_one_keeps_its_dtype(backend):
+    # As tf.Variable: `Variable(3.0)` and a list of floats are float32 (floatx), while a NumPy float64
+    # array passed explicitly stays float64, and an explicit dtype wins.
+    assert kerasx.Variable is Variable
+    with backend.transfers.counting() as moved:
+        number = Variable(3.0)
+    assert number.dtype == floatx() == "float32" and moved == NO_TRANSFER  # a device fill
+    assert float(number.numpy()) == 3.0
+    assert Variable([1.0, 2.0]).dtype == "float32"
+    assert Variable(np.array(3.0)).dtype == "float64"
+    assert Variable(np.float64(2.0)).dtype == "float64"
+    assert Variable(3.0, dtype="float64").dtype == "float64"
+    assert Variable(True).dtype == "bool"
+    assert Variable(3).dtype == as_tensor(3).dtype
+    source = np.ones(3, "float32")
+    copied = Variable(source)
+    copied.assign_add(1.0)
+    np.testing.assert_array_equal(source, np.ones(3))  # the caller's array is not the Variable's

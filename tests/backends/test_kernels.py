@@ -188,6 +188,17 @@ def test_power(backend):
     check(backend, backend.power(dev(backend, a), 3.0), a ** 3)
 
 
+@covers("floor_divide")
+def test_floor_divide_rounds_toward_minus_infinity(backend):
+    a = np.array([[7.0, -7.0, 7.5, -0.5]], "float32")
+    b = np.array([[2.0], [-2.0]], "float32")
+    check(backend, backend.floor_divide(dev(backend, a), dev(backend, b)), np.floor_divide(a, b))
+    check(backend, backend.floor_divide(dev(backend, a), 2.0), np.array([[3.0, -4.0, 3.0, -1.0]]))
+    ints = np.array([7, -7, 6], "int64")
+    out = backend.floor_divide(dev(backend, ints), 2)
+    check(backend, out, np.array([3, -4, 3]), dtype="int64")
+
+
 @covers("compare")
 @pytest.mark.parametrize("op, ref", [("==", np.equal), ("!=", np.not_equal), ("<", np.less),
                                      ("<=", np.less_equal), (">", np.greater), (">=", np.greater_equal)])

@@ -1,6 +1,9 @@
+import re
+
 import numpy as np
 import pytest
 
+import kerasx as keras
 from kerasx import GradientTape, ops
 from kerasx.engine.base_layer import Layer
 
@@ -98,6 +101,32 @@ def test_training_flag_reaches_nested_layers(backend):
     assert outer(x, training=True).numpy()[0, 0] == 1.0
 
 
+def test_training_flag_passes_through_a_call_without_a_training_argument(backend):
+    # tf.keras hands the outer call's flag to the nested layers even when the outer `call` does not
+    # take `training` itself; the layers two levels down get it too.
+    class Block(Layer):
+        def __init__(self):
+            super().__init__()
+            self.echo = TrainingEcho()
+
+        def call(self, x):
+            return self.echo(x)
+
+    class Outer(Layer):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+
+        def call(self, x):
+            return self.block(x)
+
+    x = np.zeros((1, 1), dtype="float32")
+    for layer in (Block(), Outer()):
+        assert layer(x, training=True).numpy()[0, 0] == 1.0
+        assert layer(x, training=False).numpy()[0, 0] == 0.0
+        assert layer(x).numpy()[0, 0] == 0.0
+
+
 def test_count_params_before_build_is_an_error():
     with pytest.raises(ValueError, match="isn't built"):
         Linear(2).count_params()
@@ -114,3 +143,21 @@ def test_input_shape_kwarg_sets_batch_input_shape():
     assert Linear(2, input_shape=(4,))._batch_input_shape == (None, 4)
     assert Linear(2, input_shape=(4,), batch_size=8)._batch_input_shape == (8, 4)
     assert Linear(2, batch_input_shape=(3, 4)).get_config()["batch_input_shape"] == (3, 4)
+
+
+@pytest.mark.parametrize("bad, type_name", [(input, "builtin_function_or_method"), ("abc", "str"),
+                                            (None, "NoneType")])
+def test_a_non_tensor_input_is_refused_naming_the_layer_and_the_type(backend, bad, type_name):
+    layer = Linear(2)
+    message = (f'Inputs to a layer should be tensors. Layer "linear" (Linear) expects a Tensor or an '
+               f"array-like (a NumPy array, a number, a list of numbers); received {bad!r} of type "
+               f"{type_name}.")
+    with pytest.raises(TypeError, match=re.escape(message)):
+        layer(bad)
+    assert not layer.built and layer.weights == []
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, Linear(1)(inputs))
+    with pytest.raises(TypeError, match=r'Inputs to a layer should be tensors. Layer "model" \(Functional\)'):
+        model(bad)
+    with pytest.raises(TypeError, match=r'Inputs to a layer should be tensors. Layer "linear_2" \(Linear\)'):
+        Linear(1, name="linear_2")(Linear(3))

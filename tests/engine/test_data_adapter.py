@@ -162,6 +162,15 @@ def test_cardinality_error_message(backend):
                                "Make sure all arrays contain the same number of samples.")
 
 
+def test_scalar_instead_of_an_array_error(backend):
+    with pytest.raises(ValueError, match=r"`sample_weight` must be an array with one entry per sample; "
+                                         r"received a scalar: sample_weight=array\(2.\)."):
+        DataHandler(np.zeros((5, 2)), np.zeros(5), sample_weight=np.float64(2.0))
+    with pytest.raises(ValueError, match=r"`y` must be an array with one entry per sample; received a "
+                                         r"scalar: y=array\(1\)."):
+        DataHandler(np.zeros((5, 2)), np.int64(1))
+
+
 def test_unknown_input_error(backend):
     with pytest.raises(ValueError, match="Failed to find data adapter that can handle input: "
                                          "<class 'NoneType'>, <class 'NoneType'>"):
