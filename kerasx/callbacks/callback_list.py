@@ -119,6 +119,8 @@ class CallbackList:
         self._call("on_epoch_end", epoch, logs=logs)
 
     def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback._check_before_training()
         self._call("on_train_begin", logs=logs)
 
     def on_train_end(self, logs=None):

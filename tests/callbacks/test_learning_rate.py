@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+import kerasx as keras
 from kerasx import backend as K
 from kerasx.callbacks import CSVLogger, LambdaCallback, LearningRateScheduler, ReduceLROnPlateau
 from tests.callbacks.callback_test_utils import regression_data, regression_model
@@ -142,3 +143,39 @@ def test_a_logger_before_the_reducer_sees_no_lr_as_in_tf_keras(backend, tmp_path
     with open(path, newline="") as f:
         assert next(csv.reader(f)) == ["epoch", "loss"]
     assert history.history["lr"] == pytest.approx([0.01, 0.01])
+
+
+# ---------------------------------------------------------------- a schedule has no rate to set
+@pytest.mark.parametrize("make_callback", [lambda: ReduceLROnPlateau(monitor="loss"),
+                                           lambda: LearningRateScheduler(lambda epoch, lr: lr)],
+                         ids=["ReduceLROnPlateau", "LearningRateScheduler"])
+def test_callbacks_refuse_a_schedule_before_anything_starts(backend, tmp_path, make_callback):
+    model = regression_model()
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="mse")
+    x, y = regression_data(16)
+    model.predict(x, verbose=0)  # built, so the weights can be compared
+    before = [w.copy() for w in model.get_weights()]
+    callback = make_callback()
+    name = type(callback).__name__
+    path = tmp_path / "log.csv"  # a logger placed first must not have opened (truncated) its file
+    with pytest.raises(TypeError, match=(
+            rf"^{name} cannot set the learning rate of optimizer 'SGD': the optimizer was created with a "
+            r"`LearningRateSchedule` \(ExponentialDecay\) as its `learning_rate`, which computes the rate "
+            r"at every step, so its learning rate is not settable\. Create the optimizer with a float "
+            rf"`learning_rate` to use {name}\.$")):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[CSVLogger(path), callback])
+    assert not path.exists()
+    assert int(model.optimizer.iterations.numpy()) == 0
+    for w, b in zip(model.get_weights(), before):
+        assert (w == b).all()
+
+
+def test_reduce_on_plateau_refuses_a_callable_learning_rate(backend):
+    model = regression_model()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lambda: 0.01), loss="mse")
+    x, y = regression_data(16)
+    with pytest.raises(TypeError, match=r"^ReduceLROnPlateau cannot set the learning rate of optimizer "
+                                        r"'SGD': the optimizer was created with a callable as its"):
+        model.fit(x, y, verbose=0, callbacks=[ReduceLROnPlateau(monitor="loss")])
+    assert int(model.optimizer.iterations.numpy()) == 0
