@@ -340,6 +340,30 @@ def select_adapter(x, y):
 
 
 # ---------------------------------------------------------------- the epoch/step loop
+class _Lookahead:
+    """An iterator that can tell whether it has an element left, keeping the element it looked at."""
+
+    def __init__(self, iterator):
+        self._iterator = iterator
+        self._ahead = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._ahead:
+            return self._ahead.pop()
+        return next(self._iterator)
+
+    def exhausted(self):
+        if not self._ahead:
+            try:
+                self._ahead.append(next(self._iterator))
+            except StopIteration:
+                return True
+        return False
+
+
 class _CatchStopIteration:
     def __init__(self, handler):
         self._handler = handler
@@ -396,13 +420,21 @@ class DataHandler:
         return self._step_increment
 
     def enumerate_epochs(self):
-        """Yields `(epoch, iterator)`; the iterator yields packed batches of device Tensors."""
+        """Yields `(epoch, iterator)`; the iterator yields packed batches of device Tensors.
+
+        An epoch that continues the previous epoch's stream starts only if the stream has a batch left:
+        a finite generator that ran out exactly at the end of an epoch would otherwise start an epoch
+        with no step, whose logs could only be the previous epoch's. The handler warns and stops
+        instead, before the epoch's callbacks run."""
         iterator = None
         for epoch in range(self._initial_epoch, self._epochs):
             if self._insufficient_data:
                 break
             if iterator is None or self._adapter.should_recreate_iterator():
-                iterator = self._adapter.make_iterator()
+                iterator = _Lookahead(self._adapter.make_iterator())
+            elif iterator.exhausted():
+                self._on_out_of_data()
+                break
             yield epoch, iterator
             self._adapter.on_epoch_end()
 

@@ -224,10 +224,10 @@ class Trainer:
         eval_handler = None
         cbks.on_train_begin()
         training_logs = None
-        logs = None
         for epoch, iterator in handler.enumerate_epochs():
             self.reset_metrics()
             cbks.on_epoch_begin(epoch)
+            logs = None
             with handler.catch_stop_iteration():
                 for step in handler.steps():
                     cbks.on_train_batch_begin(step)
@@ -237,7 +237,11 @@ class Trainer:
                     if self.stop_training:
                         break
             if logs is None:
-                raise ValueError("Expect x to be a non-empty array or dataset.")
+                if training_logs is None:
+                    raise ValueError("Expect x to be a non-empty array or dataset.")
+                # A fresh pass that yielded nothing (the handler warned): this epoch has no numbers
+                # of its own, so nothing is logged for it.
+                break
             epoch_logs = callbacks_module.callback.sync_logs(logs)
 
             if validation_data is not None and _should_eval(epoch, validation_freq):
