@@ -23,7 +23,8 @@ from kerasx.autodiff.tensor import Tensor, as_tensor, is_device_array
 from kerasx.data.dataset import Dataset
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
-from kerasx.utils.data_utils import Sequence
+from kerasx.utils.data_utils import (GeneratorEnqueuer, OrderedEnqueuer, Sequence, check_worker_arguments,
+                                     uses_workers)
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
 _logger = logging.getLogger("kerasx")
@@ -128,7 +129,8 @@ class ArrayAdapter:
     """In-memory arrays: batches of `batch_size` rows (32 by default), reshuffled every pass."""
 
     def __init__(self, x, y=None, sample_weights=None, batch_size=None, steps=None, epochs=1,
-                 shuffle=False, class_weight=None):
+                 shuffle=False, class_weight=None, **kwargs):
+        # kwargs: the worker settings, which in-memory arrays do not use (as in tf.keras)
         data = pack_x_y_sample_weight(_standardize(x), _standardize(y), _standardize(sample_weights))
         packed = data if isinstance(data, tuple) else (data,)
         check_data_cardinality(packed)
@@ -167,6 +169,9 @@ class ArrayAdapter:
         return False
 
     def on_epoch_end(self):
+        pass
+
+    def close(self):
         pass
 
     def make_iterator(self):
@@ -237,15 +242,23 @@ class _BatchStreamAdapter:
     def on_epoch_end(self):
         pass
 
+    def close(self):
+        """Stops the workers reading ahead, if any (at the end of `fit`/`evaluate`/`predict`)."""
+
 
 class GeneratorAdapter(_BatchStreamAdapter):
     """A Python generator or iterator: consumed once, across epochs, as tf.keras does."""
 
     _source_name = "python generator"
 
-    def __init__(self, x, y=None, sample_weights=None, class_weight=None, **kwargs):
+    def __init__(self, x, y=None, sample_weights=None, class_weight=None, workers=1,
+                 use_multiprocessing=False, max_queue_size=10, **kwargs):
         super().__init__(y, sample_weights, class_weight)
         self._generator = x
+        self._enqueuer = None
+        if uses_workers(workers, use_multiprocessing):
+            self._enqueuer = GeneratorEnqueuer(x, use_multiprocessing=use_multiprocessing)
+            self._workers, self._max_queue_size = workers, max_queue_size
 
     def get_size(self):
         return None
@@ -254,8 +267,16 @@ class GeneratorAdapter(_BatchStreamAdapter):
         return False
 
     def make_iterator(self):
-        for data in self._generator:
+        source = self._generator
+        if self._enqueuer is not None:
+            self._enqueuer.start(self._workers, self._max_queue_size)
+            source = self._enqueuer.get()
+        for data in source:
             yield self._prepare(data)
+
+    def close(self):
+        if self._enqueuer is not None:
+            self._enqueuer.stop()
 
 
 class SequenceAdapter(_BatchStreamAdapter):
@@ -263,10 +284,17 @@ class SequenceAdapter(_BatchStreamAdapter):
 
     _source_name = "`keras.utils.Sequence`"
 
-    def __init__(self, x, y=None, sample_weights=None, shuffle=False, class_weight=None, **kwargs):
+    def __init__(self, x, y=None, sample_weights=None, shuffle=False, class_weight=None, workers=1,
+                 use_multiprocessing=False, max_queue_size=10, **kwargs):
         super().__init__(y, sample_weights, class_weight)
         self._sequence = x
         self._shuffle = bool(shuffle)
+        self._enqueuer = None
+        if uses_workers(workers, use_multiprocessing):
+            self._enqueuer = OrderedEnqueuer(x, use_multiprocessing=use_multiprocessing)
+            self._workers, self._max_queue_size = workers, max_queue_size
+            if use_multiprocessing:
+                self._enqueuer.pickled_sequence()  # refused now, before training, if it cannot go
 
     def get_size(self):
         return len(self._sequence)
@@ -275,14 +303,29 @@ class SequenceAdapter(_BatchStreamAdapter):
         return True
 
     def on_epoch_end(self):
-        self._sequence.on_epoch_end()
+        if self._enqueuer is not None:
+            self._enqueuer.end_epoch()  # calls the Sequence's on_epoch_end, then refreshes the workers
+        else:
+            self._sequence.on_epoch_end()
 
     def make_iterator(self):
+        # The order is drawn here for the workers too, so `set_random_seed` gives the same batches
+        # with or without them.
         order = np.arange(len(self._sequence))
         if self._shuffle:
             order = np.random.permutation(order)
-        for i in order:
-            yield self._prepare(self._sequence[int(i)])
+        if self._enqueuer is None:
+            batches = (self._sequence[int(i)] for i in order)
+        else:
+            if not self._enqueuer.is_running():
+                self._enqueuer.start(self._workers, self._max_queue_size)
+            batches = self._enqueuer.epoch(order)
+        for batch in batches:
+            yield self._prepare(batch)
+
+    def close(self):
+        if self._enqueuer is not None:
+            self._enqueuer.stop()
 
 
 class DatasetAdapter(_BatchStreamAdapter):
@@ -384,7 +427,9 @@ class DataHandler:
     warning, when the data runs out before `steps_per_epoch * epochs` batches."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
-                 initial_epoch=0, epochs=1, shuffle=False, class_weight=None, steps_per_execution=1):
+                 initial_epoch=0, epochs=1, shuffle=False, class_weight=None, steps_per_execution=1,
+                 max_queue_size=10, workers=1, use_multiprocessing=False):
+        check_worker_arguments(workers, use_multiprocessing, max_queue_size)
         self._initial_epoch = initial_epoch
         self._epochs = epochs
         self._insufficient_data = False
@@ -392,7 +437,8 @@ class DataHandler:
         adapter_cls = select_adapter(x, y)
         self._adapter = adapter_cls(x, y, sample_weights=sample_weight, batch_size=batch_size,
                                     steps=steps_per_epoch, epochs=epochs - initial_epoch, shuffle=shuffle,
-                                    class_weight=class_weight)
+                                    class_weight=class_weight, workers=workers,
+                                    use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         self._inferred_steps = self._infer_steps(steps_per_epoch)
         self._current_step = 0
         self._step_increment = self._steps_per_execution - 1
@@ -437,6 +483,11 @@ class DataHandler:
                 break
             yield epoch, iterator
             self._adapter.on_epoch_end()
+
+    def close(self):
+        """Stops the data's workers, if any: `fit`, `evaluate` and `predict` call it when they end,
+        also when they raise."""
+        self._adapter.close()
 
     def catch_stop_iteration(self):
         """A context where the data running out ends the epoch instead of raising."""

@@ -1,5 +1,11 @@
 """`fit` on inputs that stream batches: a finite generator running out, and Sequences and generators
 read by workers (`workers`, `use_multiprocessing`, `max_queue_size`)."""
+import json
+import os
+import subprocess
+import sys
+import threading
+
 import numpy as np
 import pytest
 
@@ -91,3 +97,148 @@ def test_a_fresh_pass_with_no_batch_logs_nothing_for_its_epoch(backend, caplog):
     assert history.epoch == [0]
     assert _epoch_ends(recorder) == [0]
     assert OUT_OF_DATA.format(12) in caplog.text
+
+
+# ---------------------------------------------------------------- workers
+class ShiftingSequence(keras.utils.Sequence):
+    """Six batches; `on_epoch_end` shifts the targets, so a worker reading a stale copy would train on
+    other numbers. Defined at module level so that worker processes can unpickle it."""
+
+    def __init__(self, fail_at=None):
+        self.batches = _batches(6)
+        self.shift = 0.0
+        self.fail_at = fail_at
+        self.epochs_ended = 0
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        if index == self.fail_at:
+            raise KeyError(f"batch {index} is missing")
+        x, y = self.batches[index]
+        return x, y + self.shift
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+        self.shift += 1.0
+
+
+def _fit_weights(data, **kwargs):
+    model = _regression_model()
+    model.fit(data, epochs=3, verbose=0, **kwargs)
+    return [w.copy() for w in model.get_weights()]
+
+
+def _keras_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("keras_")]
+
+
+@pytest.mark.parametrize("workers", [0, 1, 4])
+def test_sequence_with_worker_threads_trains_as_in_the_main_thread(backend, workers):
+    # Batches come back in order, and the shuffled order is drawn as without workers.
+    reference = _fit_weights(ShiftingSequence(), shuffle=True, workers=0)
+    seq = ShiftingSequence()
+    weights = _fit_weights(seq, shuffle=True, workers=workers, max_queue_size=2)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, reference))
+    assert seq.epochs_ended == 3
+    assert _keras_threads() == []
+
+
+def test_generator_with_worker_threads_trains_as_in_the_main_thread(backend):
+    reference = _fit_weights(iter(_batches(6) * 3), steps_per_epoch=6)
+    weights = _fit_weights(iter(_batches(6) * 3), steps_per_epoch=6, workers=3)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, reference))
+    assert _keras_threads() == []
+
+
+def test_a_worker_threads_error_reaches_fit_with_its_type_and_message_and_the_pool_stops(backend):
+    with pytest.raises(KeyError, match="batch 4 is missing"):
+        _regression_model().fit(ShiftingSequence(fail_at=4), epochs=2, verbose=0, workers=3)
+    assert _keras_threads() == []
+
+
+def test_validation_and_predict_with_workers(backend):
+    model = _regression_model()
+    history = model.fit(ShiftingSequence(), validation_data=ShiftingSequence(), epochs=2, verbose=0,
+                        workers=2)
+    assert len(history.history["val_loss"]) == 2
+    assert model.predict(ShiftingSequence(), workers=2).shape == (48, 1)
+    assert np.isfinite(model.evaluate(ShiftingSequence(), workers=2, verbose=0))
+    assert _keras_threads() == []
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"workers": -1}, r"`workers` must be an integer >= 0 \(0 reads the data in the main thread\); "
+                      r"received workers=-1\."),
+    ({"workers": 2.5}, r"received workers=2\.5\."),
+    ({"workers": True}, r"received workers=True\."),
+    ({"max_queue_size": 0}, r"`max_queue_size` must be an integer >= 1; received max_queue_size=0\."),
+    ({"use_multiprocessing": "yes"}, r"`use_multiprocessing` must be True or False; received "
+                                     r"use_multiprocessing='yes'\."),
+])
+def test_worker_arguments_are_checked_before_anything_changes(backend, kwargs, message):
+    model = _regression_model()
+    model.predict(_batches(1)[0][0], verbose=0)
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=message):
+        model.fit(ShiftingSequence(), epochs=1, verbose=0, **kwargs)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+
+
+def test_a_generator_cannot_go_to_worker_processes(backend):
+    with pytest.raises(ValueError, match=r"`use_multiprocessing=True` needs a `keras.utils.Sequence`"):
+        _regression_model().fit(iter(_batches(2)), epochs=1, verbose=0, workers=2, use_multiprocessing=True)
+
+
+def test_an_unpicklable_sequence_is_refused_for_processes_before_training(backend):
+    seq = ShiftingSequence()
+    seq.transform = lambda v: v  # a lambda does not pickle
+    model = _regression_model()
+    with pytest.raises(TypeError, match=r"use_multiprocessing=True sends the Sequence to worker processes, "
+                                        r"which needs it to be picklable \(an instance of a class defined "
+                                        r"at module level\); ShiftingSequence is not"):
+        model.fit(seq, epochs=1, verbose=0, workers=2, use_multiprocessing=True)
+    assert int(model.optimizer.iterations.numpy()) == 0
+
+
+# Worker processes run in a child Python with a time limit, so the suite cannot hang on them.
+_PROCESS_SCRIPT = """
+import json, multiprocessing, sys
+import numpy as np
+sys.path.insert(0, {root!r})
+from tests.engine import test_trainer_input_streams as t
+
+if __name__ == "__main__":
+    reference = t._fit_weights(t.ShiftingSequence(), shuffle=True, workers=0)
+    seq = t.ShiftingSequence()
+    weights = t._fit_weights(seq, shuffle=True, workers=2, use_multiprocessing=True)
+    out = {{"same": all(np.array_equal(a, b) for a, b in zip(weights, reference)),
+           "epochs_ended": seq.epochs_ended, "children_after_fit": len(multiprocessing.active_children())}}
+    try:
+        t._regression_model().fit(t.ShiftingSequence(fail_at=4), epochs=2, verbose=0, workers=2,
+                                  use_multiprocessing=True)
+    except Exception as error:
+        out["error"] = [type(error).__name__, str(error)]
+    out["children_after_error"] = len(multiprocessing.active_children())
+    print(json.dumps(out))
+"""
+
+
+def test_sequence_with_worker_processes(backend, tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "run_processes.py"
+    script.write_text(_PROCESS_SCRIPT.format(root=root))
+    env = dict(os.environ, KERAS_BACKEND=backend.name)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          env=env, cwd=root)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    # In order, and each worker process sees the Sequence as on_epoch_end left it.
+    assert out["same"] is True
+    assert out["epochs_ended"] == 3
+    assert out["children_after_fit"] == 0
+    # The worker's KeyError reaches fit in the main process, type and message kept; the pool is gone.
+    assert out["error"] == ["KeyError", "'batch 4 is missing'"]
+    assert out["children_after_error"] == 0
