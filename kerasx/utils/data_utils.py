@@ -78,7 +78,9 @@ _WORKER_STATE = {"generation": None, "sequence": None}
 def _item_in_worker(generation, path, index):
     if _WORKER_STATE["generation"] != generation:
         with open(path, "rb") as f:
-            _WORKER_STATE["sequence"] = pickle.load(f)  # written by this run's own main process
+            # This run's own main process wrote it, in a directory only this user can read
+            # (mkdtemp): not a file from elsewhere, which kerasx never unpickles.
+            _WORKER_STATE["sequence"] = pickle.load(f)
         _WORKER_STATE["generation"] = generation
     return _WORKER_STATE["sequence"][index]
 
@@ -128,14 +130,17 @@ class SequenceEnqueuer:
     @abstractmethod
     def _start(self):
         """Creates the workers."""
+        raise NotImplementedError("abstract: each enqueuer creates its workers")
 
     @abstractmethod
     def _stop(self, timeout):
         """Shuts the workers down."""
+        raise NotImplementedError("abstract: each enqueuer shuts its workers down")
 
     @abstractmethod
     def get(self):
         """A generator of the batches."""
+        raise NotImplementedError("abstract: each enqueuer yields its batches")
 
 
 class OrderedEnqueuer(SequenceEnqueuer):
