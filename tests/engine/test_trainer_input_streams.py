@@ -158,6 +158,19 @@ def test_a_worker_threads_error_reaches_fit_with_its_type_and_message_and_the_po
     assert _keras_threads() == []
 
 
+def test_the_pool_stops_when_fit_raises_for_another_reason(backend):
+    def fail(epoch, logs):
+        raise RuntimeError("a callback failed")
+    with pytest.raises(RuntimeError, match="a callback failed"):
+        _regression_model().fit(ShiftingSequence(), epochs=3, verbose=0, workers=3,
+                                callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=fail)])
+    assert _keras_threads() == []
+    with pytest.raises(RuntimeError, match="a callback failed"):
+        _regression_model().fit(iter(_batches(6) * 3), steps_per_epoch=6, epochs=3, verbose=0, workers=2,
+                                callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=fail)])
+    assert _keras_threads() == []
+
+
 def test_validation_and_predict_with_workers(backend):
     model = _regression_model()
     history = model.fit(ShiftingSequence(), validation_data=ShiftingSequence(), epochs=2, verbose=0,
