@@ -111,6 +111,11 @@ class Callback:
     def on_predict_end(self, logs=None):
         """Called at the end of prediction."""
 
+    def _check_before_training(self):
+        """Raises if this callback cannot work with `self.model`. `CallbackList.on_train_begin` calls it
+        on every callback before any `on_train_begin`, so nothing has started (no file is opened, no
+        step taken) when a callback refuses the model."""
+
     def _implements_train_batch_hooks(self):
         return not (is_default(self.on_batch_begin) and is_default(self.on_batch_end)
                     and is_default(self.on_train_batch_begin) and is_default(self.on_train_batch_end))

@@ -26,12 +26,15 @@ class CallbackList:
     def _add_default_callbacks(self, add_history, add_progbar):
         self._progbar = next((c for c in self.callbacks if isinstance(c, ProgbarLogger)), None)
         self._history = next((c for c in self.callbacks if isinstance(c, History)), None)
-        if self._progbar is None and add_progbar:
-            self._progbar = ProgbarLogger(count_mode="steps")
-            self.callbacks.append(self._progbar)
+        # tf.keras (since 2.7) appends History, then ProgbarLogger, after the user's callbacks: the bar's
+        # final line of an epoch comes after their messages and shows what they added to the logs
+        # (`lr`), the same values History records.
         if self._history is None and add_history:
             self._history = History()
             self.callbacks.append(self._history)
+        if self._progbar is None and add_progbar:
+            self._progbar = ProgbarLogger(count_mode="steps")
+            self.callbacks.append(self._progbar)
 
     def _refresh(self):
         """Works out which hooks need calling per batch (after the callbacks or params change)."""
@@ -116,6 +119,8 @@ class CallbackList:
         self._call("on_epoch_end", epoch, logs=logs)
 
     def on_train_begin(self, logs=None):
+        for callback in self.callbacks:
+            callback._check_before_training()
         self._call("on_train_begin", logs=logs)
 
     def on_train_end(self, logs=None):

@@ -7,8 +7,32 @@ import math
 from kerasx import backend as K
 from kerasx.autodiff.tensor import Tensor
 from kerasx.callbacks.callback import Callback
+from kerasx.optimizers import schedules
 
 _logger = logging.getLogger("kerasx")
+
+
+def _check_settable_lr(callback, optimizer):
+    """Raises unless `optimizer.lr` is a variable the callback can set.
+
+    A `LearningRateSchedule` (or a callable) given as `learning_rate` computes the rate at every step,
+    so there is no rate to set: tf.keras 2.x fails there too, mid-training (`get_value` hands back the
+    schedule and the bar or the comparison with `min_lr` raises a TypeError; 2.11's optimizers say "its
+    learning rate is not settable"). Refused here, before the first epoch, naming the callback."""
+    name = type(callback).__name__
+    if not hasattr(optimizer, "lr"):
+        raise ValueError('Optimizer must have a "lr" attribute.')
+    lr = optimizer.lr
+    if hasattr(lr, "assign"):
+        return
+    if isinstance(lr, schedules.LearningRateSchedule):
+        given = f"a `LearningRateSchedule` ({type(lr).__name__})"
+    else:
+        given = "a callable"
+    raise TypeError(
+        f"{name} cannot set the learning rate of optimizer {optimizer.name!r}: the optimizer was created "
+        f"with {given} as its `learning_rate`, which computes the rate at every step, so its learning "
+        f"rate is not settable. Create the optimizer with a float `learning_rate` to use {name}.")
 
 
 def _lr_value(optimizer):
@@ -26,9 +50,11 @@ class LearningRateScheduler(Callback):
         self.schedule = schedule
         self.verbose = verbose
 
+    def _check_before_training(self):
+        _check_settable_lr(self, self.model.optimizer)
+
     def on_epoch_begin(self, epoch, logs=None):
-        if not hasattr(self.model.optimizer, "lr"):
-            raise ValueError('Optimizer must have a "lr" attribute.')
+        _check_settable_lr(self, self.model.optimizer)
         try:
             lr = float(K.get_value(self.model.optimizer.lr))
             lr = self.schedule(epoch, lr)
@@ -99,7 +125,11 @@ class ReduceLROnPlateau(Callback):
         self.cooldown_counter = 0
         self.wait = 0
 
+    def _check_before_training(self):
+        _check_settable_lr(self, self.model.optimizer)
+
     def on_train_begin(self, logs=None):
+        _check_settable_lr(self, self.model.optimizer)
         self._reset()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -1,6 +1,7 @@
 """`kerasx.data`: a small `tf.data` for Keras input pipelines (`Dataset` and its constants)."""
 from kerasx.data import experimental
 from kerasx.data.dataset import Dataset
+from kerasx.data.spec import TensorSpec
 # Imported for what they register: the Dataset kinds that `Dataset`'s methods build by name.
 from kerasx.data import sources, transforms  # noqa: F401
 from kerasx.data.structure import INFINITE as INFINITE_CARDINALITY

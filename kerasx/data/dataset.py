@@ -5,7 +5,7 @@ eager tf.data does, and `fit` moves each batch to the device once. Transformatio
 iteration starts afresh, so a dataset can be iterated again (once per epoch).
 """
 from kerasx.autodiff.tensor import as_tensor
-from kerasx.data import structure
+from kerasx.data import spec, structure
 
 # The sources (sources.py) and transformations (transforms.py) are subclasses of `Dataset`, and each
 # registers itself here when it is defined; the methods below build them by name, so this module never
@@ -33,6 +33,14 @@ class Dataset:
     def _cardinality(self):
         """Number of elements as an int, or `structure.INFINITE` / `structure.UNKNOWN`."""
         raise NotImplementedError("abstract: each dataset source or transformation implements it")
+
+    def _element_spec(self):
+        """The spec structure of the elements. By default learnt from the first element (user code
+        decides the structure); sources and structural transformations derive it instead."""
+        for element in self._elements():
+            return spec.spec_of(element)
+        raise ValueError(f"The element_spec of {self!r} cannot be known: its elements come from user code "
+                         "and it has none to look at.")
 
     def _index_plan(self):
         """`(arrays, make_chunks)` when every element is a row of `arrays`, so that `batch` can gather
@@ -122,6 +130,12 @@ class Dataset:
         return self
 
     # ------------------------------------------------------------ inspection and iteration
+    @property
+    def element_spec(self):
+        """The type of the elements: the elements' structure with a `TensorSpec` (shape, dtype) for each
+        component; sizes that vary (the batch dimension after `batch()`) are None, as tf.data shows."""
+        return self._element_spec()
+
     def cardinality(self):
         """The number of elements as a scalar int64 Tensor: `INFINITE_CARDINALITY` (-1) when the dataset
         repeats forever, `UNKNOWN_CARDINALITY` (-2) when it cannot be known (generators, filters)."""

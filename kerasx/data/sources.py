@@ -5,7 +5,7 @@ import itertools
 import numpy as np  # host-side input pipeline: dataset elements are NumPy arrays on the host
 
 from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
-from kerasx.data import structure
+from kerasx.data import spec, structure
 from kerasx.data.dataset import Dataset
 
 
@@ -18,6 +18,9 @@ class SliceDataset(Dataset):
 
     def _cardinality(self):
         return self._n
+
+    def _element_spec(self):
+        return spec.map_specs(lambda s: s.without_leading_dim(), spec.spec_of(self._arrays))
 
     def _index_plan(self):
         # Batching can gather rows by index instead of stacking elements one by one.
@@ -38,6 +41,9 @@ class TensorsDataset(Dataset):
     def _cardinality(self):
         return 1
 
+    def _element_spec(self):
+        return spec.spec_of(self._element)
+
     def _elements(self):
         yield self._element
 
@@ -53,6 +59,7 @@ class GeneratorDataset(Dataset):
         self._generator = generator
         self._args = tuple(args) if args is not None else ()
         self._dtypes = None
+        self._declared_spec = spec.from_signature(output_signature, output_types, output_shapes)
         if output_signature is not None:
             self._dtypes = map_structure(lambda spec: getattr(spec, "dtype", None), output_signature)
         elif output_types is not None:
@@ -60,6 +67,11 @@ class GeneratorDataset(Dataset):
 
     def _cardinality(self):
         return structure.UNKNOWN
+
+    def _element_spec(self):
+        if self._declared_spec is not None:
+            return self._declared_spec
+        return super()._element_spec()  # no signature (tf.data would require one): the first element
 
     def _elements(self):
         for item in self._generator(*self._args):
@@ -77,6 +89,9 @@ class RangeDataset(Dataset):
 
     def _cardinality(self):
         return len(self._range)
+
+    def _element_spec(self):
+        return spec.TensorSpec((), "int64")
 
     def _index_plan(self):
         values = np.arange(self._range.start, self._range.stop, self._range.step, dtype="int64")
@@ -100,6 +115,9 @@ class ZipDataset(Dataset):
     def _cardinality(self):
         return structure.combined_cardinality([d._cardinality() for d in flatten(self._datasets)], "min")
 
+    def _element_spec(self):
+        return _pack(self._datasets, [d._element_spec() for d in flatten(self._datasets)])
+
     def _elements(self):
         flat = flatten(self._datasets)
         for items in zip(*(d._elements() for d in flat)):
@@ -114,6 +132,9 @@ class ConcatenateDataset(Dataset):
 
     def _cardinality(self):
         return structure.combined_cardinality([p._cardinality() for p in self._parts], "sum")
+
+    def _element_spec(self):
+        return spec.common_spec(*(p._element_spec() for p in self._parts))
 
     def _elements(self):
         return itertools.chain(*(p._elements() for p in self._parts))

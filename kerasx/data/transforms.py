@@ -8,7 +8,8 @@ import math
 
 import numpy as np  # host-side input pipeline: index permutations and batches are built on the host
 
-from kerasx.data import structure
+from kerasx.autodiff.nest import flatten
+from kerasx.data import spec, structure
 from kerasx.data.dataset import Dataset
 
 
@@ -34,6 +35,11 @@ class BatchDataset(Dataset):
         if self._drop_remainder:
             return n // self._batch_size
         return math.ceil(n / self._batch_size)
+
+    def _element_spec(self):
+        # Only `drop_remainder` makes every batch the same size, as tf.data reports it.
+        size = self._batch_size if self._drop_remainder else None
+        return spec.map_specs(lambda s: s.with_leading_dim(size), self._source._element_spec())
 
     def _elements(self):
         plan = self._source._index_plan()
@@ -78,6 +84,9 @@ class UnbatchDataset(Dataset):
     def _cardinality(self):
         n = self._source._cardinality()
         return structure.INFINITE if n == structure.INFINITE else structure.UNKNOWN
+
+    def _element_spec(self):
+        return spec.map_specs(lambda s: s.without_leading_dim(), self._source._element_spec())
 
     def _elements(self):
         for element in self._source._elements():
@@ -126,6 +135,9 @@ class ShuffleDataset(Dataset):
                     return
                 yield chunk
         return arrays, chunks
+
+    def _element_spec(self):
+        return self._source._element_spec()
 
     def _elements(self):
         plan = self._index_plan()
@@ -186,6 +198,9 @@ class RepeatDataset(Dataset):
                     return
         return arrays, chunks
 
+    def _element_spec(self):
+        return self._source._element_spec()
+
     def _elements(self):
         for _ in self._passes():
             empty = True
@@ -227,6 +242,9 @@ class TakeDataset(Dataset):
                 left -= len(c)
         return arrays, chunks
 
+    def _element_spec(self):
+        return self._source._element_spec()
+
     def _elements(self):
         if self._count == -1:
             return self._source._elements()
@@ -266,6 +284,9 @@ class SkipDataset(Dataset):
                     yield c
         return arrays, chunks
 
+    def _element_spec(self):
+        return self._source._element_spec()
+
     def _elements(self):
         if self._count == -1:
             return iter(())
@@ -283,6 +304,16 @@ class MapDataset(Dataset):
     def _cardinality(self):
         return self._source._cardinality()
 
+    def _element_spec(self):
+        # The function decides the structure: learnt from its output on the first element. A batched
+        # source's varying batch size stays unknown in the output, as tf.data's traced spec keeps it.
+        out = super()._element_spec()
+        source = flatten(self._source._element_spec())
+        if source and all(s.shape and s.shape[0] is None for s in source):
+            out = spec.map_specs(lambda s: s.without_leading_dim().with_leading_dim(None) if s.shape else s,
+                                 out)
+        return out
+
     def _elements(self):
         for element in self._source._elements():
             out = structure.call_with_element(self._fn, element)
@@ -299,6 +330,9 @@ class FilterDataset(Dataset):
         n = self._source._cardinality()
         return structure.INFINITE if n == structure.INFINITE else structure.UNKNOWN
 
+    def _element_spec(self):
+        return self._source._element_spec()
+
     def _elements(self):
         for element in self._source._elements():
             if bool(structure.call_with_element(self._predicate, element)):
@@ -314,6 +348,10 @@ class EnumerateDataset(Dataset):
     def _cardinality(self):
         return self._source._cardinality()
 
+    def _element_spec(self):
+        return spec.TensorSpec((), "int64"), self._source._element_spec()
+
     def _elements(self):
         for i, element in enumerate(self._source._elements(), self._start):
             yield np.int64(i), element
+

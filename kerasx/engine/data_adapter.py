@@ -28,7 +28,8 @@ from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_samp
                                     unpack_x_y_sample_weight)
 from kerasx.engine.data_checks import DataChecks
 from kerasx.losses.utils import host_value_range
-from kerasx.utils.data_utils import Sequence
+from kerasx.utils.data_utils import (GeneratorEnqueuer, OrderedEnqueuer, Sequence, check_worker_arguments,
+                                     uses_workers)
 
 _DEVICE_RESIDENT_BYTES = 1 << 30
 _DEFAULT_SOURCE = "in the input data"
@@ -170,7 +171,8 @@ class ArrayAdapter:
     """In-memory arrays: batches of `batch_size` rows (32 by default), reshuffled every pass."""
 
     def __init__(self, x, y=None, sample_weights=None, batch_size=None, steps=None, epochs=1,
-                 shuffle=False, class_weight=None, checks=None):
+                 shuffle=False, class_weight=None, checks=None, **kwargs):
+        # kwargs: the worker settings, which in-memory arrays do not use (as in tf.keras)
         data = pack_x_y_sample_weight(_standardize(x), _standardize(y), _standardize(sample_weights))
         packed = data if isinstance(data, tuple) else (data,)
         check_data_cardinality(packed)
@@ -210,6 +212,9 @@ class ArrayAdapter:
         return False
 
     def on_epoch_end(self):
+        pass
+
+    def close(self):
         pass
 
     def make_iterator(self):
@@ -283,15 +288,23 @@ class _BatchStreamAdapter:
     def on_epoch_end(self):
         pass
 
+    def close(self):
+        """Stops the workers reading ahead, if any (at the end of `fit`/`evaluate`/`predict`)."""
+
 
 class GeneratorAdapter(_BatchStreamAdapter):
     """A Python generator or iterator: consumed once, across epochs, as tf.keras does."""
 
     _source_name = "python generator"
 
-    def __init__(self, x, y=None, sample_weights=None, class_weight=None, checks=None, **kwargs):
+    def __init__(self, x, y=None, sample_weights=None, class_weight=None, checks=None, workers=1,
+                 use_multiprocessing=False, max_queue_size=10, **kwargs):
         super().__init__(y, sample_weights, class_weight, checks)
         self._generator = x
+        self._enqueuer = None
+        if uses_workers(workers, use_multiprocessing):
+            self._enqueuer = GeneratorEnqueuer(x, use_multiprocessing=use_multiprocessing)
+            self._workers, self._max_queue_size = workers, max_queue_size
 
     def get_size(self):
         return None
@@ -300,8 +313,16 @@ class GeneratorAdapter(_BatchStreamAdapter):
         return False
 
     def make_iterator(self):
-        for index, data in enumerate(self._generator):
+        source = self._generator
+        if self._enqueuer is not None:
+            self._enqueuer.start(self._workers, self._max_queue_size)
+            source = self._enqueuer.get()
+        for index, data in enumerate(source):
             yield self._prepare(data, index)
+
+    def close(self):
+        if self._enqueuer is not None:
+            self._enqueuer.stop()
 
 
 class SequenceAdapter(_BatchStreamAdapter):
@@ -310,10 +331,16 @@ class SequenceAdapter(_BatchStreamAdapter):
     _source_name = "`keras.utils.Sequence`"
 
     def __init__(self, x, y=None, sample_weights=None, shuffle=False, class_weight=None, checks=None,
-                 **kwargs):
+                 workers=1, use_multiprocessing=False, max_queue_size=10, **kwargs):
         super().__init__(y, sample_weights, class_weight, checks)
         self._sequence = x
         self._shuffle = bool(shuffle)
+        self._enqueuer = None
+        if uses_workers(workers, use_multiprocessing):
+            self._enqueuer = OrderedEnqueuer(x, use_multiprocessing=use_multiprocessing)
+            self._workers, self._max_queue_size = workers, max_queue_size
+            if use_multiprocessing:
+                self._enqueuer.pickled_sequence()  # refused now, before training, if it cannot go
 
     def get_size(self):
         return len(self._sequence)
@@ -322,14 +349,29 @@ class SequenceAdapter(_BatchStreamAdapter):
         return True
 
     def on_epoch_end(self):
-        self._sequence.on_epoch_end()
+        if self._enqueuer is not None:
+            self._enqueuer.end_epoch()  # calls the Sequence's on_epoch_end, then refreshes the workers
+        else:
+            self._sequence.on_epoch_end()
 
     def make_iterator(self):
+        # The order is drawn here for the workers too, so `set_random_seed` gives the same batches
+        # with or without them.
         order = np.arange(len(self._sequence))
         if self._shuffle:
             order = np.random.permutation(order)
-        for i in order:
-            yield self._prepare(self._sequence[int(i)], int(i))
+        if self._enqueuer is None:
+            batches = (self._sequence[int(i)] for i in order)
+        else:
+            if not self._enqueuer.is_running():
+                self._enqueuer.start(self._workers, self._max_queue_size)
+            batches = self._enqueuer.epoch(order)
+        for i, batch in zip(order, batches):
+            yield self._prepare(batch, int(i))
+
+    def close(self):
+        if self._enqueuer is not None:
+            self._enqueuer.stop()
 
 
 class DatasetAdapter(_BatchStreamAdapter):
@@ -394,6 +436,30 @@ def select_adapter(x, y):
 
 
 # ---------------------------------------------------------------- the epoch/step loop
+class _Lookahead:
+    """An iterator that can tell whether it has an element left, keeping the element it looked at."""
+
+    def __init__(self, iterator):
+        self._iterator = iterator
+        self._ahead = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._ahead:
+            return self._ahead.pop()
+        return next(self._iterator)
+
+    def exhausted(self):
+        if not self._ahead:
+            try:
+                self._ahead.append(next(self._iterator))
+            except StopIteration:
+                return True
+        return False
+
+
 class _CatchStopIteration:
     def __init__(self, handler):
         self._handler = handler
@@ -415,7 +481,8 @@ class DataHandler:
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, steps_per_epoch=None,
                  initial_epoch=0, epochs=1, shuffle=False, class_weight=None, steps_per_execution=1,
-                 checks=None):
+                 checks=None, max_queue_size=10, workers=1, use_multiprocessing=False):
+        check_worker_arguments(workers, use_multiprocessing, max_queue_size)
         self._initial_epoch = initial_epoch
         self._epochs = epochs
         self._insufficient_data = False
@@ -423,7 +490,8 @@ class DataHandler:
         adapter_cls = select_adapter(x, y)
         self._adapter = adapter_cls(x, y, sample_weights=sample_weight, batch_size=batch_size,
                                     steps=steps_per_epoch, epochs=epochs - initial_epoch, shuffle=shuffle,
-                                    class_weight=class_weight, checks=checks)
+                                    class_weight=class_weight, checks=checks, workers=workers,
+                                    use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         self._inferred_steps = self._infer_steps(steps_per_epoch)
         self._current_step = 0
         self._step_increment = self._steps_per_execution - 1
@@ -451,15 +519,28 @@ class DataHandler:
         return self._step_increment
 
     def enumerate_epochs(self):
-        """Yields `(epoch, iterator)`; the iterator yields packed batches of device Tensors."""
+        """Yields `(epoch, iterator)`; the iterator yields packed batches of device Tensors.
+
+        An epoch that continues the previous epoch's stream starts only if the stream has a batch left:
+        a finite generator that ran out exactly at the end of an epoch would otherwise start an epoch
+        with no step, whose logs could only be the previous epoch's. The handler warns and stops
+        instead, before the epoch's callbacks run."""
         iterator = None
         for epoch in range(self._initial_epoch, self._epochs):
             if self._insufficient_data:
                 break
             if iterator is None or self._adapter.should_recreate_iterator():
-                iterator = self._adapter.make_iterator()
+                iterator = _Lookahead(self._adapter.make_iterator())
+            elif iterator.exhausted():
+                self._on_out_of_data()
+                break
             yield epoch, iterator
             self._adapter.on_epoch_end()
+
+    def close(self):
+        """Stops the data's workers, if any: `fit`, `evaluate` and `predict` call it when they end,
+        also when they raise."""
+        self._adapter.close()
 
     def catch_stop_iteration(self):
         """A context where the data running out ends the epoch instead of raising."""

@@ -218,8 +218,8 @@ class Trainer:
         handler = data_adapter.DataHandler(
             x, y, sample_weight=sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
             initial_epoch=initial_epoch, epochs=epochs, shuffle=shuffle, class_weight=class_weight,
-            steps_per_execution=self._steps_per_execution,
-            checks=fit_arguments.data_checks(self, "passed to `fit`"))
+            steps_per_execution=self._steps_per_execution, max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing, checks=fit_arguments.data_checks(self, "passed to `fit`"))
         eval_handler = None
         if validation_data is not None:
             val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
@@ -229,7 +229,8 @@ class Trainer:
             eval_handler = data_adapter.DataHandler(
                 val_x, val_y, sample_weight=val_sample_weight,
                 batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
-                steps_per_execution=self._steps_per_execution,
+                steps_per_execution=self._steps_per_execution, max_queue_size=max_queue_size,
+                workers=workers, use_multiprocessing=use_multiprocessing,
                 checks=fit_arguments.data_checks(self, val_source))
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
@@ -239,33 +240,42 @@ class Trainer:
 
         self.stop_training = False
         train_function = self.make_train_function()
-        cbks.on_train_begin()
-        training_logs = None
-        logs = None
-        for epoch, iterator in handler.enumerate_epochs():
-            self.reset_metrics()
-            cbks.on_epoch_begin(epoch)
-            with handler.catch_stop_iteration():
-                for step in handler.steps():
-                    cbks.on_train_batch_begin(step)
-                    step_logs = train_function(iterator, handler.steps_in_execution)
-                    logs = step_logs
-                    cbks.on_train_batch_end(step + handler.step_increment, logs)
-                    if self.stop_training:
-                        break
-            if logs is None:
-                raise ValueError("Expect x to be a non-empty array or dataset.")
-            epoch_logs = callbacks_module.callback.sync_logs(logs)
+        try:
+            cbks.on_train_begin()
+            training_logs = None
+            for epoch, iterator in handler.enumerate_epochs():
+                self.reset_metrics()
+                cbks.on_epoch_begin(epoch)
+                logs = None
+                with handler.catch_stop_iteration():
+                    for step in handler.steps():
+                        cbks.on_train_batch_begin(step)
+                        step_logs = train_function(iterator, handler.steps_in_execution)
+                        logs = step_logs
+                        cbks.on_train_batch_end(step + handler.step_increment, logs)
+                        if self.stop_training:
+                            break
+                if logs is None:
+                    if training_logs is None:
+                        raise ValueError("Expect x to be a non-empty array or dataset.")
+                    # A fresh pass that yielded nothing (the handler warned): this epoch has no numbers
+                    # of its own, so nothing is logged for it.
+                    break
+                epoch_logs = callbacks_module.callback.sync_logs(logs)
 
-            if eval_handler is not None and _should_eval(epoch, validation_freq):
-                val_logs = self.evaluate(callbacks=cbks, return_dict=True, _data_handler=eval_handler)
-                epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
+                if eval_handler is not None and _should_eval(epoch, validation_freq):
+                    val_logs = self.evaluate(callbacks=cbks, return_dict=True, _data_handler=eval_handler)
+                    epoch_logs.update({"val_" + name: value for name, value in val_logs.items()})
 
-            cbks.on_epoch_end(epoch, epoch_logs)
-            training_logs = epoch_logs
-            if self.stop_training:
-                break
-        cbks.on_train_end(logs=training_logs)
+                cbks.on_epoch_end(epoch, epoch_logs)
+                training_logs = epoch_logs
+                if self.stop_training:
+                    break
+            cbks.on_train_end(logs=training_logs)
+        finally:  # the data's workers stop when fit ends, also when it raises
+            handler.close()
+            if eval_handler is not None:
+                eval_handler.close()
         return self.history
 
     # ------------------------------------------------------------ evaluate
@@ -279,12 +289,15 @@ class Trainer:
         if kwargs:
             raise TypeError(f"Invalid keyword arguments: {list(kwargs.keys())}")
         verbose = _resolve_verbose(verbose)
-        if handler is None:
+        owns_handler = handler is None  # inside fit, fit's validation handler lives on between epochs
+        if owns_handler:
             fit_arguments.check_evaluate_arguments(x, batch_size, steps)
             fit_arguments.check_targets(self, x, y, "evaluate", type(self).test_step is Trainer.test_step)
             handler = data_adapter.DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                steps_per_epoch=steps,
                                                steps_per_execution=self._steps_per_execution,
+                                               max_queue_size=max_queue_size, workers=workers,
+                                               use_multiprocessing=use_multiprocessing,
                                                checks=fit_arguments.data_checks(self, "passed to `evaluate`"))
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
@@ -293,14 +306,18 @@ class Trainer:
                 epochs=1, steps=handler.inferred_steps)
         test_function = self.make_test_function()
         logs = {}
-        cbks.on_test_begin()
-        for _, iterator in handler.enumerate_epochs():
-            self.reset_metrics()
-            with handler.catch_stop_iteration():
-                for step in handler.steps():
-                    cbks.on_test_batch_begin(step)
-                    logs = test_function(iterator, handler.steps_in_execution)
-                    cbks.on_test_batch_end(step + handler.step_increment, logs)
+        try:
+            cbks.on_test_begin()
+            for _, iterator in handler.enumerate_epochs():
+                self.reset_metrics()
+                with handler.catch_stop_iteration():
+                    for step in handler.steps():
+                        cbks.on_test_batch_begin(step)
+                        logs = test_function(iterator, handler.steps_in_execution)
+                        cbks.on_test_batch_end(step + handler.step_increment, logs)
+        finally:
+            if owns_handler:
+                handler.close()
         logs = callbacks_module.callback.sync_logs(logs)
         cbks.on_test_end(logs=logs)
         if return_dict:
@@ -314,7 +331,8 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         fit_arguments.check_evaluate_arguments(x, batch_size, steps)
         handler = data_adapter.DataHandler(
-            x, batch_size=batch_size, steps_per_epoch=steps,
+            x, batch_size=batch_size, steps_per_epoch=steps, max_queue_size=max_queue_size,
+            workers=workers, use_multiprocessing=use_multiprocessing,
             checks=fit_arguments.data_checks(self, "passed to `predict`", check_finite=False))
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
@@ -324,19 +342,22 @@ class Trainer:
         predict_function = self.make_predict_function()
         outputs = None
         batch_outputs = None
-        cbks.on_predict_begin()
-        for _, iterator in handler.enumerate_epochs():
-            with handler.catch_stop_iteration():
-                for step in handler.steps():
-                    cbks.on_predict_batch_begin(step)
-                    batch_outputs = predict_function(iterator)
-                    flat = _flatten_outputs(batch_outputs)
-                    if outputs is None:
-                        outputs = [[t] for t in flat]
-                    else:
-                        for acc, t in zip(outputs, flat):
-                            acc.append(t)
-                    cbks.on_predict_batch_end(step, {"outputs": batch_outputs})
+        try:
+            cbks.on_predict_begin()
+            for _, iterator in handler.enumerate_epochs():
+                with handler.catch_stop_iteration():
+                    for step in handler.steps():
+                        cbks.on_predict_batch_begin(step)
+                        batch_outputs = predict_function(iterator)
+                        flat = _flatten_outputs(batch_outputs)
+                        if outputs is None:
+                            outputs = [[t] for t in flat]
+                        else:
+                            for acc, t in zip(outputs, flat):
+                                acc.append(t)
+                        cbks.on_predict_batch_end(step, {"outputs": batch_outputs})
+        finally:
+            handler.close()
         if batch_outputs is None:
             raise ValueError("Expect x to be a non-empty array or dataset.")
         cbks.on_predict_end()

@@ -4,6 +4,6 @@ from kerasx.saving.object_registration import (CustomObjectScope, custom_object_
                                                register_keras_serializable)
 from kerasx.utils.random import set_random_seed
 from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from kerasx.utils.data_utils import Sequence
+from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
 from kerasx.utils.generic_utils import Progbar
 from kerasx.utils.np_utils import normalize, to_categorical

@@ -8,6 +8,8 @@ import os
 import sys
 import time
 
+from kerasx.autodiff.tensor import Tensor
+
 
 def _is_dynamic_display():
     """True where carriage returns redraw one line (a terminal or a notebook); elsewhere (a pipe, a CI
@@ -18,9 +20,16 @@ def _is_dynamic_display():
 
 
 def _scalar(v):
-    """A Python float (or the value itself when it is not numeric) for display."""
+    """A Python float (or the value itself when it is not numeric) for display.
+
+    An array-valued metric (`Precision(thresholds=[0.3, 0.7])`) shows as the mean of its entries, as
+    tf.keras's bar prints `np.mean` of every value; History and CSVLogger keep the array."""
     if isinstance(v, (int, float)):
         return float(v)
+    if isinstance(v, Tensor):
+        v = v.numpy()  # read back only here, when a line is written
+    if getattr(v, "ndim", 0) and getattr(v, "size", 0):
+        v = v.mean()  # a host array's own method: display formatting at the edge, no array library
     try:
         return float(v)
     except (TypeError, ValueError):

@@ -79,6 +79,13 @@ def test_callback_list_adds_history_and_progbar_once():
     assert cbs._history is history
 
 
+def test_callback_list_puts_history_then_progbar_after_the_users_callbacks():
+    # As tf.keras 2.7+: the bar's epoch line comes last, after what the user's callbacks print and log.
+    user = Recorder()
+    cbs = CallbackList([user], add_history=True, add_progbar=True)
+    assert [type(c) for c in cbs] == [Recorder, History, ProgbarLogger]
+
+
 def test_default_hooks_and_aliases():
     calls = []
 

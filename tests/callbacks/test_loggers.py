@@ -123,3 +123,18 @@ def test_base_logger_averages_by_size():
     logs = {}
     logger.on_epoch_end(0, logs)
     assert logs == {"loss": pytest.approx(2.5), "s": 7.0}
+
+
+def test_array_valued_metric_prints_its_mean_and_history_keeps_the_array(backend, capsys, tmp_path):
+    model = regression_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=[keras.metrics.Precision(thresholds=[0.3, 0.7])])
+    x, y = regression_data(32)
+    y = (y > 0).astype("float32")
+    history = model.fit(x, y, epochs=1, verbose=1)
+    precision = history.history["precision"][0]
+    assert precision.shape == (2,)
+    out = capsys.readouterr().out
+    assert re.fullmatch(rf"1/1 \[={{30}}\] - \d+s {TIME}/step - loss: {VALUE} - precision: (\d\.\d{{4}})\n",
+                        out), out
+    shown = float(re.search(r"precision: (\d\.\d{4})", out).group(1))
+    assert shown == pytest.approx(float(precision.mean()), abs=1e-4)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from kerasx.autodiff.tensor import Tensor
-from kerasx.data import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, experimental
+from kerasx.data import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, TensorSpec, experimental
 
 
 def _xy(n=10):
@@ -166,3 +166,62 @@ def test_a_user_subclass_does_not_replace_a_built_in_kind():
 
     ds = Dataset.range(5).batch(2)
     assert type(ds).__module__ == "kerasx.data.transforms" and len(ds) == 3
+
+
+# ---------------------------------------------------------------- element_spec
+def _spec(shape, dtype):
+    return TensorSpec(shape, dtype)
+
+
+def test_element_spec_of_slices_and_after_batch():
+    ds = Dataset.from_tensor_slices((np.zeros((10, 3), "float32"), np.arange(10)))
+    assert ds.element_spec == (_spec((3,), "float32"), _spec((), "int64"))
+    # The batch size may vary (a smaller last batch), so it is None, unless drop_remainder fixes it.
+    assert ds.batch(4).element_spec == (_spec((None, 3), "float32"), _spec((None,), "int64"))
+    assert ds.batch(4, drop_remainder=True).element_spec == (_spec((4, 3), "float32"), _spec((4,), "int64"))
+    assert ds.batch(4).unbatch().element_spec == ds.element_spec
+    assert ds.shuffle(4).repeat().take(3).skip(1).filter(lambda a, b: b > 2).element_spec == ds.element_spec
+    assert repr(ds.batch(2).element_spec[0]) == "TensorSpec(shape=(None, 3), dtype=float32, name=None)"
+
+
+def test_element_spec_of_map_follows_the_function_and_keeps_the_batch_dim_unknown():
+    ds = Dataset.from_tensor_slices({"x": np.zeros((10, 2), "float32"), "y": np.arange(10)})
+    mapped = ds.batch(4).map(lambda e: (e["x"], e["y"]))
+    assert mapped.element_spec == (_spec((None, 2), "float32"), _spec((None,), "int64"))
+    assert ds.element_spec == {"x": _spec((2,), "float32"), "y": _spec((), "int64")}
+
+
+def test_element_spec_of_the_other_sources():
+    assert Dataset.range(3).element_spec == _spec((), "int64")
+    assert Dataset.range(3).enumerate().element_spec == (_spec((), "int64"), _spec((), "int64"))
+    assert Dataset.from_tensors(np.zeros((2, 5), "float32")).element_spec == _spec((2, 5), "float32")
+    assert Dataset.from_tensor_slices(["a", "bc"]).element_spec == _spec((), "string")
+    zipped = Dataset.zip((Dataset.range(3), Dataset.from_tensor_slices(np.zeros((3, 2), "float32"))))
+    assert zipped.element_spec == (_spec((), "int64"), _spec((2,), "float32"))
+    both = Dataset.range(5).batch(2).concatenate(Dataset.range(4).batch(2, drop_remainder=True))
+    assert both.element_spec == _spec((None,), "int64")
+
+
+def test_element_spec_of_a_generator_comes_from_its_signature():
+    signature = (TensorSpec(shape=(None, 2), dtype="float32"), TensorSpec(shape=(), dtype="int64"))
+    ds = Dataset.from_generator(lambda: iter([]), output_signature=signature)
+    assert ds.element_spec == signature
+    typed = Dataset.from_generator(lambda: iter([]), output_types=("float32", "int64"),
+                                   output_shapes=((None, 2), ()))
+    assert typed.element_spec == signature
+    # Without a signature (tf.data requires one) the first element tells.
+    inferred = Dataset.from_generator(lambda: iter([(np.zeros(2, "float32"), 1)]))
+    assert inferred.element_spec == (_spec((2,), "float32"), _spec((), "int64"))
+
+
+def test_element_spec_errors():
+    with pytest.raises(ValueError, match=r"The element_spec of <GeneratorDataset cardinality=-2> cannot be "
+                                         r"known: its elements come from user code and it has none"):
+        Dataset.from_generator(lambda: iter([])).element_spec
+    with pytest.raises(ValueError, match=r"Cannot remove the first dimension of a scalar component "
+                                         r"\(TensorSpec\(shape=\(\), dtype=int64, name=None\)\)"):
+        Dataset.range(3).unbatch().element_spec
+    with pytest.raises(TypeError, match=r"Incompatible dataset components: TensorSpec\(shape=\(\), "
+                                        r"dtype=int64, name=None\) and TensorSpec\(shape=\(2,\), "
+                                        r"dtype=float32, name=None\)"):
+        Dataset.range(2).concatenate(Dataset.from_tensor_slices(np.zeros((2, 2), "float32"))).element_spec

@@ -123,3 +123,16 @@ def test_tensor_values_are_read_only_when_drawn(backend, fake_stdout, clock, mon
     assert reads == []
     bar.update(3, [("loss", as_tensor(0.3))], finalize=True)
     assert len(reads) == 1
+
+
+def test_array_values_show_their_mean_as_tf_keras_prints_np_mean(backend, fake_stdout, clock):
+    from kerasx.autodiff.tensor import as_tensor
+    import numpy as np
+    out = fake_stdout(tty=True)
+    bar = Progbar(target=2, stateful_metrics=["precision"])
+    clock[0] += 0.1
+    bar.update(1, [("precision", as_tensor(np.array([0.25, 0.75], "float32")))])  # a device value
+    assert " - precision: 0.5000" in out.getvalue()
+    bar.update(2, [("precision", np.array([0.5, 0.7], "float32")), ("recall", np.array([1e-4, 3e-4]))],
+               finalize=True)  # the epoch's synced logs: host arrays
+    assert out.getvalue().endswith(" - precision: 0.6000 - recall: 2.0000e-04\n")
