@@ -10,6 +10,8 @@ import os
 import h5py  # host-side file I/O
 
 from kerasx.saving.atomic import atomic_path, check_overwrite
+from kerasx.saving.damage import reading
+from kerasx.saving.hdf5_file import open_for_reading, open_for_writing
 from kerasx.saving.hdf5_model import load_model_from_hdf5, save_model_to_hdf5
 from kerasx.saving.hdf5_weights import (load_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group_by_name, save_weights_to_hdf5_group)
@@ -45,20 +47,7 @@ def load_model(filepath, custom_objects=None, compile=True, options=None, safe_m
     with SafeModeScope(safe_mode), CustomObjectScope(custom_objects):
         if isinstance(filepath, h5py.File):
             return load_model_from_hdf5(filepath, custom_objects, compile)
-        filepath = _existing_hdf5(filepath)
-        return load_model_from_hdf5(filepath, custom_objects, compile)
-
-
-def _existing_hdf5(filepath):
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise IOError(f"No file or directory found at {filepath}")
-    if os.path.isdir(filepath) or not h5py.is_hdf5(filepath):
-        raise ValueError(
-            f"{filepath} is not an HDF5 file. kerasx reads the HDF5 format (files written by "
-            "`model.save('model.h5')` in kerasx or tf.keras); TensorFlow SavedModel directories, "
-            "TensorFlow checkpoints and Keras 3 '.keras' archives are not supported.")
-    return filepath
+        return load_model_from_hdf5(os.fspath(filepath), custom_objects, compile)
 
 
 # ---------------------------------------------------------------- behind the Model methods
@@ -72,7 +61,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
                          "`input_shape`.")
     filepath = os.fspath(filepath)
     check_overwrite(filepath, overwrite)
-    with atomic_path(filepath) as tmp, h5py.File(tmp, "x") as f:
+    with atomic_path(filepath) as tmp, open_for_writing(tmp) as f:
         save_weights_to_hdf5_group(f, model)
 
 
@@ -85,11 +74,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=No
     if not getattr(model, "_is_graph_network", False) and not model.built:
         raise ValueError("Unable to load weights saved in HDF5 format into a subclassed Model which has "
                          "not created its variables yet. Call the Model first, then load the weights.")
-    filepath = _existing_hdf5(filepath)
-    with h5py.File(filepath, "r") as f:
-        group = f
-        if "layer_names" not in f.attrs and "model_weights" in f:
-            group = f["model_weights"]
+    with open_for_reading(filepath) as f:
+        with reading(f.filename, "the weights group"):
+            group = f
+            if "layer_names" not in f.attrs and "model_weights" in f:
+                group = f["model_weights"]
         if by_name:
             load_weights_from_hdf5_group_by_name(group, model, skip_mismatch=skip_mismatch)
         else:
