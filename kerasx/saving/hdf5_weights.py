@@ -147,7 +147,7 @@ def _saved_datasets(f, layer_name, filepath):
 def _read_value(dataset, filepath, what):
     with reading(filepath, what):
         value = dataset[()]
-    verify_dataset(dataset, value, filepath, what)
+        verify_dataset(dataset, value, filepath, what)  # its mismatch error passes through `reading`
     return value
 
 
