@@ -7,6 +7,11 @@ from kerasx.version import __version__  # noqa: F401
 
 from kerasx.autodiff import GradientTape, Tensor, Variable, gradcheck
 from kerasx import backend, ops
+
+# The kernel backend is chosen now, as Keras 3 chooses at import: an unknown name (KERAS_BACKEND or the
+# config file's 'backend'), or 'cupy' without CuPy or without a CUDA device, fails at `import kerasx`
+# with its message, instead of when a layer first builds.
+backend.backend()
 from kerasx import activations, constraints, initializers, regularizers
 from kerasx import layers, utils, datasets
 from kerasx.engine.input_layer import Input, InputLayer

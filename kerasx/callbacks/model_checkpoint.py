@@ -5,6 +5,7 @@ import operator
 import os
 
 from kerasx.callbacks.callback import Callback, sync_logs
+from kerasx.saving.save import check_model_save_path
 
 _logger = logging.getLogger("kerasx")
 
@@ -61,6 +62,10 @@ class ModelCheckpoint(Callback):
         if self.save_freq != "epoch" and not isinstance(self.save_freq, int):
             raise ValueError(f"Unrecognized save_freq: {self.save_freq}. Expected save_freq are 'epoch' or "
                              "integer")
+        # A whole model goes to HDF5 only under an HDF5 extension: refused now, not after the first epoch.
+        # (An existing directory gets its own error when the first save is due, as in tf.keras.)
+        if not save_weights_only and not os.path.isdir(self.filepath):
+            check_model_save_path(self.filepath)
 
     def _implements_train_batch_hooks(self):
         # Batch-level saving only needs the batch hooks when saving by number of batches.

@@ -4,11 +4,12 @@ from kerasx.saving.object_registration import (CustomObjectScope, custom_object_
                                                deserialize_keras_object, get_custom_objects,
                                                get_registered_name, get_registered_object,
                                                register_keras_serializable, serialize_keras_object)
+from kerasx.saving.damage import DamagedFileError
 from kerasx.saving.safe_mode import SafeModeScope, in_safe_mode
 from kerasx.saving.model_config import model_from_config, model_from_json, model_from_yaml
 from kerasx.saving.save import load_model, save_model
 
-__all__ = ["CustomObjectScope", "SafeModeScope", "custom_object_scope", "deserialize_keras_object",
+__all__ = ["CustomObjectScope", "DamagedFileError", "SafeModeScope", "custom_object_scope", "deserialize_keras_object",
            "get_custom_objects", "get_registered_name", "get_registered_object", "in_safe_mode",
            "load_model", "model_from_config", "model_from_json", "model_from_yaml",
            "register_keras_serializable", "save_model", "serialize_keras_object"]

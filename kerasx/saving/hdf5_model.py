@@ -4,7 +4,8 @@
     model_weights/      the layer weights (see hdf5_weights)
     optimizer_weights/  the optimizer's state, when it has one
 
-A file is written to a temporary file first and renamed onto the target when complete.
+A file is written to a temporary file first and renamed onto the target when complete. The JSON
+attributes carry CRC-32s (`checksums`); reading a damaged file raises `DamagedFileError`.
 """
 import logging
 import os
@@ -13,6 +14,9 @@ import h5py  # host-side file I/O
 
 from kerasx.saving import json_utils
 from kerasx.saving.atomic import atomic_path, check_overwrite
+from kerasx.saving.checksums import stamp_attribute, verify_attribute
+from kerasx.saving.damage import filename_of, reading
+from kerasx.saving.hdf5_file import open_for_reading, open_for_writing
 from kerasx.saving.hdf5_weights import (load_optimizer_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group,
                                         save_optimizer_weights_to_hdf5_group, save_weights_to_hdf5_group)
@@ -47,14 +51,14 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
         return
     filepath = os.fspath(filepath)
     check_overwrite(filepath, overwrite)
-    with atomic_path(filepath) as tmp, h5py.File(tmp, "x") as f:
+    with atomic_path(filepath) as tmp, open_for_writing(tmp) as f:
         _write_model(f, model, metadata, include_optimizer)
 
 
 def _write_model(f, model, metadata, include_optimizer):
     for key, value in metadata.items():
         if isinstance(value, (dict, list, tuple)):
-            f.attrs[key] = json_utils.encode(value).encode("utf8")
+            stamp_attribute(f, key, json_utils.encode(value).encode("utf8"))
         else:
             f.attrs[key] = value
     save_weights_to_hdf5_group(f.create_group("model_weights"), model)
@@ -67,30 +71,48 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True):
     """The model saved at `filepath` (a path or an open `h5py.File`), with its weights; compiled with
     its training config and optimizer state when `compile` and the file has them."""
     opened = not isinstance(filepath, h5py.File)
-    f = h5py.File(filepath, "r") if opened else filepath
+    f = open_for_reading(filepath) if opened else filepath
     try:
         with CustomObjectScope(custom_objects):
-            return _read_model(f, filepath, custom_objects, compile)
+            return _read_model(f, custom_objects, compile)
     finally:
         if opened:
             f.close()
 
 
-def _read_model(f, filepath, custom_objects, compile):
-    model_config = f.attrs.get("model_config")
+def _read_json_attribute(f, name):
+    """The decoded JSON attribute `name` of the file's root, None if absent; checked against its
+    checksum where the file has one."""
+    filepath = filename_of(f)
+    with reading(filepath, f"the '{name}' attribute"):
+        text = f.attrs.get(name)
+        if text is None:
+            return None
+        verify_attribute(f, name, text, filepath)
+        return json_utils.decode(text)
+
+
+def _read_model(f, custom_objects, compile):
+    filepath = filename_of(f)
+    model_config = _read_json_attribute(f, "model_config")
     if model_config is None:
         raise ValueError(f"No model config found in the file at {filepath}.")
-    model = model_from_config(json_utils.decode(model_config), custom_objects=custom_objects)
-    load_weights_from_hdf5_group(f["model_weights"], model)
+    with reading(filepath, "the 'model_weights' group"):
+        weights_group = f["model_weights"]
+    model = model_from_config(model_config, custom_objects=custom_objects)
+    load_weights_from_hdf5_group(weights_group, model)
     if not compile:
         return model
-    training_config = f.attrs.get("training_config")
+    training_config = _read_json_attribute(f, "training_config")
     if training_config is None:
         _logger.warning("No training configuration found in the save file, so the model was *not* "
                         "compiled. Compile it manually.")
         return model
-    model.compile(**compile_args_from_training_config(json_utils.decode(training_config),
-                                                      custom_objects))
-    if "optimizer_weights" in f:
-        restore_optimizer_state(model, load_optimizer_weights_from_hdf5_group(f))
+    # Read before compiling, so that damaged optimizer weights leave no half-restored model behind.
+    with reading(filepath, "the 'optimizer_weights' group"):
+        has_optimizer_weights = "optimizer_weights" in f
+    optimizer_values = load_optimizer_weights_from_hdf5_group(f) if has_optimizer_weights else None
+    model.compile(**compile_args_from_training_config(training_config, custom_objects))
+    if optimizer_values is not None:
+        restore_optimizer_state(model, optimizer_values)
     return model

@@ -7,12 +7,16 @@
     optimizer_weights.attrs: weight_names [b'Adam/iter:0', b'Adam/dense/kernel/m:0', ...]
 
 Weight values pass through as the NumPy arrays h5py reads and `Variable.numpy()` returns; this module
-does no arithmetic, so it needs no array library of its own.
+does no arithmetic, so it needs no array library of its own. Each dataset kerasx writes carries a CRC-32
+(`checksums`), verified on loading; every read goes through `damage.reading`, so a damaged file raises
+one `DamagedFileError` naming the layer and weight, and no weight is assigned unless all were read.
 """
 import logging
 
 import h5py  # host-side file I/O: weight values go between Variables and the file as NumPy arrays
 
+from kerasx.saving.checksums import stamp_dataset, verify_dataset
+from kerasx.saving.damage import DamagedFileError, filename_of, reading
 from kerasx.saving.writer import __version__, writer_backend
 
 _logger = logging.getLogger("kerasx")
@@ -114,12 +118,37 @@ def _write_values(group, names, variables, owner):
             dset[()] = value
         else:
             dset[:] = value
+        stamp_dataset(dset, value)
 
 
-def _read_layer(f, name):
-    g = f[name]
-    weight_names = load_attributes_from_hdf5_group(g, "weight_names")
-    return [g[weight_name][()] for weight_name in weight_names]
+def _layer_names(f, filepath):
+    """The saved layer names of weights group `f`; a group without them is not a Keras weights group."""
+    with reading(filepath, "the layer names (the 'layer_names' attribute)"):
+        if "layer_names" not in f.attrs and "layer_names0" not in f.attrs:
+            raise DamagedFileError(filepath, "it has no 'layer_names' attribute, which every Keras weights "
+                                             "file has", other_format_possible=True)
+        return load_attributes_from_hdf5_group(f, "layer_names")
+
+
+def _saved_datasets(f, layer_name, filepath):
+    """[(weight name, h5py dataset, shape)] of the saved layer `layer_name`, in saved order; the values
+    are read later (`_read_value`), once their shapes are known to fit."""
+    with reading(filepath, f'the weights of layer "{layer_name}"'):
+        g = f[layer_name]
+        weight_names = load_attributes_from_hdf5_group(g, "weight_names")
+    datasets = []
+    for weight_name in weight_names:
+        with reading(filepath, f'the weight "{weight_name}" of layer "{layer_name}"'):
+            dataset = g[weight_name]
+            datasets.append((weight_name, dataset, tuple(dataset.shape)))
+    return datasets
+
+
+def _read_value(dataset, filepath, what):
+    with reading(filepath, what):
+        value = dataset[()]
+        verify_dataset(dataset, value, filepath, what)  # its mismatch error passes through `reading`
+    return value
 
 
 def _count_error(k, layer, expected, received):
@@ -127,9 +156,9 @@ def _count_error(k, layer, expected, received):
                       f"weights have {received} element(s).")
 
 
-def _shape_error(k, layer, variable, value):
+def _shape_error(k, layer, variable, saved_shape):
     return ValueError(f'Layer #{k} (named "{layer.name}"), weight {variable.name} has shape '
-                      f"{tuple(variable.shape)}, but the saved weight has shape {tuple(value.shape)}.")
+                      f"{tuple(variable.shape)}, but the saved weight has shape {saved_shape}.")
 
 
 def load_weights_from_hdf5_group(f, model):
@@ -137,22 +166,25 @@ def load_weights_from_hdf5_group(f, model):
     layers that have weights by their order. Every count and shape is checked before any weight is
     assigned."""
     layers = [layer for layer in _layers_of(model) if layer_weights(layer)]
-    layer_names = [name for name in load_attributes_from_hdf5_group(f, "layer_names")
-                   if load_attributes_from_hdf5_group(f[name], "weight_names")]
-    if len(layer_names) != len(layers):
-        raise ValueError(f"You are trying to load a weight file containing {len(layer_names)} layers "
+    filepath = filename_of(f)
+    saved = []  # (layer name, its datasets) of the saved layers that have weights
+    for name in _layer_names(f, filepath):
+        datasets = _saved_datasets(f, name, filepath)
+        if datasets:
+            saved.append((name, datasets))
+    if len(saved) != len(layers):
+        raise ValueError(f"You are trying to load a weight file containing {len(saved)} layers "
                          f"into a model with {len(layers)} layers.")
     pairs = []
-    for k, (name, layer) in enumerate(zip(layer_names, layers)):
-        values = _read_layer(f, name)
+    for k, ((name, datasets), layer) in enumerate(zip(saved, layers)):
         variables = layer_weights(layer)
-        if len(values) != len(variables):
-            raise _count_error(k, layer, len(variables), len(values))
-        for variable, value in zip(variables, values):
-            if tuple(variable.shape) != tuple(value.shape):
-                raise _shape_error(k, layer, variable, value)
-            pairs.append((variable, value))
-    _assign_all(pairs)
+        if len(datasets) != len(variables):
+            raise _count_error(k, layer, len(variables), len(datasets))
+        for variable, (weight_name, dataset, shape) in zip(variables, datasets):
+            if tuple(variable.shape) != shape:
+                raise _shape_error(k, layer, variable, shape)
+            pairs.append((variable, dataset, f'the weight "{weight_name}" of layer "{name}"'))
+    _assign_all(pairs, filepath)
 
 
 def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
@@ -161,30 +193,34 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
     index = {}
     for layer in _layers_of(model):
         index.setdefault(layer.name, []).append(layer)
+    filepath = filename_of(f)
     pairs = []
-    for k, name in enumerate(load_attributes_from_hdf5_group(f, "layer_names")):
-        values = _read_layer(f, name)
+    for k, name in enumerate(_layer_names(f, filepath)):
+        datasets = _saved_datasets(f, name, filepath)
         for layer in index.get(name, []):
             variables = layer_weights(layer)
-            if len(values) != len(variables):
+            if len(datasets) != len(variables):
                 if skip_mismatch:
                     _logger.warning(f"Skipping loading of weights for layer {layer.name} due to mismatch in "
-                                    f"number of weights ({len(variables)} vs {len(values)}).")
+                                    f"number of weights ({len(variables)} vs {len(datasets)}).")
                     continue
-                raise _count_error(k, layer, len(variables), len(values))
-            for variable, value in zip(variables, values):
-                if tuple(variable.shape) != tuple(value.shape):
+                raise _count_error(k, layer, len(variables), len(datasets))
+            for variable, (weight_name, dataset, shape) in zip(variables, datasets):
+                if tuple(variable.shape) != shape:
                     if skip_mismatch:
                         _logger.warning(f"Skipping loading of weights for layer {layer.name} due to mismatch "
-                                        f"in shape ({tuple(variable.shape)} vs {tuple(value.shape)}).")
+                                        f"in shape ({tuple(variable.shape)} vs {shape}).")
                         continue
-                    raise _shape_error(k, layer, variable, value)
-                pairs.append((variable, value))
-    _assign_all(pairs)
+                    raise _shape_error(k, layer, variable, shape)
+                pairs.append((variable, dataset, f'the weight "{weight_name}" of layer "{name}"'))
+    _assign_all(pairs, filepath)
 
 
-def _assign_all(pairs):
-    for variable, value in pairs:
+def _assign_all(pairs, filepath):
+    # Every value is read (and its checksum verified) before the first is assigned: a damaged weight
+    # late in the file leaves the model as it was.
+    values = [_read_value(dataset, filepath, what) for _, dataset, what in pairs]
+    for (variable, _, _), value in zip(pairs, values):
         variable.assign(value)
 
 
@@ -206,6 +242,14 @@ def save_optimizer_weights_to_hdf5_group(hdf5_group, optimizer):
 
 def load_optimizer_weights_from_hdf5_group(hdf5_group):
     """The saved optimizer state values, in their saved order."""
-    group = hdf5_group["optimizer_weights"]
-    names = load_attributes_from_hdf5_group(group, "weight_names")
-    return [group[name][()] for name in names]
+    filepath = filename_of(hdf5_group)
+    with reading(filepath, "the optimizer's weight names"):
+        group = hdf5_group["optimizer_weights"]
+        names = load_attributes_from_hdf5_group(group, "weight_names")
+    values = []
+    for name in names:
+        what = f'the optimizer weight "{name}"'
+        with reading(filepath, what):
+            dataset = group[name]
+        values.append(_read_value(dataset, filepath, what))
+    return values

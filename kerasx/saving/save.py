@@ -1,15 +1,25 @@
 """The public saving entry points (`save_model`, `load_model`) and the work behind `Model.save`,
 `Model.save_weights` and `Model.load_weights`.
 
-Every format here is HDF5. tf.keras writes a TensorFlow SavedModel (or checkpoint) for paths without
-an .h5/.hdf5/.keras suffix; those formats are TensorFlow graphs, which kerasx cannot write, so any
-path gets HDF5 and `save_format="tf"` is refused with a clear message.
+Every format here is HDF5. tf.keras 2.x picks the format from the path when `save_format` is None:
+HDF5 for a path ending in .h5, .hdf5 or .keras (or an open `h5py.File`), else TensorFlow's own (a
+SavedModel directory for `save`, a checkpoint for `save_weights`). kerasx cannot write TensorFlow's
+formats, so:
+
+- `save`/`save_model` resolve the format as tf.keras does, and refuse the SavedModel format, asked for
+  (`save_format="tf"`) or implied (a path without an HDF5 extension), with a clear message: writing HDF5
+  where the user expects a SavedModel directory would only fail later, in whatever reads it;
+- `save_weights` writes HDF5 to any path: a TensorFlow checkpoint is only ever read back by
+  `load_weights`, which reads the HDF5 file from the same path, so `model.save_weights('./weights/my_model')`
+  and `model.load_weights('./weights/my_model')` round-trip as in tf.keras's tutorials.
 """
 import os
 
 import h5py  # host-side file I/O
 
 from kerasx.saving.atomic import atomic_path, check_overwrite
+from kerasx.saving.damage import reading
+from kerasx.saving.hdf5_file import open_for_reading, open_for_writing
 from kerasx.saving.hdf5_model import load_model_from_hdf5, save_model_to_hdf5
 from kerasx.saving.hdf5_weights import (load_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group_by_name, save_weights_to_hdf5_group)
@@ -31,11 +41,29 @@ def _check_format(save_format):
     raise ValueError(f'Unknown format "{save_format}". Was expecting one of {{"tf", "h5"}}.')
 
 
+HDF5_EXTENSIONS = (".h5", ".hdf5", ".keras")
+
+
+def check_model_save_path(filepath, save_format=None):
+    """Raises unless `model.save(filepath, save_format=save_format)` writes HDF5 in tf.keras 2.x (the
+    one format kerasx writes). ModelCheckpoint calls it on its file name template up front."""
+    _check_format(save_format)
+    if save_format is not None or isinstance(filepath, h5py.File):
+        return
+    path = os.fspath(filepath)
+    if not path.lower().endswith(HDF5_EXTENSIONS):
+        raise ValueError(
+            f"Cannot save the model to {path!r}: in tf.keras a path that does not end in "
+            f"{', '.join(repr(e) for e in HDF5_EXTENSIONS)} means the TensorFlow SavedModel format "
+            "(save_format='tf'), which kerasx cannot write. Use a path ending in '.h5', or pass "
+            "save_format='h5' to write an HDF5 file at this path.")
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,
                signatures=None, options=None, save_traces=True):
     """Saves architecture, weights, training config and optimizer state to one HDF5 file.
     `signatures`, `options` and `save_traces` concern SavedModel only and are ignored."""
-    _check_format(save_format)
+    check_model_save_path(filepath, save_format)
     save_model_to_hdf5(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
 
@@ -45,20 +73,7 @@ def load_model(filepath, custom_objects=None, compile=True, options=None, safe_m
     with SafeModeScope(safe_mode), CustomObjectScope(custom_objects):
         if isinstance(filepath, h5py.File):
             return load_model_from_hdf5(filepath, custom_objects, compile)
-        filepath = _existing_hdf5(filepath)
-        return load_model_from_hdf5(filepath, custom_objects, compile)
-
-
-def _existing_hdf5(filepath):
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise IOError(f"No file or directory found at {filepath}")
-    if os.path.isdir(filepath) or not h5py.is_hdf5(filepath):
-        raise ValueError(
-            f"{filepath} is not an HDF5 file. kerasx reads the HDF5 format (files written by "
-            "`model.save('model.h5')` in kerasx or tf.keras); TensorFlow SavedModel directories, "
-            "TensorFlow checkpoints and Keras 3 '.keras' archives are not supported.")
-    return filepath
+        return load_model_from_hdf5(os.fspath(filepath), custom_objects, compile)
 
 
 # ---------------------------------------------------------------- behind the Model methods
@@ -72,7 +87,7 @@ def save_weights(model, filepath, overwrite=True, save_format=None, options=None
                          "`input_shape`.")
     filepath = os.fspath(filepath)
     check_overwrite(filepath, overwrite)
-    with atomic_path(filepath) as tmp, h5py.File(tmp, "x") as f:
+    with atomic_path(filepath) as tmp, open_for_writing(tmp) as f:
         save_weights_to_hdf5_group(f, model)
 
 
@@ -85,11 +100,11 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=No
     if not getattr(model, "_is_graph_network", False) and not model.built:
         raise ValueError("Unable to load weights saved in HDF5 format into a subclassed Model which has "
                          "not created its variables yet. Call the Model first, then load the weights.")
-    filepath = _existing_hdf5(filepath)
-    with h5py.File(filepath, "r") as f:
-        group = f
-        if "layer_names" not in f.attrs and "model_weights" in f:
-            group = f["model_weights"]
+    with open_for_reading(filepath) as f:
+        with reading(f.filename, "the weights group"):
+            group = f
+            if "layer_names" not in f.attrs and "model_weights" in f:
+                group = f["model_weights"]
         if by_name:
             load_weights_from_hdf5_group_by_name(group, model, skip_mismatch=skip_mismatch)
         else:

@@ -255,3 +255,52 @@ def test_broken_config_file_names_the_file(fresh, content, message):
     import kerasx.backend as K
     with pytest.raises(ValueError, match=re.escape(path)):
         K.floatx()
+
+
+# ---------------------------------------------------------------- found at `import kerasx`
+def _import_kerasx(tmp_path, env, code="import kerasx"):
+    env = dict(os.environ, KERASX_HOME=str(tmp_path), PYTHONPATH=REPO, **env)
+    if env.get("KERAS_BACKEND") is None:
+        env.pop("KERAS_BACKEND")
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _last_line(proc):
+    assert proc.returncode == 1, proc.stderr
+    return proc.stderr.strip().splitlines()[-1]
+
+
+def test_an_unknown_name_in_the_environment_fails_at_import(tmp_path):
+    proc = _import_kerasx(tmp_path, {"KERAS_BACKEND": "tensorflow"}, "import kerasx; kerasx.Sequential()")
+    assert _last_line(proc) == ("ValueError: Unknown backend 'tensorflow' (from the KERAS_BACKEND environment "
+                                "variable): expected one of 'numpy', 'cupy', 'strict'.")
+
+
+def test_an_unknown_name_in_the_config_file_fails_at_import(tmp_path):
+    (tmp_path / "kerasx.json").write_text(json.dumps({"backend": "jax"}))
+    proc = _import_kerasx(tmp_path, {"KERAS_BACKEND": None})
+    assert _last_line(proc) == (f"ValueError: Unknown backend 'jax' (from the 'backend' field of "
+                                f"{tmp_path / 'kerasx.json'}): expected one of 'numpy', 'cupy', 'strict'.")
+
+
+def test_cupy_without_cupy_fails_at_import(tmp_path):
+    proc = _import_kerasx(tmp_path, {"KERAS_BACKEND": "cupy"}, _NO_CUPY + "import kerasx")
+    assert _last_line(proc).startswith("backends.cupy_backend.CupyUnavailableError: The 'cupy' backend needs "
+                                       "CuPy, which could not be imported. Install the extra")
+
+
+def test_cupy_on_this_machine_fails_at_import_unless_a_device_runs_it(tmp_path):
+    """No GPU (or no CuPy) here: `import kerasx` with KERAS_BACKEND=cupy says which is missing."""
+    if _cupy_runs():
+        pytest.skip("the cupy backend runs here, so importing kerasx with it succeeds")
+    proc = _import_kerasx(tmp_path, {"KERAS_BACKEND": "cupy"})
+    assert re.fullmatch(r"backends\.cupy_backend\.CupyUnavailableError: The 'cupy' backend needs (CuPy, which "
+                        r"could not be imported|a CUDA device, but CuPy found none).*", _last_line(proc))
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_a_valid_name_imports_and_selects_at_once(tmp_path, name):
+    proc = _import_kerasx(tmp_path, {"KERAS_BACKEND": name},
+                          "import kerasx, backends; print(backends._active.name)")
+    assert proc.returncode == 0 and proc.stdout.strip() == name, proc.stderr

@@ -68,7 +68,8 @@ def test_file_layout(backend, tmp_path):
     model = _functional()
     keras.models.save_model(model, tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "r") as f:
-        assert set(f.attrs) == {"keras_version", "backend", "model_config"}  # not compiled
+        # not compiled; the CRC-32 of the config is kerasx's own addition, which tf.keras ignores
+        assert set(f.attrs) == {"keras_version", "backend", "model_config", "model_config_crc32"}
         assert f.attrs["keras_version"] == keras.__version__ and f.attrs["backend"] == backend.name
         config = json.loads(f.attrs["model_config"])
         assert config == {"class_name": "Functional", "config": json.loads(json.dumps(model.get_config()))}
@@ -153,16 +154,42 @@ def test_subclassed_models_cannot_be_saved_but_their_weights_can(backend, tmp_pa
 
 def test_formats(backend, tmp_path):
     model = _sequential()
-    for suffix in (".h5", ".hdf5", ".keras", ".ckpt", ""):
+    for suffix in (".h5", ".hdf5", ".keras"):
         model.save(tmp_path / f"m{suffix}")
         assert h5py.is_hdf5(tmp_path / f"m{suffix}")
     model.save(tmp_path / "explicit", save_format="h5")
+    assert h5py.is_hdf5(tmp_path / "explicit")
     for method in (model.save, model.save_weights):
         with pytest.raises(ValueError, match="save_format='tf' .*is not supported by kerasx.*save_format='h5'"):
             method(tmp_path / "tf_model", save_format="tf")
         with pytest.raises(ValueError, match='Unknown format "pickle". Was expecting one of'):
             method(tmp_path / "p", save_format="pickle")
     assert not (tmp_path / "tf_model").exists()
+
+
+@pytest.mark.parametrize("suffix", ["", ".ckpt", ".pb", ".h5.bak"])
+def test_saving_a_model_where_tf_keras_would_write_a_saved_model_is_refused(backend, tmp_path, suffix):
+    """tf.keras 2.x writes a SavedModel directory for a path without an HDF5 extension; kerasx cannot,
+    and says so instead of writing HDF5 where a SavedModel is expected."""
+    model = _sequential()
+    path = tmp_path / f"my_model{suffix}"
+    message = (rf"Cannot save the model to '.*my_model{suffix}': in tf.keras a path that does not end in "
+               r"'\.h5', '\.hdf5', '\.keras' means the TensorFlow SavedModel format \(save_format='tf'\), "
+               r"which kerasx cannot write\. Use a path ending in '\.h5', or pass save_format='h5' to write "
+               r"an HDF5 file at this path\.")
+    for save in (model.save, lambda p: keras.models.save_model(model, p)):
+        with pytest.raises(ValueError, match=message):
+            save(path)
+    with pytest.raises(ValueError, match=message):
+        keras.callbacks.ModelCheckpoint(str(path))
+    assert list(tmp_path.iterdir()) == []
+    # Weights alone go to any path (tf.keras's checkpoint is only ever read back by load_weights), so
+    # tf.keras's tutorial round trip runs as written.
+    model.save_weights(tmp_path / "weights" / f"my_model{suffix}")
+    restored = _sequential(seed=1)
+    restored.load_weights(tmp_path / "weights" / f"my_model{suffix}")
+    np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
+    keras.callbacks.ModelCheckpoint(str(path), save_weights_only=True)
 
 
 def test_load_errors(backend, tmp_path):
