@@ -57,6 +57,10 @@ def _shared_name(var):
     return re.sub(r":\d+$", "", str(getattr(var, "name", "Variable")))
 
 
+# What a subclass that sets its own hyperparameters passes as `learning_rate`: nothing.
+_NO_LEARNING_RATE = object()
+
+
 def _is_number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
@@ -100,9 +104,10 @@ class Optimizer:
 
     A subclass passes its `learning_rate` here, which sets the 'learning_rate' hyperparameter (`lr`,
     when given, takes its place, as in tf.keras) and 'decay', and puts both in `get_config`; one that
-    passes none sets its own hyperparameters."""
+    passes none sets its own hyperparameters (a `learning_rate` passed as None is refused: it would
+    only fail once `fit` runs)."""
 
-    def __init__(self, name, learning_rate=None, **kwargs):
+    def __init__(self, name, learning_rate=_NO_LEARNING_RATE, **kwargs):
         for k, v in kwargs.items():
             if k not in _ALLOWED_KWARGS:
                 raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
@@ -112,7 +117,7 @@ class Optimizer:
                 check_hyperparameter(self, k, v, schedules=True)
             elif v is not None or k == "decay":
                 check_hyperparameter(self, k, v, number_only=True)
-        if learning_rate is not None and "lr" not in kwargs:
+        if learning_rate is not _NO_LEARNING_RATE and "lr" not in kwargs:
             check_hyperparameter(self, "learning_rate", learning_rate, schedules=True)
         if kwargs.get("clipnorm") is not None and kwargs.get("global_clipnorm") is not None:
             raise ValueError(
@@ -131,7 +136,7 @@ class Optimizer:
         self.clipnorm = kwargs.get("clipnorm")
         self.clipvalue = kwargs.get("clipvalue")
         self.global_clipnorm = kwargs.get("global_clipnorm")
-        if learning_rate is not None or "lr" in kwargs:
+        if learning_rate is not _NO_LEARNING_RATE or "lr" in kwargs:
             self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
             self._set_hyper("decay", self._initial_decay)
 

@@ -289,6 +289,9 @@ def test_every_constructor_validates_the_learning_rate(cls):
         cls("fast")
     with pytest.raises(ValueError, match=rf"Optimizer {name}: Expected learning_rate >= 0, received: -0.1."):
         cls(learning_rate=-0.1)
+    with pytest.raises(TypeError, match=rf"Optimizer {name}: `learning_rate` must be .* Received: "
+                                        r"learning_rate=None \(of type NoneType\)."):
+        cls(learning_rate=None)
     with pytest.raises(ValueError, match=rf"Optimizer {name}: Expected lr >= 0, received: -1."):
         with pytest.warns(UserWarning, match="The `lr` argument is deprecated"):
             cls(lr=-1)
