@@ -13,7 +13,7 @@ from kerasx import optimizers
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
-from kerasx.engine import data_adapter, fit_arguments
+from kerasx.engine import data_adapter, data_handler, fit_arguments
 from kerasx.engine.batching import train_validation_split, unpack_x_y_sample_weight
 from kerasx.engine.compile_utils import LossesContainer, MetricsContainer
 
@@ -215,7 +215,7 @@ class Trainer:
                 (data_adapter.standardize_for_split(x), data_adapter.standardize_for_split(y),
                  data_adapter.standardize_for_split(sample_weight)), validation_split)
             val_source = "in the `validation_split` part of the data passed to `fit`"
-        handler = data_adapter.DataHandler(
+        handler = data_handler.DataHandler(
             x, y, sample_weight=sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
             initial_epoch=initial_epoch, epochs=epochs, shuffle=shuffle, class_weight=class_weight,
             steps_per_execution=self._steps_per_execution, max_queue_size=max_queue_size, workers=workers,
@@ -226,7 +226,7 @@ class Trainer:
             fit_arguments.check_targets(self, val_x, val_y, "validation_data",
                                         type(self).test_step is Trainer.test_step)
             fit_arguments.check_validation_shapes(self, x, y, val_x, val_y)
-            eval_handler = data_adapter.DataHandler(
+            eval_handler = data_handler.DataHandler(
                 val_x, val_y, sample_weight=val_sample_weight,
                 batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
                 steps_per_execution=self._steps_per_execution, max_queue_size=max_queue_size,
@@ -293,7 +293,7 @@ class Trainer:
         if owns_handler:
             fit_arguments.check_evaluate_arguments(x, batch_size, steps)
             fit_arguments.check_targets(self, x, y, "evaluate", type(self).test_step is Trainer.test_step)
-            handler = data_adapter.DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
+            handler = data_handler.DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                steps_per_epoch=steps,
                                                steps_per_execution=self._steps_per_execution,
                                                max_queue_size=max_queue_size, workers=workers,
@@ -330,7 +330,7 @@ class Trainer:
         """The model's outputs on `x` as NumPy arrays (a list or dict for several outputs)."""
         verbose = _resolve_verbose(verbose)
         fit_arguments.check_evaluate_arguments(x, batch_size, steps)
-        handler = data_adapter.DataHandler(
+        handler = data_handler.DataHandler(
             x, batch_size=batch_size, steps_per_epoch=steps, max_queue_size=max_queue_size,
             workers=workers, use_multiprocessing=use_multiprocessing,
             checks=fit_arguments.data_checks(self, "passed to `predict`", check_finite=False))

@@ -8,7 +8,8 @@ from kerasx.data import Dataset
 from kerasx.engine import data_adapter
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     train_validation_split, unpack_x_y_sample_weight)
-from kerasx.engine.data_adapter import DataHandler, single_batch
+from kerasx.engine.data_adapter import single_batch
+from kerasx.engine.data_handler import DataHandler
 from kerasx.utils.data_utils import Sequence
 
 
