@@ -9,10 +9,13 @@ the arrays are converted, still before any state changes.
 """
 import numbers
 
+from kerasx import losses as losses_module
 from kerasx.autodiff.nest import flatten_with_paths
 from kerasx.engine.batching import check_class_weight, unpack_x_y_sample_weight
 from kerasx.engine.data_adapter import is_batch_stream, standardize_for_split
 from kerasx.engine.data_checks import DataChecks, leaf_label
+from kerasx.losses.functions import sparse_categorical_crossentropy
+from kerasx.losses.utils import check_class_indices
 
 
 def _is_int(value):
@@ -91,6 +94,48 @@ def missing_targets_message(model, where):
     how = {"validation_data": "`validation_data` as `(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`"}
     return (f"Target data is missing. Your model was compiled with loss={model.loss}, and therefore expects "
             f"target data to be provided in {how.get(where, f'`{where}()`')}.")
+
+
+# ---------------------------------------------------------------- class labels
+def check_class_labels(model, y, where):
+    """Raises when in-memory targets of an output trained with sparse categorical crossentropy hold a
+    class index outside the output's classes, before the first step.
+
+    The loss checks them too, but only once the forward pass has run, and a forward pass in training
+    mode already moves BatchNormalization's statistics. Here the host arrays are looked at once, against
+    the outputs the model knows; a model that does not know its outputs yet is left to the loss."""
+    outputs = getattr(model, "outputs", None) or []
+    if y is None or not outputs or not model.loss or is_batch_stream(y):
+        return
+    pairs = flatten_with_paths(standardize_for_split(y))
+    if len(pairs) != len(outputs):
+        return  # the loss container names the mismatch
+    names = list(getattr(model, "output_names", None) or [])
+    for i, (path, labels) in enumerate(pairs):
+        index = names.index(path[0]) if path and path[0] in names else i
+        classes = tuple(outputs[index].shape)[-1:]
+        loss = _loss_of_output(model.loss, index, names[index] if index < len(names) else None)
+        if classes and classes[0] is not None and _is_sparse_crossentropy(loss):
+            try:
+                check_class_indices("sparse_categorical_crossentropy", labels, classes[0])
+            except ValueError as e:
+                prefix = "Invalid `validation_data`: " if where == "validation_data" else ""
+                raise ValueError(f"{prefix}{e}") from None
+
+
+def _loss_of_output(loss, index, name):
+    if isinstance(loss, dict):
+        loss = loss.get(name)
+    elif isinstance(loss, (list, tuple)):
+        loss = loss[index] if index < len(loss) else None
+    try:
+        return losses_module.get(loss)
+    except ValueError:
+        return None  # compile reports a loss it cannot interpret
+
+
+def _is_sparse_crossentropy(loss):
+    return loss is sparse_categorical_crossentropy or getattr(loss, "fn", None) is sparse_categorical_crossentropy
 
 
 # ---------------------------------------------------------------- checks on the arrays' contents

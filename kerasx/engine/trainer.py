@@ -209,6 +209,7 @@ class Trainer:
             x, batch_size, epochs, initial_epoch, steps_per_epoch, validation_split, validation_data,
             validation_steps, validation_batch_size, validation_freq, class_weight)
         fit_arguments.check_targets(self, x, y, "fit", type(self).train_step is Trainer.train_step)
+        fit_arguments.check_class_labels(self, y, "fit")
         val_source = "in `validation_data`"
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split(
@@ -226,6 +227,7 @@ class Trainer:
             fit_arguments.check_targets(self, val_x, val_y, "validation_data",
                                         type(self).test_step is Trainer.test_step)
             fit_arguments.check_validation_shapes(self, x, y, val_x, val_y)
+            fit_arguments.check_class_labels(self, val_y, "validation_data")
             eval_handler = data_handler.DataHandler(
                 val_x, val_y, sample_weight=val_sample_weight,
                 batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
@@ -293,6 +295,7 @@ class Trainer:
         if owns_handler:
             fit_arguments.check_evaluate_arguments(x, batch_size, steps)
             fit_arguments.check_targets(self, x, y, "evaluate", type(self).test_step is Trainer.test_step)
+            fit_arguments.check_class_labels(self, y, "evaluate")
             handler = data_handler.DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                steps_per_epoch=steps,
                                                steps_per_execution=self._steps_per_execution,
@@ -371,6 +374,7 @@ class Trainer:
         """One training step on exactly this batch; returns the metrics (of this batch only when
         `reset_metrics`)."""
         self._assert_compile_was_called()
+        fit_arguments.check_class_labels(self, y, "train_on_batch")
         data = data_adapter.single_batch(
             x, y, sample_weight, class_weight,
             checks=fit_arguments.data_checks(self, "passed to `train_on_batch`", check_finite=False))

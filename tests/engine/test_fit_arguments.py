@@ -377,3 +377,59 @@ def test_validation_data_of_a_model_with_several_inputs_and_outputs(backend, tmp
         r"of shape \(None, 1\): expected targets of shape \(n, 1\) or \(n,\), received \(8, 2\).")
     assert "val_cls_loss" in model.fit([xa, xb], [yr, yc], validation_data=([xa, xb], [yr, yc]),
                                        verbose=0).history
+
+
+# ---------------------------------------------------------------- class labels before the first step
+def _batch_norm_classifier(loss="sparse_categorical_crossentropy"):
+    """A trained classifier whose forward pass in training mode changes state (the moving statistics)."""
+    set_random_seed(0)
+    model = keras.Sequential([layers.Dense(8, input_shape=(4,)), layers.BatchNormalization(),
+                              layers.Dense(3, activation="softmax", name="probs")])
+    model.compile(keras.optimizers.Adam(0.01), loss, metrics=["accuracy"])
+    x, y = _data()
+    model.fit(x, y, batch_size=16, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("bad", [-1, 3])
+@pytest.mark.parametrize("call", ["fit", "train_on_batch", "evaluate"])
+def test_labels_out_of_range_leave_batch_norm_statistics_alone(backend, tmp_path, bad, call):
+    model = _batch_norm_classifier()
+    x, y = _data()
+    y[40] = bad  # in the third batch: the first two would have trained before the loss saw it
+    message = (f"^sparse_categorical_crossentropy received a label value of {bad} which is outside the "
+               r"valid range of \[0, 3\)")
+    run = {"fit": lambda m, cb: m.fit(x, y, batch_size=16, callbacks=cb, verbose=0),
+           "train_on_batch": lambda m, cb: m.train_on_batch(x, y, reset_metrics=False),
+           "evaluate": lambda m, cb: m.evaluate(x, y, batch_size=16, callbacks=cb, verbose=0)}[call]
+    moving = [w.numpy().copy() for w in model.layers[1].non_trainable_weights]
+    _raises_before_any_state_change(model, tmp_path, run, message)
+    for old, new in zip(moving, model.layers[1].non_trainable_weights):
+        np.testing.assert_array_equal(old, new.numpy())
+
+
+def test_validation_labels_out_of_range_are_found_before_training(backend, tmp_path):
+    model = _batch_norm_classifier(keras.losses.SparseCategoricalCrossentropy())
+    x, y = _data()
+    y_val = y.copy()
+    y_val[5] = 7
+    _raises_before_any_state_change(
+        model, tmp_path,
+        lambda m, cb: m.fit(x, y, validation_data=(x, y_val), callbacks=cb, verbose=0),
+        r"^Invalid `validation_data`: sparse_categorical_crossentropy received a label value of 7 which is "
+        r"outside the valid range of \[0, 3\)")
+
+
+def test_labels_of_an_output_with_another_loss_are_not_class_indices(backend):
+    set_random_seed(0)
+    inputs = keras.Input(shape=(4,))
+    probs = layers.Dense(3, activation="softmax", name="probs")(inputs)
+    value = layers.Dense(1, name="value")(inputs)
+    model = keras.Model(inputs, [probs, value])
+    model.compile("sgd", loss={"probs": "sparse_categorical_crossentropy", "value": "mse"})
+    x, y = _data()
+    targets = {"probs": y, "value": np.full((64, 1), 9.0, dtype="float32")}  # 9 is fine for mse
+    model.fit(x, targets, verbose=0)
+    targets["probs"] = np.where(y == 0, 3, y)
+    with pytest.raises(ValueError, match="received a label value of 3"):
+        model.fit(x, targets, verbose=0)
