@@ -209,7 +209,6 @@ class Trainer:
             x, batch_size, epochs, initial_epoch, steps_per_epoch, validation_split, validation_data,
             validation_steps, validation_batch_size, validation_freq, class_weight)
         fit_arguments.check_targets(self, x, y, "fit", type(self).train_step is Trainer.train_step)
-        fit_arguments.check_class_labels(self, y, "fit")
         val_source = "in `validation_data`"
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split(
@@ -221,19 +220,20 @@ class Trainer:
             initial_epoch=initial_epoch, epochs=epochs, shuffle=shuffle, class_weight=class_weight,
             steps_per_execution=self._steps_per_execution, max_queue_size=max_queue_size, workers=workers,
             use_multiprocessing=use_multiprocessing, checks=fit_arguments.data_checks(self, "passed to `fit`"))
+        fit_arguments.check_class_labels(self, y, "fit")
         eval_handler = None
         if validation_data is not None:
             val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
             fit_arguments.check_targets(self, val_x, val_y, "validation_data",
                                         type(self).test_step is Trainer.test_step)
             fit_arguments.check_validation_shapes(self, x, y, val_x, val_y)
-            fit_arguments.check_class_labels(self, val_y, "validation_data")
             eval_handler = data_handler.DataHandler(
                 val_x, val_y, sample_weight=val_sample_weight,
                 batch_size=validation_batch_size or batch_size, steps_per_epoch=validation_steps,
                 steps_per_execution=self._steps_per_execution, max_queue_size=max_queue_size,
                 workers=workers, use_multiprocessing=use_multiprocessing,
                 checks=fit_arguments.data_checks(self, val_source))
+            fit_arguments.check_class_labels(self, val_y, "validation_data")
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -295,13 +295,13 @@ class Trainer:
         if owns_handler:
             fit_arguments.check_evaluate_arguments(x, batch_size, steps)
             fit_arguments.check_targets(self, x, y, "evaluate", type(self).test_step is Trainer.test_step)
-            fit_arguments.check_class_labels(self, y, "evaluate")
             handler = data_handler.DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
                                                steps_per_epoch=steps,
                                                steps_per_execution=self._steps_per_execution,
                                                max_queue_size=max_queue_size, workers=workers,
                                                use_multiprocessing=use_multiprocessing,
                                                checks=fit_arguments.data_checks(self, "passed to `evaluate`"))
+            fit_arguments.check_class_labels(self, y, "evaluate")
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -374,10 +374,10 @@ class Trainer:
         """One training step on exactly this batch; returns the metrics (of this batch only when
         `reset_metrics`)."""
         self._assert_compile_was_called()
-        fit_arguments.check_class_labels(self, y, "train_on_batch")
         data = data_adapter.single_batch(
             x, y, sample_weight, class_weight,
             checks=fit_arguments.data_checks(self, "passed to `train_on_batch`", check_finite=False))
+        fit_arguments.check_class_labels(self, y, "train_on_batch")
         if reset_metrics:
             self.reset_metrics()
         logs = self.make_train_function()(iter([data]))

@@ -43,6 +43,16 @@ def _assert_unchanged(model, before):
         np.testing.assert_array_equal(got, want)
 
 
+def _assert_load_weights_refused(path, match, by_names=(False, True)):
+    """`load_weights` of the damaged file into another model raises and leaves its weights as they were."""
+    other, _ = _trained_model(seed=1)
+    before = _weights(other)
+    for by_name in by_names:
+        with pytest.raises(DamagedFileError, match=match):
+            other.load_weights(path, by_name=by_name)
+        _assert_unchanged(other, before)
+
+
 def _flip_bit_at(path, byte_offset, bit=0):
     data = bytearray(path.read_bytes())
     data[byte_offset] ^= 1 << bit
@@ -99,12 +109,7 @@ def test_a_missing_weight_group(tmp_path):
     with pytest.raises(DamagedFileError, match=r"The file .*m\.h5 is damaged: could not read the weights of "
                                                r'layer "head"\.$'):
         keras.models.load_model(path)
-    other, _ = _trained_model(seed=1)
-    before = _weights(other)
-    for by_name in (False, True):
-        with pytest.raises(DamagedFileError, match='could not read the weights of layer "head"'):
-            other.load_weights(path, by_name=by_name)
-        _assert_unchanged(other, before)
+    _assert_load_weights_refused(path, 'could not read the weights of layer "head"')
 
 
 def test_a_missing_weight_dataset(tmp_path):
@@ -113,11 +118,7 @@ def test_a_missing_weight_dataset(tmp_path):
     model.save_weights(path)
     with h5py.File(path, "a") as f:
         del f["head/head/bias:0"]
-    other, _ = _trained_model(seed=1)
-    before = _weights(other)
-    with pytest.raises(DamagedFileError, match=r'could not read the weight "head/bias:0" of layer "head"'):
-        other.load_weights(path)
-    _assert_unchanged(other, before)
+    _assert_load_weights_refused(path, r'could not read the weight "head/bias:0" of layer "head"', (False,))
 
 
 def test_a_truncated_model_config_in_a_file_without_checksums(tmp_path):
@@ -158,12 +159,7 @@ def test_a_bit_flip_in_weight_data_is_caught_by_its_checksum(tmp_path):
     with pytest.raises(DamagedFileError, match=r'the weight "head/kernel:0" of layer "head" does not match '
                                                r"the checksum saved with it\.$"):
         keras.models.load_model(path)
-    other, _ = _trained_model(seed=1)
-    before = _weights(other)
-    for by_name in (False, True):
-        with pytest.raises(DamagedFileError, match='the weight "head/kernel:0" of layer "head"'):
-            other.load_weights(path, by_name=by_name)
-        _assert_unchanged(other, before)
+    _assert_load_weights_refused(path, 'the weight "head/kernel:0" of layer "head"')
 
 
 def test_a_bit_flip_in_optimizer_weights(tmp_path):
