@@ -14,6 +14,8 @@ from kerasx.metrics.classes import (Accuracy, BinaryAccuracy, BinaryCrossentropy
 from kerasx.metrics.auc import AUC
 from kerasx.metrics.confusion import (FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                                       TruePositives)
+from kerasx.metrics.sensitivity_specificity import (PrecisionAtRecall, RecallAtPrecision,
+                                                   SensitivityAtSpecificity, SpecificityAtSensitivity)
 from kerasx.metrics.functions import (ACC, BCE, MAE, MAPE, MSE, MSLE, acc, accuracy, bce,
                                       binary_accuracy, binary_crossentropy, categorical_accuracy,
                                       categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,

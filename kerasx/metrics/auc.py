@@ -1,5 +1,7 @@
 """`AUC`: the area under the ROC or precision-recall curve, approximated from confusion counts at
 `num_thresholds` thresholds (a Riemann sum, or Davis & Goadrich's interpolation for PR), as tf.keras."""
+import numbers
+
 from backends.config import epsilon
 from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
@@ -46,7 +48,7 @@ class AUC(Metric):
                 raise ValueError(f"Threshold values must be in [0, 1]. Received: {list(thresholds)}")
             num_thresholds = len(inner) + 2
         else:
-            if not isinstance(num_thresholds, int) or isinstance(num_thresholds, bool) or num_thresholds <= 1:
+            if not isinstance(num_thresholds, numbers.Integral) or isinstance(num_thresholds, bool) or num_thresholds <= 1:
                 raise ValueError("Argument `num_thresholds` must be an integer > 1. "
                                  f"Received: num_thresholds={num_thresholds}")
             inner = evenly_spaced_thresholds(num_thresholds)
@@ -59,7 +61,7 @@ class AUC(Metric):
             raise ValueError("Argument `num_labels` is only used with `multi_label=True`, and must be > 0. "
                              f"Received: num_labels={num_labels}, multi_label={multi_label}")
         super().__init__(name=name, dtype=dtype)
-        self.num_thresholds = num_thresholds
+        self.num_thresholds = int(num_thresholds)
         self._thresholds = [0.0 - epsilon()] + inner + [1.0 + epsilon()]
         self._thresholds_col = thresholds_column(self._thresholds, self._dtype)
         self.multi_label = bool(multi_label)
