@@ -12,11 +12,13 @@ from kerasx.metrics.classes import (Accuracy, BinaryAccuracy, BinaryCrossentropy
                                     SparseCategoricalAccuracy, SparseCategoricalCrossentropy,
                                     SparseTopKCategoricalAccuracy, SquaredHinge, TopKCategoricalAccuracy)
 from kerasx.metrics.auc import AUC
+from kerasx.metrics.f_score import F1Score, FBetaScore
+from kerasx.metrics.regression import MeanRelativeError, MeanTensor, R2Score
 from kerasx.metrics.confusion import (FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                                       TruePositives)
 from kerasx.metrics.sensitivity_specificity import (PrecisionAtRecall, RecallAtPrecision,
                                                    SensitivityAtSpecificity, SpecificityAtSensitivity)
-from kerasx.metrics.functions import (ACC, BCE, MAE, MAPE, MSE, MSLE, acc, accuracy, bce,
+from kerasx.metrics.functions import (ACC, BCE, KLD, MAE, MAPE, MSE, MSLE, acc, accuracy, bce,
                                       binary_accuracy, binary_crossentropy, categorical_accuracy,
                                       categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
                                       kl_divergence, kld, kullback_leibler_divergence, log_cosh, logcosh,
