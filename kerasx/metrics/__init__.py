@@ -12,6 +12,7 @@ from kerasx.metrics.classes import (Accuracy, BinaryAccuracy, BinaryCrossentropy
                                     SparseCategoricalAccuracy, SparseCategoricalCrossentropy,
                                     SparseTopKCategoricalAccuracy, SquaredHinge, TopKCategoricalAccuracy)
 from kerasx.metrics.auc import AUC
+from kerasx.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from kerasx.metrics.f_score import F1Score, FBetaScore
 from kerasx.metrics.regression import MeanRelativeError, MeanTensor, R2Score
 from kerasx.metrics.confusion import (FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
