@@ -1,12 +1,10 @@
 """`AUC`: the area under the ROC or precision-recall curve, approximated from confusion counts at
 `num_thresholds` thresholds (a Riemann sum, or Davis & Goadrich's interpolation for PR), as tf.keras."""
-import numbers
-
 from backends.config import epsilon
 from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.metrics.base import Metric, divide_no_nan
-from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, confusion_counts,
+from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, check_num_thresholds, confusion_counts,
                                              evenly_spaced_thresholds, thresholds_column)
 
 CURVES = {"roc": "ROC", "pr": "PR"}
@@ -48,9 +46,7 @@ class AUC(Metric):
                 raise ValueError(f"Threshold values must be in [0, 1]. Received: {list(thresholds)}")
             num_thresholds = len(inner) + 2
         else:
-            if not isinstance(num_thresholds, numbers.Integral) or isinstance(num_thresholds, bool) or num_thresholds <= 1:
-                raise ValueError("Argument `num_thresholds` must be an integer > 1. "
-                                 f"Received: num_thresholds={num_thresholds}")
+            num_thresholds = check_num_thresholds(num_thresholds, above=1)
             inner = evenly_spaced_thresholds(num_thresholds)
         if label_weights is not None:
             label_weights = [float(w) for w in label_weights]

@@ -7,6 +7,8 @@ is positive when it is non-zero. The counts are one broadcast compare of the pre
 column of thresholds and one matmul against the (positive, negative) label weights, so a batch costs a
 few kernels whatever the number of thresholds, and nothing is read back to the host.
 """
+import numbers
+
 from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.losses.utils import broadcast_shape, squeeze_or_expand_dimensions, to_tensor
@@ -24,6 +26,15 @@ def parse_init_thresholds(thresholds, default_threshold=0.5):
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"Threshold values must be in [0, 1]. Received: {thresholds}")
     return [float(t) for t in values]
+
+
+def check_num_thresholds(num_thresholds, above):
+    """tf.keras's check: `num_thresholds` an integer > `above` (1 for AUC, 0 for the *At* metrics)."""
+    if (not isinstance(num_thresholds, numbers.Integral) or isinstance(num_thresholds, bool)
+            or num_thresholds <= above):
+        raise ValueError(f"Argument `num_thresholds` must be an integer > {above}. "
+                         f"Received: num_thresholds={num_thresholds}")
+    return int(num_thresholds)
 
 
 def evenly_spaced_thresholds(num_thresholds):

@@ -5,7 +5,7 @@ import numbers
 
 from kerasx import ops
 from kerasx.metrics.base import Metric, divide_no_nan
-from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, confusion_counts,
+from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, check_num_thresholds, confusion_counts,
                                              evenly_spaced_thresholds, thresholds_column)
 
 
@@ -16,9 +16,7 @@ class _SensitivitySpecificityBase(Metric):
     _VALUE_NAME = None
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
-        if not isinstance(num_thresholds, numbers.Integral) or isinstance(num_thresholds, bool) or num_thresholds <= 0:
-            raise ValueError("Argument `num_thresholds` must be an integer > 0. "
-                             f"Received: num_thresholds={num_thresholds}")
+        num_thresholds = check_num_thresholds(num_thresholds, above=0)
         if not isinstance(value, numbers.Real) or not 0 <= value <= 1:
             raise ValueError(f"Argument `{self._VALUE_NAME}` must be in the range [0, 1]. "
                              f"Received: {self._VALUE_NAME}={value}")
@@ -28,7 +26,7 @@ class _SensitivitySpecificityBase(Metric):
         if num_thresholds == 1:
             self.thresholds = [0.5]
         else:
-            self.thresholds = [0.0] + evenly_spaced_thresholds(int(num_thresholds)) + [1.0]
+            self.thresholds = [0.0] + evenly_spaced_thresholds(num_thresholds) + [1.0]
         self._thresholds_col = thresholds_column(self.thresholds, self._dtype)
         self._counts = {}
         for count in COUNT_NAMES:

@@ -173,7 +173,8 @@ def test_string_names_in_compile_and_history_keys(backend):
     y = (x[:, :1] > 0.5).astype("float32")
     model = keras.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(4,))])
     model.compile("adam", "binary_crossentropy",
-                  metrics=["AUC", "auc", metrics.AUC(curve="PR", name="pr_auc"), "precision", "Recall", "true_positives",
+                  metrics=["AUC", "auc", metrics.AUC(curve="PR", name="pr_auc"), "precision", "Recall",
+                           "true_positives",
                            metrics.FalseNegatives(thresholds=[0.3, 0.6])])
     history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
     assert sorted(history.history) == sorted(["loss", "auc", "auc_1", "pr_auc", "precision", "recall",

@@ -91,7 +91,8 @@ def test_in_compile_and_fit(backend):
     x = RNG.random((40, 5)).astype("float32")
     y = np.eye(3, dtype="float32")[RNG.integers(0, 3, 40)]
     model = keras.Sequential([layers.Dense(3, activation="softmax", input_shape=(5,))])
-    model.compile("adam", "categorical_crossentropy", metrics=[metrics.F1Score(average="macro"), metrics.FBetaScore(beta=2.0)])
+    model.compile("adam", "categorical_crossentropy",
+                  metrics=[metrics.F1Score(average="macro"), metrics.FBetaScore(beta=2.0)])
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     assert sorted(history.history) == ["f1_score", "fbeta_score", "loss"]
     assert np.asarray(history.history["fbeta_score"][0]).shape == (3,)  # average=None: one per class

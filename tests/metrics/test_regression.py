@@ -66,7 +66,8 @@ def test_r2_config_and_errors(backend):
                                          r"\(None, 'uniform_average', 'variance_weighted_average'\)\. "
                                          r"Received: class_aggregation=mean"):
         metrics.R2Score(class_aggregation="mean")
-    with pytest.raises(ValueError, match=r"`num_regressors`\. Expected a value >= 0\. Received: num_regressors=-1"):
+    with pytest.raises(ValueError,
+                       match=r"`num_regressors`\. Expected a value >= 0\. Received: num_regressors=-1"):
         metrics.R2Score(num_regressors=-1)
     with pytest.raises(ValueError, match=r"R2Score expects 2D inputs .* y_pred.shape=\(3,\)"):
         metrics.R2Score().update_state([1.0, 2, 3], [1.0, 2, 3])
@@ -80,7 +81,8 @@ def test_r2_in_fit(backend):
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     assert sorted(history.history) == ["loss", "r2_score"]
     logs = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
-    ref = ref_r2(y.astype("float64"), model.predict(x, verbose=0).astype("float64"), np.ones(32), "uniform_average")
+    y_pred = model.predict(x, verbose=0).astype("float64")
+    ref = ref_r2(y.astype("float64"), y_pred, np.ones(32), "uniform_average")
     np.testing.assert_allclose(logs["r2_score"], ref, rtol=1e-4)
 
 
