@@ -6,3 +6,4 @@ from kerasx.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlat
 from kerasx.callbacks.loggers import (BaseLogger, CSVLogger, History, LambdaCallback, ProgbarLogger,
                                       TerminateOnNaN)
 from kerasx.callbacks.model_checkpoint import ModelCheckpoint
+from kerasx.callbacks.tensorboard import TensorBoard
