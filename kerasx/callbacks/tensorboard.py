@@ -138,6 +138,7 @@ class TensorBoard(Callback):
         self._train_dir = os.path.join(self.log_dir, "train")
         self._val_dir = os.path.join(self.log_dir, "validation")
         self._writers = {}
+        self._in_fit = False
         self._train_step = 0  # batches trained in this fit: the step of batch-level summaries
         self._last_batch = -1
         self._batch_start_time = 0.0
@@ -182,10 +183,12 @@ class TensorBoard(Callback):
         return self.update_freq != "epoch" or self.write_steps_per_second
 
     def on_train_begin(self, logs=None):
+        self._in_fit = True
         self._train_step = 0
         self._last_batch = -1
 
     def on_train_end(self, logs=None):
+        self._in_fit = False
         self._close_writers()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -218,7 +221,7 @@ class TensorBoard(Callback):
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
         for writer in self._writers.values():
-            writer.flush()
+            writer.flush()  # what tensorboardX's writer thread has written; the rest within flush_secs
 
     def _iterations(self):
         optimizer = getattr(self.model, "optimizer", None)
@@ -265,4 +268,8 @@ class TensorBoard(Callback):
         writer = self._writer("validation")
         for name, value in logs.items():
             writer.scalar("evaluation_" + name + "_vs_iterations", value, iterations)
-        writer.flush()
+        if not self._in_fit:  # `evaluate` on its own: nothing more comes, so the file is completed now
+            self._close_writers()
+
+    def on_predict_end(self, logs=None):
+        self._close_writers()  # the model summary `write_graph` wrote when `predict` set the model

@@ -61,6 +61,8 @@ class EventWriter:
         self._writer.add_summary(Summary(value=[value]), int(step))
 
     def flush(self):
+        """Flushes what tensorboardX's writer thread has written (it writes the queue within
+        `flush_secs`, 120 s, as tf.summary's writer); `close` writes everything."""
         self._writer.flush()
 
     def close(self):
