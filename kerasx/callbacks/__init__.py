@@ -7,4 +7,5 @@ from kerasx.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlat
 from kerasx.callbacks.loggers import (BaseLogger, CSVLogger, History, LambdaCallback, ProgbarLogger,
                                       TerminateOnNaN)
 from kerasx.callbacks.model_checkpoint import ModelCheckpoint
+from kerasx.callbacks.remote_monitor import RemoteMonitor
 from kerasx.callbacks.tensorboard import TensorBoard
