@@ -245,6 +245,7 @@ class Trainer:
         self.stop_training = False
         train_function = self.make_train_function()
         try:
+            self._training_state = None  # not an earlier, interrupted fit's
             cbks.on_train_begin()
             if self._training_state is not None:  # a backup restored in on_train_begin
                 handler.resume_at(*self._training_state.initial_counters(handler.inferred_steps,

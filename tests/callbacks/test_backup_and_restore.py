@@ -177,3 +177,14 @@ def test_an_unbuilt_model_with_a_backup_is_refused_before_training(backend, tmp_
         unbuilt.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(tmp_path)])
     assert not unbuilt.built and int(unbuilt.optimizer.iterations.numpy()) == 0
     assert os.listdir(tmp_path) == ["training_state.h5"]
+
+
+def test_a_later_fit_without_the_callback_starts_at_its_initial_epoch(backend, tmp_path):
+    x, y = _data()
+    model = _model()
+    with pytest.raises(RuntimeError):
+        model.fit(x, y, epochs=3, verbose=0,
+                  callbacks=[keras.callbacks.BackupAndRestore(tmp_path), Interrupt(2)])
+    epochs = Epochs()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[epochs])  # the interrupted fit's state is not reused
+    assert epochs.seen == [0, 1]
