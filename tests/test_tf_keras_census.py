@@ -102,7 +102,7 @@ NOT_YET = {
         "Adafactor", "AdamW", "Ftrl", "Lion", "experimental", "legacy",
     ),
     ("callbacks", 4): (
-        "BackupAndRestore", "RemoteMonitor", "TensorBoard", "experimental",
+        "experimental",
     ),
     ("activations", 5): (
         "gelu",
