@@ -98,7 +98,7 @@ def test_ctc_batch_cost_argument_errors(backend):
     with pytest.raises(ValueError, match=r"input_length must have shape \(5, 1\) or \(5,\), one length per "
                                          r"sample of y_pred's batch of 5\. Received: input_length.shape=\(4, 1\)"):
         K.ctc_batch_cost(LABELS, probs, INPUT_LENGTH[:4], LABEL_LENGTH)
-    with pytest.raises(ValueError, match=r"input_length must be at most y_pred's 4 time steps\. Received: "
+    with pytest.raises(ValueError, match=r"input_length must be at most y_pred's time steps, 4\. Received: "
                                          r"input_length=\[5, 4, 3, 2, 3\]"):
         K.ctc_batch_cost(LABELS, probs, INPUT_LENGTH + [[1], [0], [0], [0], [0]], LABEL_LENGTH)
     with pytest.raises(ValueError, match=r"label_length must be at most y_true's width 2\. Received"):
@@ -179,3 +179,15 @@ def test_ctc_label_dense_to_sparse(backend):
     with pytest.raises(ValueError, match=r"label_lengths must be at most the labels' width 3\. Received: "
                                          r"label_lengths=\[4, 1, 3\]"):
         K.ctc_label_dense_to_sparse(labels, np.array([4, 1, 3]))
+
+
+def test_ctc_batch_cost_takes_device_lengths_without_reading_them(backend):
+    # Lengths already on the device (a training step's) are used there: no read-back to the host.
+    from kerasx.autodiff.tensor import as_tensor
+    probs = _probs((5, T, C)).astype("float32")
+    host = K.ctc_batch_cost(LABELS, probs, INPUT_LENGTH, LABEL_LENGTH).numpy()
+    args = as_tensor(LABELS), as_tensor(probs), as_tensor(INPUT_LENGTH), as_tensor(LABEL_LENGTH[:, 0])
+    with backend.transfers.counting() as moved:
+        out = K.ctc_batch_cost(*args)
+    assert moved["to_host"] == 0
+    np.testing.assert_allclose(out.numpy(), host, rtol=1e-6)
