@@ -114,6 +114,20 @@ def _shift(alpha, by, fill):
     return ops.concatenate([fill[:, :by], alpha[:, :-by]], axis=1)
 
 
+def _check_host_labels(y_true, label_length, blank):
+    """Host labels within their lengths must be classes other than the blank (tf's CTC op refuses the
+    others); device labels are not read back."""
+    rows = y_true.tolist() if hasattr(y_true, "tolist") else list(y_true)
+    flat = label_length.tolist() if hasattr(label_length, "tolist") else list(label_length)
+    for i, n in enumerate(flat):
+        n = int(n[0] if isinstance(n, (list, tuple)) else n)
+        bad = [v for v in rows[i][:n] if not 0 <= v < blank]
+        if bad:
+            raise ValueError(f"ctc_batch_cost: labels must be class indices in [0, {blank}), the last of the "
+                             f"{blank + 1} categories being the blank. Received: {bad[0]} in y_true[{i}] "
+                             f"within its label_length {n}")
+
+
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """The CTC loss of each sample, shape (samples, 1): minus the log-probability of its label sequence
     summed over every alignment of its first `input_length` frames.
@@ -131,6 +145,8 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     input_lengths = _device_lengths("input_length", input_length, batch, steps, "y_pred's time steps,")
     label_lengths = _device_lengths("label_length", label_length, batch, labels.shape[1], "y_true's width")
     blank = classes - 1
+    if not isinstance(y_true, Tensor) and not isinstance(label_length, Tensor):
+        _check_host_labels(y_true, label_length, blank)
     dtype = y_pred.dtype
     log_probs = ops.log_softmax(ops.log(ops.add(y_pred, epsilon())), axis=-1)
     ext = _extended_labels(labels, blank)

@@ -108,6 +108,20 @@ def test_ctc_batch_cost_argument_errors(backend):
         K.ctc_batch_cost(LABELS, probs, INPUT_LENGTH, LABEL_LENGTH - [[3], [0], [0], [0], [0]])
 
 
+def test_ctc_batch_cost_refuses_the_blank_or_a_larger_class_as_a_label(backend):
+    probs = _probs((5, T, C)).astype("float32")
+    bad = LABELS.copy()
+    bad[4, 1] = 2
+    with pytest.raises(ValueError, match=r"ctc_batch_cost: labels must be class indices in \[0, 2\), the last "
+                                         r"of the 3 categories being the blank\. Received: 2 in y_true\[4\] "
+                                         r"within its label_length 2"):
+        K.ctc_batch_cost(bad, probs, INPUT_LENGTH, LABEL_LENGTH)
+    bad[3] = [7, -1]  # padding past label_length 0 is not looked at
+    bad[4, 1] = 1
+    np.testing.assert_allclose(K.ctc_batch_cost(bad, probs, INPUT_LENGTH, LABEL_LENGTH).numpy(),
+                               K.ctc_batch_cost(LABELS, probs, INPUT_LENGTH, LABEL_LENGTH).numpy())
+
+
 # ---------------------------------------------------------------- decoding
 def _greedy_reference(probs, n):
     best = probs[:n].argmax(-1)
