@@ -8,6 +8,22 @@ from kerasx import ops as _ops
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
 from kerasx.engine import naming as _naming
 from kerasx.losses import functions as _losses
+# The families of the namespace, each in its own module.
+from kerasx.backend.control_flow import (foldl, foldr, function, gradients, in_test_phase, in_train_phase,
+                                         learning_phase, learning_phase_scope, map_fn, rnn,
+                                         set_learning_phase)
+from kerasx.backend.image import (local_conv1d, local_conv2d, resize_images, resize_volumes,
+                                  spatial_2d_padding, spatial_3d_padding, temporal_padding)
+from kerasx.backend.nn import (batch_dot, batch_normalization, bias_add, conv1d, conv1d_transpose, conv2d,
+                               conv2d_transpose, conv3d, conv3d_transpose, depthwise_conv2d, dropout,
+                               in_top_k, l2_normalize, moving_average_update, normalize_batch_in_training,
+                               pool2d, pool3d, separable_conv1d, separable_conv2d)
+from kerasx.backend.random import (random_bernoulli, random_binomial, random_normal, random_normal_variable,
+                                   random_uniform, random_uniform_variable, truncated_normal)
+from kerasx.backend.tensor_ops import (all, any, arange, cast_to_floatx, cumprod, cumsum, eye, identity,
+                                       prod, repeat, repeat_elements, reverse, tile, update, update_add,
+                                       update_sub)
+from kerasx.engine.keras_tensor import KerasTensor as _KerasTensor
 
 
 def backend():
@@ -42,6 +58,7 @@ zeros_like = _ops.zeros_like
 ones_like = _ops.ones_like
 one_hot = _ops.one_hot
 logsumexp = _ops.logsumexp
+hard_sigmoid = _ops.hard_sigmoid
 
 
 def sum(x, axis=None, keepdims=False):
@@ -170,14 +187,6 @@ def ones(shape, dtype=None):
     return _ops.ones(shape, dtype)
 
 
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return _ops.random_uniform(shape, minval, maxval, dtype)
-
-
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return _ops.random_normal(shape, mean, stddev, dtype)
-
-
 def int_shape(x):
     return tuple(x.shape)
 
@@ -196,6 +205,29 @@ def dtype(x):
 
 def is_tensor(x):
     return isinstance(x, Tensor)
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor of the functional API (an `Input` or a layer's output on one)."""
+    if not isinstance(x, (Tensor, _KerasTensor)) and not hasattr(x, "shape"):
+        raise ValueError(f"Unexpectedly found an instance of type `{type(x)}`. Expected a symbolic tensor "
+                         "instance.")
+    return isinstance(x, _KerasTensor)
+
+
+def is_sparse(tensor):
+    """kerasx has no sparse tensors: always False."""
+    return False
+
+
+def to_dense(tensor):
+    return tensor
+
+
+def print_tensor(x, message="", summarize=3):
+    """Prints ``message`` and the value of ``x``, and returns ``x`` (eagerly, at once)."""
+    print(message, as_tensor(x).numpy())
+    return x
 
 
 def eval(x):
