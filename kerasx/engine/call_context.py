@@ -19,6 +19,11 @@ def training():
     return bool(_learning_phase[0]) if _learning_phase[0] is not None else False
 
 
+def in_call():
+    """Whether a layer's `call` is running."""
+    return bool(_stack)
+
+
 def learning_phase():
     """The global learning phase: 0 (test) unless set to 1."""
     return 0 if _learning_phase[0] is None else _learning_phase[0]
