@@ -1,11 +1,10 @@
 """The `K.` spatial functions of tf.keras 2.x's backend: `resize_images`/`resize_volumes` (integer
 factors), `temporal_padding`/`spatial_2d_padding`/`spatial_3d_padding`, and the unshared-weight
 `local_conv1d`/`local_conv2d`. channels_first/channels_last as tf.keras; all composed from primitives."""
-import itertools
-
 from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
-from kerasx.backend.nn import batch_dot, data_format_of
+from kerasx.backend.nn import data_format_of
+from kerasx.layers.local import local_conv
 from kerasx.layers.reshaping import bilinear_upsample
 from kerasx.layers.reshaping import repeat_elements as _repeat_along
 from kerasx.ops.conv_utils import normalize_tuple
@@ -73,48 +72,13 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     return _pad("spatial_3d_padding", x, 3, tuple(padding), data_format_of(data_format))
 
 
-# ------------------------------------------------------------------ locally connected
-def local_conv(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
-    """Convolution with a separate kernel at each output position (LocallyConnected's math).
-
-    ``kernel`` is (prod(output_shape), prod(kernel_size) * channels, filters); each position's patch is
-    flattened in the input's own axis order, as tf.keras does."""
-    data_format = data_format_of(data_format)
-    inputs, kernel = as_tensor(inputs), as_tensor(kernel)
-    rank = len(output_shape)
-    if inputs.ndim != rank + 2 or kernel.ndim != 3:
-        raise ValueError(f"local_conv: expected a rank-{rank + 2} input and a rank-3 kernel, received "
-                         f"shapes {tuple(inputs.shape)} and {tuple(kernel.shape)}.")
-    positions = list(itertools.product(*map(range, output_shape)))
-    feature_dim = kernel.shape[1]
-    if kernel.shape[0] != len(positions):
-        raise ValueError(f"local_conv: the kernel has {kernel.shape[0]} positions, the output shape "
-                         f"{tuple(output_shape)} needs {len(positions)}.")
-    filters = kernel.shape[2]
-    xs = []
-    for position in positions:
-        key = [slice(None)] + ([slice(None)] if data_format == "channels_first" else [])
-        key += [slice(p * s, p * s + k) for p, s, k in zip(position, strides, kernel_size)]
-        patch = ops.getitem(inputs, tuple(key))
-        xs.append(ops.reshape(patch, shape=(1, inputs.shape[0], -1)))
-    aggregate = ops.concatenate(xs, axis=0)  # (positions, batch, features)
-    if aggregate.shape[-1] != feature_dim:
-        raise ValueError(f"local_conv: each patch has {aggregate.shape[-1]} features, the kernel expects "
-                         f"{feature_dim}.")
-    out = batch_dot(aggregate, kernel)  # (positions, batch, filters)
-    out = ops.reshape(out, shape=tuple(output_shape) + (inputs.shape[0], filters))
-    if data_format == "channels_first":
-        return ops.transpose(out, axes=(rank, rank + 1) + tuple(range(rank)))
-    return ops.transpose(out, axes=(rank,) + tuple(range(rank)) + (rank + 1,))
-
-
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     """`local_conv` over one spatial axis; the output length is the kernel's first dimension."""
     kernel = as_tensor(kernel)
     return local_conv(inputs, kernel, normalize_tuple(kernel_size, 1, "kernel_size"),
-                      normalize_tuple(strides, 1, "strides"), (kernel.shape[0],), data_format)
+                      normalize_tuple(strides, 1, "strides"), (kernel.shape[0],), data_format_of(data_format))
 
 
 def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
     return local_conv(inputs, kernel, normalize_tuple(kernel_size, 2, "kernel_size"),
-                      normalize_tuple(strides, 2, "strides"), tuple(output_shape), data_format)
+                      normalize_tuple(strides, 2, "strides"), tuple(output_shape), data_format_of(data_format))

@@ -15,6 +15,7 @@ from kerasx.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose, Conv
                                           Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose)
 from kerasx.layers.conv_base import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
 from kerasx.layers.lambda_layer import ActivityRegularization, Lambda
+from kerasx.layers.local import LocallyConnected1D, LocallyConnected2D
 from kerasx.layers.embedding import Embedding, Masking
 from kerasx.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                  average, concatenate, dot, maximum, minimum, multiply, subtract)

@@ -27,6 +27,7 @@ PATHS = {
     "advanced_activations": ["LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU"],
     "noise": ["GaussianNoise", "GaussianDropout", "AlphaDropout"],
     "convolutional_recurrent": ["ConvLSTM2D"],
+    "local": ["LocallyConnected1D", "LocallyConnected2D"],
 }
 
 
