@@ -23,7 +23,9 @@ from kerasx.backend.random import (random_bernoulli, random_binomial, random_nor
 from kerasx.backend.tensor_ops import (all, any, arange, cast_to_floatx, cumprod, cumsum, eye, identity,
                                        prod, repeat, repeat_elements, reverse, tile, update, update_add,
                                        update_sub)
+from kerasx.engine.input_layer import Input as _Input
 from kerasx.engine.keras_tensor import KerasTensor as _KerasTensor
+from kerasx.engine.naming import get_uid
 
 
 def backend():
@@ -253,6 +255,29 @@ def batch_set_value(tuples):
 
 def count_params(x):
     return int(x.size)
+
+
+def reset_uids():
+    """Resets the counters of `get_uid` (and of layer names)."""
+    _naming.reset_names()
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None, ragged=False):
+    """A symbolic input of the functional API with the full ``shape`` (batch included), as tf.keras 2.x's
+    `placeholder` (a KerasTensor from `Input(batch_shape=...)`)."""
+    if sparse or ragged:
+        raise ValueError("placeholder: kerasx has no sparse or ragged tensors.")
+    if shape is None:
+        if ndim is None:
+            raise ValueError("placeholder: give `shape` or `ndim`.")
+        shape = (None,) * int(ndim)
+    x = _Input(batch_shape=tuple(shape), dtype=dtype or floatx(), name=name)
+    x._is_backend_placeholder = True
+    return x
+
+
+def is_placeholder(x):
+    return bool(getattr(x, "_is_backend_placeholder", False))
 
 
 def clear_session():

@@ -146,3 +146,18 @@ def test_gradients_raises_tf_error():
     with pytest.raises(RuntimeError, match="tf.gradients is not supported when eager execution is enabled. "
                                            "Use tf.GradientTape instead."):
         K.gradients(K.ones(()), [K.variable(1.0)])
+
+
+def test_placeholder_get_uid():
+    p = K.placeholder((None, 3))
+    assert K.is_placeholder(p) and K.is_keras_tensor(p) and p.shape == (None, 3)
+    assert not K.is_keras_tensor(K.ones((2,)))
+    assert K.placeholder(ndim=2).shape == (None, None)
+    f = K.function([p], [layers.Dense(2, kernel_initializer="ones")(p)])
+    np.testing.assert_allclose(f([np.ones((2, 3), "float32")])[0], 3.0)
+    with pytest.raises(ValueError, match="placeholder: give `shape` or `ndim`."):
+        K.placeholder()
+    layers.Dense(1)
+    assert K.get_uid("dense") == 3
+    K.reset_uids()
+    assert K.get_uid("dense") == 1
