@@ -20,7 +20,7 @@ from kerasx.backend.nn import (batch_dot, batch_normalization, bias_add, conv1d,
                                pool2d, pool3d, separable_conv1d, separable_conv2d)
 from kerasx.backend.random import (random_bernoulli, random_binomial, random_normal, random_normal_variable,
                                    random_uniform, random_uniform_variable, truncated_normal)
-from kerasx.backend.tensor_ops import (all, any, arange, cast_to_floatx, cumprod, cumsum, eye, identity,
+from kerasx.backend.tensor_ops import (all, any, arange, cast_to_floatx, cumprod, cumsum, eye, identity, round,
                                        prod, repeat, repeat_elements, reverse, tile, update, update_add,
                                        update_sub)
 from kerasx.engine.input_layer import Input as _Input

@@ -154,3 +154,14 @@ def update_add(x, increment):
 def update_sub(x, decrement):
     x.assign_sub(decrement)
     return x
+
+
+def round(x):
+    """Element-wise rounding to the nearest integer, halves to even (tf.round, NumPy's rule)."""
+    x = as_tensor(x)
+    floor = ops.floor_divide(x, 1)
+    frac = ops.subtract(x, floor)
+    # A half goes to the even neighbour: floor when floor is even, floor + 1 when it is odd.
+    half = ops.add(floor, ops.mod(floor, 2))
+    up = ops.add(floor, 1)
+    return ops.stop_gradient(ops.where(ops.greater(frac, 0.5), up, ops.where(ops.less(frac, 0.5), floor, half)))

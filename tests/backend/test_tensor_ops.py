@@ -60,3 +60,9 @@ def test_arange_eye_and_updates(backend):
     K.update(v, np.array([0.0, 0.0], "float32"))
     np.testing.assert_allclose(v.numpy(), [0.0, 0.0])
     assert K.cast_to_floatx(np.array([1, 2])).dtype == "float32"
+
+
+def test_round_halves_to_even(backend):
+    x = np.array([-2.5, -1.5, -0.6, -0.5, 0.4, 0.5, 1.5, 2.5, 2.7], "float32")
+    np.testing.assert_array_equal(K.round(x).numpy(), np.round(x))
+    assert K.round(x).dtype == "float32"
