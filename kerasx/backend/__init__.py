@@ -10,6 +10,24 @@ from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
 from kerasx.backend.ctc import SparseLabels, ctc_batch_cost, ctc_decode, ctc_label_dense_to_sparse
 from kerasx.engine import naming as _naming
 from kerasx.losses import functions as _losses
+# The families of the namespace, each in its own module.
+from kerasx.backend.control_flow import (foldl, foldr, function, gradients, in_test_phase, in_train_phase,
+                                         learning_phase, learning_phase_scope, map_fn, rnn,
+                                         set_learning_phase)
+from kerasx.backend.image import (local_conv1d, local_conv2d, resize_images, resize_volumes,
+                                  spatial_2d_padding, spatial_3d_padding, temporal_padding)
+from kerasx.backend.nn import (batch_dot, batch_normalization, bias_add, conv1d, conv1d_transpose, conv2d,
+                               conv2d_transpose, conv3d, conv3d_transpose, depthwise_conv2d, dropout,
+                               in_top_k, l2_normalize, moving_average_update, normalize_batch_in_training,
+                               pool2d, pool3d, separable_conv1d, separable_conv2d)
+from kerasx.backend.random import (random_bernoulli, random_binomial, random_normal, random_normal_variable,
+                                   random_uniform, random_uniform_variable, truncated_normal)
+from kerasx.backend.tensor_ops import (all, any, arange, cast_to_floatx, cumprod, cumsum, eye, identity, round,
+                                       prod, repeat, repeat_elements, reverse, tile, update, update_add,
+                                       update_sub)
+from kerasx.engine.input_layer import Input as _Input
+from kerasx.engine.keras_tensor import KerasTensor as _KerasTensor
+from kerasx.engine.naming import get_uid
 
 
 def backend():
@@ -44,6 +62,7 @@ zeros_like = _ops.zeros_like
 ones_like = _ops.ones_like
 one_hot = _ops.one_hot
 logsumexp = _ops.logsumexp
+hard_sigmoid = _ops.hard_sigmoid
 
 
 def sum(x, axis=None, keepdims=False):
@@ -172,14 +191,6 @@ def ones(shape, dtype=None):
     return _ops.ones(shape, dtype)
 
 
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    return _ops.random_uniform(shape, minval, maxval, dtype)
-
-
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    return _ops.random_normal(shape, mean, stddev, dtype)
-
-
 def int_shape(x):
     return tuple(x.shape)
 
@@ -198,6 +209,29 @@ def dtype(x):
 
 def is_tensor(x):
     return isinstance(x, Tensor)
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor of the functional API (an `Input` or a layer's output on one)."""
+    if not isinstance(x, (Tensor, _KerasTensor)) and not hasattr(x, "shape"):
+        raise ValueError(f"Unexpectedly found an instance of type `{type(x)}`. Expected a symbolic tensor "
+                         "instance.")
+    return isinstance(x, _KerasTensor)
+
+
+def is_sparse(tensor):
+    """kerasx has no sparse tensors: always False."""
+    return False
+
+
+def to_dense(tensor):
+    return tensor
+
+
+def print_tensor(x, message="", summarize=3):
+    """Prints ``message`` and the value of ``x``, and returns ``x`` (eagerly, at once)."""
+    print(message, as_tensor(x).numpy())
+    return x
 
 
 def eval(x):
@@ -223,6 +257,29 @@ def batch_set_value(tuples):
 
 def count_params(x):
     return int(x.size)
+
+
+def reset_uids():
+    """Resets the counters of `get_uid` (and of layer names)."""
+    _naming.reset_names()
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None, ragged=False):
+    """A symbolic input of the functional API with the full ``shape`` (batch included), as tf.keras 2.x's
+    `placeholder` (a KerasTensor from `Input(batch_shape=...)`)."""
+    if sparse or ragged:
+        raise ValueError("placeholder: kerasx has no sparse or ragged tensors.")
+    if shape is None:
+        if ndim is None:
+            raise ValueError("placeholder: give `shape` or `ndim`.")
+        shape = (None,) * int(ndim)
+    x = _Input(batch_shape=tuple(shape), dtype=dtype or floatx(), name=name)
+    x._is_backend_placeholder = True
+    return x
+
+
+def is_placeholder(x):
+    return bool(getattr(x, "_is_backend_placeholder", False))
 
 
 def clear_session():

@@ -6,6 +6,7 @@ functional-API node instead of computing.
 """
 import inspect
 import numbers
+import warnings
 
 from backends.config import floatx
 from kerasx import constraints, initializers, ops, regularizers
@@ -16,7 +17,7 @@ from kerasx.engine.functional_call import infer_output_shapes, symbolic_call
 from kerasx.engine.input_spec import assert_input_compatibility, check_shape_argument
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.naming import to_snake_case, unique_name
-from kerasx.saving.object_registration import register_built_in
+from kerasx.saving.object_registration import register_built_in, serialization
 
 # Keyword arguments every Layer accepts besides its own (as Keras's `allowed_kwargs`).
 _BASE_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer",
@@ -203,6 +204,54 @@ class Layer:
         for layer in self._tracked_layers:
             out.extend(layer.losses)
         return out
+
+    def get_losses_for(self, inputs):
+        """Deprecated in tf.keras 2.x: the layer's `losses` (eagerly there is no per-input split)."""
+        warnings.warn("`layer.get_losses_for` is deprecated and will be removed in a future version. Please "
+                      "use `layer.losses` instead.", stacklevel=2)
+        return self.losses
+
+    # ------------------------------------------------------------ updates (Keras 2's graph-mode API)
+    def add_update(self, updates):
+        """Runs state updates now, as tf.keras 2.x does eagerly: a callable (or a list of them) is called,
+        a finished update (an assigned Variable) is already applied."""
+        for update in updates if isinstance(updates, (list, tuple)) else [updates]:
+            if callable(update):
+                update()
+
+    @property
+    def updates(self):
+        """Always empty, as in tf.keras 2.x run eagerly: `add_update` applies updates at once."""
+        warnings.warn("`layer.updates` will be removed in a future version. This property should not be used "
+                      "in TensorFlow 2.0, as `updates` are applied automatically.", stacklevel=2)
+        return []
+
+    def get_updates_for(self, inputs):
+        warnings.warn("`layer.get_updates_for` is deprecated and will be removed in a future version. Please "
+                      "use `layer.updates` method instead.", stacklevel=2)
+        return []
+
+    # ------------------------------------------------------------ metrics of a call
+    def add_metric(self, value, name=None, aggregation=None):
+        """Tracks the mean of ``value`` over the calls as the metric ``name`` (shown by `model.metrics`,
+        logged by `fit`/`evaluate`), as tf.keras's `add_metric` inside `call`."""
+        if aggregation is not None and aggregation != "mean":
+            raise ValueError("We currently support only `mean` sample-wise metric aggregation. You provided "
+                             f"aggregation=`{aggregation}`")
+        if isinstance(value, KerasTensor) or not call_context.in_call():
+            raise ValueError(f"Expected a symbolic Tensor for the metric value, received: {value!r}. kerasx "
+                             "runs eagerly: call `add_metric` inside a layer's `call`.")
+        if name is None:
+            raise ValueError("Please provide a name for your metric like `self.add_metric(tf.reduce_sum("
+                             "inputs), name='mean_activation')`")
+        metrics = self.__dict__.setdefault("_metrics", [])
+        metric = next((m for m in metrics if m.name == name), None)
+        if metric is None:
+            metric = serialization("metric").deserialize({"class_name": "Mean", "config": {"name": name}})
+            metrics.append(metric)
+        if not call_context.in_placeholder_run():
+            # The shape-inference run on placeholders creates the metric but must not count its zeros.
+            metric.update_state(value)
 
     def _clear_call_losses(self):
         self._call_losses = []

@@ -6,12 +6,45 @@ import contextlib
 _stack = []
 
 
+# The global learning phase of `K.set_learning_phase` / `K.learning_phase_scope`: None (unset), 0 or 1.
+# Layers called without a training flag follow it, as tf.keras's do.
+_learning_phase = [None]
+
+
 def training():
-    """The innermost explicit training flag, else False (inference)."""
+    """The innermost explicit training flag, else the global learning phase, else False (inference)."""
     for value in reversed(_stack):
         if value is not None:
             return value
-    return False
+    return bool(_learning_phase[0]) if _learning_phase[0] is not None else False
+
+
+def in_call():
+    """Whether a layer's `call` is running."""
+    return bool(_stack)
+
+
+def learning_phase():
+    """The global learning phase: 0 (test) unless set to 1."""
+    return 0 if _learning_phase[0] is None else _learning_phase[0]
+
+
+def set_learning_phase(value):
+    if value not in (0, 1):
+        raise ValueError("Expected learning phase to be 0 or 1.")
+    _learning_phase[0] = int(value)
+
+
+@contextlib.contextmanager
+def learning_phase_scope(value):
+    if value not in (0, 1):
+        raise ValueError("Expected learning phase to be 0 or 1.")
+    previous = _learning_phase[0]
+    _learning_phase[0] = int(value)
+    try:
+        yield value
+    finally:
+        _learning_phase[0] = previous
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@
 from kerasx.engine.base_layer import Layer, _unique
 from kerasx.engine.functional_call import infer_output_shapes
 from kerasx.engine.functional_config import functional_from_config
+from kerasx.engine.generator_methods import GeneratorMethods
 from kerasx.engine.naming import to_snake_case, unique_name
 from kerasx.engine.summary import print_summary
 from kerasx.engine.trainer import Trainer
@@ -19,7 +20,7 @@ def _functional():
     return built_in_objects("layer")["Functional"]
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, GeneratorMethods, Layer):
 
     def __new__(cls, *args, **kwargs):
         # As tf.keras: `Model(inputs, outputs)` is a Functional model.

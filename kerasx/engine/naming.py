@@ -25,3 +25,10 @@ def unique_name(prefix, zero_based=True):
 
 def reset_names():
     _counts.clear()
+
+
+def get_uid(prefix=""):
+    """Keras's `K.get_uid`: the next count of `prefix` in the same counters that name layers (so after
+    one 'dense' layer, `get_uid('dense')` is 2), starting at 1."""
+    _counts[prefix] = _counts.get(prefix, 0) + 1
+    return _counts[prefix]

@@ -7,14 +7,15 @@ from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
-from kerasx.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from kerasx.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
 from kerasx.layers.conv_separable import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
                                           SeparableConvolution1D, SeparableConvolution2D)
 from kerasx.layers.conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from kerasx.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
                                           Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose)
-from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
+from kerasx.layers.conv_base import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
 from kerasx.layers.lambda_layer import ActivityRegularization, Lambda
+from kerasx.layers.local import LocallyConnected1D, LocallyConnected2D
 from kerasx.layers.embedding import Embedding, Masking
 from kerasx.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                  average, concatenate, dot, maximum, minimum, multiply, subtract)

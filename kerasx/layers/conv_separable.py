@@ -9,7 +9,7 @@ it with a 1x1 convolution that mixes the channels (``pointwise_kernel`` of shape
 from backends.conv_arithmetic import conv_output_length
 from kerasx import activations, initializers, ops
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import Conv
+from kerasx.layers.conv_base import Conv
 from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
                                             store_weight_arguments)
 

@@ -8,7 +8,7 @@ Conv2DTranspose undoes the shape change of the Conv2D with the same arguments. K
 from backends.conv_arithmetic import deconv_output_length
 from kerasx import ops
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.convolutional import Conv1D, Conv2D, Conv3D
+from kerasx.layers.conv_base import Conv1D, Conv2D, Conv3D
 from kerasx.layers.weight_arguments import add_bias, add_configured_weight
 from kerasx.ops.conv_utils import normalize_tuple
 

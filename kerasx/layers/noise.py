@@ -1,7 +1,7 @@
 """Regularization layers that add noise in training and are the identity otherwise: GaussianNoise,
 GaussianDropout, AlphaDropout, SpatialDropout1D/2D/3D (tf.keras.layers.noise and the spatial dropouts).
 
-As Dropout (kerasx.layers.core), every draw is made on the device by the backend's generator, which
+As Dropout (kerasx.layers.core_layers), every draw is made on the device by the backend's generator, which
 `set_random_seed` seeds; the noise is a constant to the tape, so gradients flow through the input only.
 """
 import math
@@ -9,7 +9,7 @@ import math
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.core import Dropout
+from kerasx.layers.core_layers import Dropout
 from kerasx.ops.conv_utils import normalize_data_format
 
 # SELU's constants: AlphaDropout drops to SELU's negative saturation value, -scale * alpha.

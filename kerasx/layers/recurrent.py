@@ -4,9 +4,14 @@ which runs the whole sequence in one fused kernel whenever its activations allow
 Their configs are the cell's arguments plus the RNN ones, flat, as tf.keras writes them; the cell's
 attributes (`units`, `dropout`, ...) read through to the cell.
 """
+import warnings
+
 from kerasx import regularizers
-from kerasx.layers.rnn_base import RNN
+from kerasx.layers.rnn_base import RNN, StackedRNNCells
 from kerasx.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+
+# Keras 2's `keras.layers.recurrent` path exposes the RNN base, the cells and their stack as well.
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells"]
 
 _CELL_BASE_KEYS = ("name", "trainable", "dtype", "batch_input_shape")
 
@@ -55,6 +60,11 @@ class SimpleRNN(_CellLayer):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, **kwargs):
+        if "implementation" in kwargs:
+            # tf.keras accepts and drops it: SimpleRNN has one implementation.
+            kwargs.pop("implementation")
+            warnings.warn("The `implementation` argument in `SimpleRNN` has been deprecated. Please remove it "
+                          "from your layer call.", stacklevel=2)
         cell_kwargs = dict(units=units, activation=activation, use_bias=use_bias,
                            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,

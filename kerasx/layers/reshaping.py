@@ -216,6 +216,17 @@ def _bilinear_matrix(n_in, scale):
     return rows
 
 
+def bilinear_upsample(x, size, data_format):
+    """``x`` (rank 4) enlarged by the integer factors ``size`` as TensorFlow 2's bilinear resize; shared
+    by UpSampling2D and `K.resize_images`."""
+    x = x if data_format == "channels_first" else ops.transpose(x, axes=(0, 3, 1, 2))
+    # Separable: one GEMM per spatial axis, (N, C, H, W) -> (N, C, H', W) -> (N, C, H', W').
+    rows = as_tensor(_bilinear_matrix(x.shape[2], size[0]), dtype=x.dtype)
+    cols = as_tensor(_bilinear_matrix(x.shape[3], size[1]), dtype=x.dtype)
+    y = ops.matmul(ops.matmul(rows, x), ops.transpose(cols, axes=(1, 0)))
+    return y if data_format == "channels_first" else ops.transpose(y, axes=(0, 2, 3, 1))
+
+
 class _UpSampling(Layer):
     rank = None
 
@@ -276,12 +287,7 @@ class UpSampling2D(_UpSampling):
     def call(self, inputs):
         if self.interpolation == "nearest":
             return super().call(inputs)
-        x = inputs if self.data_format == "channels_first" else ops.transpose(inputs, axes=(0, 3, 1, 2))
-        # Separable: one GEMM per spatial axis, (N, C, H, W) -> (N, C, H', W) -> (N, C, H', W').
-        rows = as_tensor(_bilinear_matrix(x.shape[2], self.size[0]), dtype=x.dtype)
-        cols = as_tensor(_bilinear_matrix(x.shape[3], self.size[1]), dtype=x.dtype)
-        y = ops.matmul(ops.matmul(rows, x), ops.transpose(cols, axes=(1, 0)))
-        return y if self.data_format == "channels_first" else ops.transpose(y, axes=(0, 2, 3, 1))
+        return bilinear_upsample(inputs, self.size, self.data_format)
 
     def get_config(self):
         config = super().get_config()

@@ -5,6 +5,7 @@ A cell has `state_size` and `call(inputs, states) -> (output, new_states)`. The 
 with ordinary ops (one autodiff node per op and step, the price of generality).
 """
 import inspect
+import warnings
 
 from kerasx import ops
 from kerasx.autodiff.nest import flatten
@@ -289,12 +290,33 @@ class StackedRNNCells(Layer):
     def __init__(self, cells, **kwargs):
         for cell in cells:
             _check_cell(cell, "Every cell of StackedRNNCells")
+        # Keras 2's order: the states of the last cell first. tf.keras 2.x still accepts it, warning.
+        self.reverse_state_order = bool(kwargs.pop("reverse_state_order", False))
+        if self.reverse_state_order:
+            warnings.warn("reverse_state_order=True in StackedRNNCells will soon be deprecated. Please update "
+                          "the code to work with the natural order of states if you rely on the RNN states, "
+                          "eg RNN(return_state=True).", stacklevel=2)
         super().__init__(**kwargs)
         self.cells = list(cells)
 
+    def _state_order(self):
+        """The cells in the order their states are laid out."""
+        return self.cells[::-1] if self.reverse_state_order else self.cells
+
+    def _split_states(self, flat):
+        """The flat states as one list per cell, in `self.cells`' order."""
+        flat, per_cell = list(flat), {}
+        for cell in self._state_order():
+            n = len(flat_state_sizes(cell.state_size))
+            per_cell[id(cell)], flat = flat[:n], flat[n:]
+        return [per_cell[id(cell)] for cell in self.cells]
+
+    def _in_state_order(self, per_cell):
+        return per_cell[::-1] if self.reverse_state_order else per_cell
+
     @property
     def state_size(self):
-        return [c.state_size for c in self.cells]
+        return [c.state_size for c in self._state_order()]
 
     @property
     def output_size(self):
@@ -302,7 +324,7 @@ class StackedRNNCells(Layer):
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
         states = []
-        for cell in self.cells:
+        for cell in self._state_order():
             if hasattr(cell, "get_initial_state"):
                 states.append(cell.get_initial_state(inputs=inputs, batch_size=batch_size, dtype=dtype))
             else:
@@ -328,15 +350,12 @@ class StackedRNNCells(Layer):
         self.built = True
 
     def call(self, inputs, states, training=None):
-        flat = flatten(states)
         new_states = []
-        for cell in self.cells:
-            n = len(flat_state_sizes(cell.state_size))
-            cell_states, flat = flat[:n], flat[n:]
+        for cell, cell_states in zip(self.cells, self._split_states(flatten(states))):
             kwargs = {"training": training} if _accepts_training(cell.call) else {}
             inputs, new = cell.call(inputs, cell_states, **kwargs)
             new_states.append(_to_list(new))
-        return inputs, new_states
+        return inputs, self._in_state_order(new_states)
 
     def _fused_sequence(self, inputs, states, mask, go_backwards, zero_output, training):
         """Each cell's whole sequence in turn, when every cell has a fused kernel. Equal to stepping
@@ -344,24 +363,25 @@ class StackedRNNCells(Layer):
         it got, so the next cell may see the masked (repeated) output instead of the fresh one."""
         if not all(getattr(c, "_can_fuse", lambda: False)() for c in self.cells):
             return None
-        flat, new_states, last_output = list(states), [], None
-        for i, cell in enumerate(self.cells):
-            n = len(flat_state_sizes(cell.state_size))
+        new_states, last_output = [], None
+        for i, (cell, states_in) in enumerate(zip(self.cells, self._split_states(states))):
             last = i == len(self.cells) - 1
-            inputs, last_output, cell_states = cell._fused_sequence(inputs, flat[:n], mask, go_backwards,
+            inputs, last_output, cell_states = cell._fused_sequence(inputs, states_in, mask, go_backwards,
                                                                     zero_output and last, training)
-            flat = flat[n:]
-            new_states.extend(cell_states)
+            new_states.append(list(cell_states))
             if go_backwards:
                 # The first cell emitted its outputs last step first: the next cells run forwards on them.
                 go_backwards = False
                 if mask is not None:
                     mask = ops.getitem(mask, (slice(None), slice(None, None, -1)))
-        return inputs, last_output, new_states
+        return inputs, last_output, [s for cell_states in self._in_state_order(new_states) for s in cell_states]
 
     def get_config(self):
         config = super().get_config()
         config["cells"] = [serialize_keras_object(c) for c in self.cells]
+        if self.reverse_state_order:
+            # Only when set, so that default configs stay exactly tf.keras's.
+            config["reverse_state_order"] = True
         return config
 
     @classmethod

@@ -5,7 +5,11 @@ from kerasx import ops
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.base_layer import Layer, _call_params
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.wrappers_rnn import Bidirectional
 from kerasx.saving.object_registration import serialization, serialize_keras_object
+
+# Keras 2's `keras.layers.wrappers` path has Bidirectional too (defined with the recurrent machinery).
+__all__ = ["Bidirectional", "TimeDistributed", "Wrapper"]
 
 
 class Wrapper(Layer):
