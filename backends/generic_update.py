@@ -18,6 +18,13 @@ def _move_toward(xp, average, target, rate, t):
     average += t
 
 
+def _decay_weights(xp, w, decay, t):
+    """tf.keras's ``var -= var * decay`` through the scratch block `t` (the same rounding as its
+    formula, which ``var *= 1 - decay`` would not have)."""
+    xp.multiply(w, decay, out=t)
+    w -= t
+
+
 class OptimizerUpdateKernels:
     """Mixed into `generic.XPBackend`; implements the in-place updates of `base.Backend`."""
 
@@ -58,9 +65,11 @@ class OptimizerUpdateKernels:
             else:
                 w += vel
 
-    def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
+    def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None, decay=0.0):
         xp = self.xp
         for (w, m_, v_, vh, g), t in self._update_blocks((var, m, v, vhat), (grad,)):
+            if decay:
+                _decay_weights(xp, w, decay, t)
             _move_toward(xp, m_, g, 1.0 - beta_1, t)
             xp.multiply(g, g, out=t)
             _move_toward(xp, v_, t, 1.0 - beta_2, t)
@@ -96,3 +105,43 @@ class OptimizerUpdateKernels:
                 mom_ *= momentum
                 mom_ += t
                 w -= mom_
+
+    def weight_decay_update(self, var, decay):
+        for (w,), t in self._update_blocks((var,), ()):
+            _decay_weights(self.xp, w, decay, t)
+
+    def lion_update(self, var, grad, m, lr, beta_1, beta_2, decay=0.0):
+        xp = self.xp
+        for (w, m_, g), t in self._update_blocks((var, m), (grad,)):
+            if decay:
+                _decay_weights(xp, w, decay, t)
+            # The step's direction interpolates with beta_1, the kept momentum with beta_2.
+            xp.multiply(m_, beta_1, out=t)
+            t += g * (1.0 - beta_1)  # a temporary of one block
+            xp.sign(t, out=t)
+            t *= lr
+            w -= t
+            _move_toward(xp, m_, g, 1.0 - beta_2, t)
+
+    def ftrl_update(self, var, grad, accum, linear, lr, lr_power, l1, l2, l2_shrinkage):
+        xp = self.xp
+        for (w, acc, lin, g), t in self._update_blocks((var, accum, linear), (grad,)):
+            # linear += g + 2 l2_shrinkage w - (n^-p - accum^-p) / lr * w, with n = accum + g^2
+            lin += g
+            if l2_shrinkage:
+                lin += w * (2.0 * l2_shrinkage)
+            xp.power(acc, -lr_power, out=t)
+            t *= w
+            t /= lr
+            lin += t
+            acc += g * g  # accum becomes n
+            xp.power(acc, -lr_power, out=t)
+            xp.multiply(t, w, out=w)
+            w /= lr
+            lin -= w
+            # var = (clip(linear, -l1, l1) - linear) / (n^-p / lr + 2 l2)
+            xp.clip(lin, -l1, l1, out=w)
+            w -= lin
+            t /= lr
+            t += 2.0 * l2
+            w /= t
