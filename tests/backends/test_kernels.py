@@ -578,9 +578,10 @@ def test_lion_update(backend, update_blocks, decay):
 
 
 @covers("ftrl_update")
-@pytest.mark.parametrize("l1, l2, shrinkage", [(0.0, 0.0, 0.0), (0.05, 0.1, 0.02)])
-def test_ftrl_update(backend, update_blocks, l1, l2, shrinkage):
-    lr, power, w0 = 0.1, -0.5, rand(4, 3)
+@pytest.mark.parametrize("l1, l2, shrinkage, power", [(0.0, 0.0, 0.0, -0.5), (0.05, 0.1, 0.02, -0.5),
+                                                      (0.05, 0.1, 0.02, -0.7), (0.0, 0.0, 0.0, 0.0)])
+def test_ftrl_update(backend, update_blocks, l1, l2, shrinkage, power):
+    lr, w0 = 0.1, rand(4, 3)
     var = dev(backend, w0)
     acc, lin = dev(backend, np.full((4, 3), 0.1, "float32")), backend.zeros((4, 3), "float32")
     w, racc, rlin = w0.astype("float64"), np.full(w0.shape, 0.1), np.zeros(w0.shape)
