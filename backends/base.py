@@ -392,6 +392,17 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
+    def adafactor_update(self, var, grad, r, c, v, rho_t, beta_2_t, epsilon_1, epsilon_2, clip_threshold):
+        """tf.keras Adafactor, with ``rho_t = min(lr, 1/sqrt(t))`` and ``beta_2_t = 1 - t^beta_2_decay``
+        from the host: ``alpha = max(epsilon_2, rms(var)) rho_t; s = g^2 + epsilon_1``; for a variable of
+        2+ dimensions ``r = b r + (1-b) mean(s, -1); c = b c + (1-b) mean(s, -2);
+        v = r / mean(r, -1) (outer) c`` over the last two axes (`r` and `c` are the factored second
+        moments; for fewer dimensions they are unused and ``v = b v + (1-b) s``); then
+        ``u = g / sqrt(v); var -= alpha u / max(1, rms(u) / clip_threshold)``. Reads no value back to
+        the host."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
     def rmsprop_update(self, var, grad, ms, mom, mg, lr, rho, momentum, epsilon):
         """tf.keras RMSprop: ``ms = rho ms + (1-rho) g^2``; ``mg`` (centered, else None) likewise with
         ``g``, and ``denom = ms - mg^2``. Without momentum (``mom`` None):

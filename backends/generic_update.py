@@ -154,3 +154,25 @@ class OptimizerUpdateKernels:
             s /= lr
             s += 2.0 * l2
             w /= s
+
+    def adafactor_update(self, var, grad, r, c, v, rho_t, beta_2_t, epsilon_1, epsilon_2, clip_threshold):
+        # Whole arrays, not blocks: the factored moments and both RMS values reduce over the variable.
+        xp = self.xp
+        t = xp.empty(var.shape, dtype=var.dtype)
+        xp.multiply(var, var, out=t)
+        alpha = xp.maximum(xp.sqrt(xp.mean(t)), epsilon_2) * rho_t  # 0-d, stays on the device
+        xp.multiply(grad, grad, out=t)
+        t += epsilon_1
+        if var.ndim >= 2:
+            row_mean, col_mean = xp.mean(t, axis=-1), xp.mean(t, axis=-2)
+            _move_toward(xp, r, row_mean, 1.0 - beta_2_t, row_mean)
+            _move_toward(xp, c, col_mean, 1.0 - beta_2_t, col_mean)
+            row = r / xp.mean(r, axis=-1, keepdims=True)
+            xp.multiply(row[..., :, None], c[..., None, :], out=v)
+        else:
+            _move_toward(xp, v, t, 1.0 - beta_2_t, t)
+        xp.sqrt(v, out=t)
+        xp.divide(grad, t, out=t)  # u
+        scale = alpha / xp.maximum(xp.sqrt(xp.mean(t * t)) / clip_threshold, 1.0)
+        t *= scale
+        var -= t

@@ -6,8 +6,9 @@ applied inside a `GradientTape` block, and a slot is no function of the loss). T
 where training updates unwrap `.data`; `norm.assign_moving_average` is their counterpart for moving
 statistics.
 
-SGD, Adam (and AdamW), Lion, Ftrl and RMSprop call the backends' fused kernels, which run in cache-sized blocks on the CPU:
-they are every model's hot path. Adamax, Nadam, Adagrad and Adadelta, and the optimizers' gradient
+SGD, Adam (and AdamW), Lion, Ftrl and RMSprop call the backends' fused kernels, which run in
+cache-sized blocks on the CPU: they are every model's hot path. Adafactor's kernel works on whole
+variables, since it reduces over them. Adamax, Nadam, Adagrad and Adadelta, and the optimizers' gradient
 clipping, are composed from elementwise kernels on the arrays, in the same order as tf.keras's formulas
 (through recorded ops each kernel would cost a primitive call's bookkeeping, several microseconds, per
 variable per step).
@@ -63,6 +64,16 @@ def lion_update(var, grad, m, lr, beta_1, beta_2, decay=0.0):
     op = "lion_update"
     backends.get().lion_update(_state(op, "var", var), _gradient(op, grad), _state(op, "m", m), lr, beta_1,
                                beta_2, decay)
+
+
+def adafactor_update(var, grad, r, c, v, rho_t, beta_2_t, epsilon_1, epsilon_2, clip_threshold):
+    """tf.keras Adafactor in place: the factored second moments `r` (``var.shape[:-1]``) and `c`
+    (``var.shape[:-2] + var.shape[-1:]``) for a variable of 2+ dimensions, the full `v` otherwise;
+    `rho_t` and `beta_2_t` are this step's host coefficients (see the backend's docstring)."""
+    op = "adafactor_update"
+    backends.get().adafactor_update(_state(op, "var", var), _gradient(op, grad), _state(op, "r", r),
+                                    _state(op, "c", c), _state(op, "v", v), rho_t, beta_2_t, epsilon_1,
+                                    epsilon_2, clip_threshold)
 
 
 def ftrl_update(var, grad, accumulator, linear, lr, lr_power, l1, l2, l2_shrinkage):

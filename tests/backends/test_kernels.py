@@ -597,6 +597,36 @@ def test_ftrl_update(backend, update_blocks, l1, l2, shrinkage, power):
     check(backend, lin, rlin, rtol=RED)
 
 
+@covers("adafactor_update")
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4), (5,)])
+def test_adafactor_update(backend, shape):
+    eps1, eps2, clip, w0 = 1e-30, 1e-3, 1.0, rand(*shape)
+    factored = len(shape) >= 2
+    var, v = dev(backend, w0), backend.zeros(shape, "float32")
+    r = backend.zeros(shape[:-1] if factored else (), "float32")
+    c = backend.zeros(shape[:-2] + shape[-1:] if factored else (), "float32")
+    w, rr, rc, rv = w0.astype("float64"), np.zeros(shape[:-1]), np.zeros(shape[:-2] + shape[-1:]), np.zeros(shape)
+    for t, g in enumerate(_grads(shape), start=1):
+        rho_t, beta_2_t = min(0.1, 1 / np.sqrt(t)), 1 - t ** -0.8
+        _assert_in_place(backend, [var, r, c, v], lambda: backend.adafactor_update(
+            var, dev(backend, g), r, c, v, rho_t, beta_2_t, eps1, eps2, clip))
+        alpha = max(eps2, np.sqrt(np.mean(w ** 2))) * rho_t
+        s = g ** 2 + eps1
+        if factored:
+            rr = beta_2_t * rr + (1 - beta_2_t) * s.mean(-1)
+            rc = beta_2_t * rc + (1 - beta_2_t) * s.mean(-2)
+            rv = (rr / rr.mean(-1, keepdims=True))[..., None] * rc[..., None, :]
+        else:
+            rv = beta_2_t * rv + (1 - beta_2_t) * s
+        u = g / np.sqrt(rv)
+        w = w - alpha * u / max(1.0, np.sqrt(np.mean(u ** 2)) / clip)
+    check(backend, var, w, rtol=RED)
+    check(backend, v, rv, rtol=RED)
+    if factored:
+        check(backend, r, rr, rtol=RED)
+        check(backend, c, rc, rtol=RED)
+
+
 @covers("rmsprop_update")
 @pytest.mark.parametrize("momentum, centered", [(0.0, False), (0.0, True), (0.5, False), (0.5, True)])
 def test_rmsprop_update(backend, update_blocks, momentum, centered):

@@ -87,6 +87,17 @@ def _ftrl(w, g, s):
     return (np.clip(s[1], -L1, L1) - s[1]) / quadratic
 
 
+def _adafactor(w, g, s):
+    rho_t, beta_2_t = 0.5, 0.3
+    alpha = max(1e-3, np.sqrt(np.mean(w ** 2))) * rho_t
+    sq = g * g + 1e-30
+    s[0] = beta_2_t * s[0] + (1 - beta_2_t) * sq.mean(-1)
+    s[1] = beta_2_t * s[1] + (1 - beta_2_t) * sq.mean(-2)
+    s[2] = (s[0] / s[0].mean())[:, None] * s[1][None, :]
+    u = g / np.sqrt(s[2])
+    return w - alpha * u / max(1.0, np.sqrt(np.mean(u ** 2)) / 0.5)
+
+
 # name: (the op called on (var, grad, state Variables), its NumPy step in float64 updating the state list
 # in place, the initial state)
 CASES = {
@@ -105,6 +116,8 @@ CASES = {
     "ftrl_update": (lambda var, g, s: ops.ftrl_update(var, g, s[0], s[1], LR, FTRL_POWER, L1, L2, SHRINK),
                     _ftrl, [V, M]),
     "weight_decay_update": (lambda var, g, s: ops.weight_decay_update(var, WD), lambda w, g, s: w - w * WD, []),
+    "adafactor_update": (lambda var, g, s: ops.adafactor_update(var, g, s[0], s[1], s[2], 0.5, 0.3, 1e-30, 1e-3,
+                                                                0.5), _adafactor, [V[:, 0], V[0], V]),
     "adagrad_update": (lambda var, g, s: ops.adagrad_update(var, g, s[0], LR, EPS), _adagrad, [V]),
     "adadelta_update": (lambda var, g, s: ops.adadelta_update(var, g, s[0], s[1], LR, 0.95, EPS), _adadelta,
                         [V, V * 0.5]),

@@ -342,7 +342,7 @@ def test_a_bad_learning_rate_fails_before_compile_or_fit(backend):
 # ---------------------------------------------------------------- tf.keras 2.11's optimizer arguments
 @pytest.mark.parametrize("cls", [optimizers.SGD, optimizers.Adam, optimizers.AdamW, optimizers.RMSprop,
                                  optimizers.Adagrad, optimizers.Adadelta, optimizers.Adamax, optimizers.Nadam,
-                                 optimizers.Lion, optimizers.Ftrl])
+                                 optimizers.Lion, optimizers.Ftrl, optimizers.Adafactor])
 def test_every_optimizer_takes_the_2_11_arguments_silently(backend, cls, recwarn, caplog):
     opt = cls(weight_decay=0.01, clipnorm=1.0, clipvalue=0.5, use_ema=False, ema_momentum=0.9,
               ema_overwrite_frequency=None, jit_compile=True)
@@ -394,8 +394,16 @@ def test_bad_2_11_arguments_are_refused_in_the_constructor(backend, kwargs, erro
     (lambda: optimizers.Ftrl(l1_regularization_strength=-1.0), ValueError,
      "Optimizer Ftrl: Expected l1_regularization_strength >= 0"),
     (lambda: optimizers.Ftrl(beta=None), TypeError, "Optimizer Ftrl: `beta` must be a non-negative number."),
+    (lambda: optimizers.Adafactor(beta_2_decay="x"), TypeError,
+     "Optimizer Adafactor: `beta_2_decay` must be a number. Received: beta_2_decay='x'."),
+    (lambda: optimizers.Adafactor(clip_threshold=0), ValueError,
+     r"Optimizer Adafactor: `clip_threshold` must be positive \(the update's RMS is divided by it\)"),
+    (lambda: optimizers.Adafactor(epsilon_2=-1.0), ValueError, "Optimizer Adafactor: Expected epsilon_2 >= 0"),
+    (lambda: optimizers.Adafactor(relative_step=1), TypeError,
+     "Optimizer Adafactor: `relative_step` must be a bool. Received: relative_step=1."),
 ], ids=["adamw-no-decay", "adamw-beta", "adamw-lr", "lion-beta1", "lion-beta2", "ftrl-power-sign",
-        "ftrl-power-type", "ftrl-accumulator", "ftrl-l1", "ftrl-beta"])
+        "ftrl-power-type", "ftrl-accumulator", "ftrl-l1", "ftrl-beta", "adafactor-decay", "adafactor-clip",
+        "adafactor-epsilon", "adafactor-relative"])
 def test_new_optimizers_check_their_hyperparameters(backend, make, error, message):
     with pytest.raises(error, match=message):
         make()

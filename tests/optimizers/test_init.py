@@ -30,6 +30,8 @@ DEFAULTS.update({
                       "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
                       "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0,
                       "beta": 0.0},
+    optimizers.Adafactor: {**NEW_STYLE_BASE, "name": "Adafactor", "learning_rate": 0.001,
+                           "beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3, "clip_threshold": 1.0, "relative_step": True},
 })
 
 
@@ -57,7 +59,8 @@ def test_round_trip_keeps_changed_values(backend):
                                        ("adagrad", optimizers.Adagrad), ("adadelta", optimizers.Adadelta),
                                        ("adamax", optimizers.Adamax), ("Nadam", optimizers.Nadam),
                                        ("adamw", optimizers.AdamW), ("AdamW", optimizers.AdamW),
-                                       ("lion", optimizers.Lion), ("Ftrl", optimizers.Ftrl)])
+                                       ("lion", optimizers.Lion), ("Ftrl", optimizers.Ftrl),
+                                       ("adafactor", optimizers.Adafactor)])
 def test_get_by_name(backend, name, cls):
     opt = optimizers.get(name)
     assert type(opt) is cls and opt.get_config() == DEFAULTS[cls]
@@ -103,7 +106,7 @@ def test_legacy_and_experimental_namespaces(backend):
     from kerasx.optimizers import experimental, legacy
     for name in ("Adadelta", "Adagrad", "Adam", "Adamax", "Ftrl", "Nadam", "Optimizer", "RMSprop", "SGD"):
         assert getattr(legacy, name) is getattr(optimizers, name)
-    for name in ("Adam", "AdamW", "Ftrl", "Lion", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"):
+    for name in ("Adafactor", "Adam", "AdamW", "Ftrl", "Lion", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"):
         assert getattr(experimental, name) is getattr(optimizers, name)
     opt = legacy.Adam(learning_rate=0.1, decay=0.01)
     assert opt.get_config()["decay"] == 0.01

@@ -1,11 +1,11 @@
-"""`model.fit` with AdamW, Lion, Ftrl and tf.keras 2.11's `weight_decay` on the other optimizers, step for
+"""`model.fit` with AdamW, Lion, Ftrl, Adafactor and tf.keras 2.11's `weight_decay` on the other optimizers, step for
 step against a NumPy transcription of tf.keras's update rules (float64), from the same initial weights
 and the same (analytic MSE) gradients; and the optimizer state's HDF5 round trip."""
 import numpy as np
 import pytest
 
 import kerasx as keras
-from kerasx import layers, optimizers
+from kerasx import Variable, layers, optimizers
 from kerasx.utils import set_random_seed
 
 STEPS = 4
@@ -183,8 +183,9 @@ def test_exclude_from_weight_decay_after_the_first_step_is_refused(backend):
     lambda: optimizers.AdamW(learning_rate=0.05, weight_decay=0.1, amsgrad=True),
     lambda: optimizers.Lion(learning_rate=0.01, weight_decay=0.3),
     lambda: optimizers.Ftrl(learning_rate=0.3, l1_regularization_strength=0.01, beta=0.1),
+    lambda: optimizers.Adafactor(learning_rate=0.1, weight_decay=0.01),
     lambda: optimizers.RMSprop(learning_rate=0.01, weight_decay=0.1, clipnorm=1.0),
-], ids=["AdamW", "Lion", "Ftrl", "RMSprop"])
+], ids=["AdamW", "Lion", "Ftrl", "Adafactor", "RMSprop"])
 def test_hdf5_round_trip_resumes_training_exactly(backend, tmp_path, make):
     model = _model(make())
     model.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
@@ -199,3 +200,59 @@ def test_hdf5_round_trip_resumes_training_exactly(backend, tmp_path, make):
     restored.train_on_batch(X, Y)
     for got, want in zip(restored.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(got, want)
+
+
+def _rms(x):
+    return np.sqrt(np.mean(np.square(x)))
+
+
+def _adafactor_step(lr, beta_2_decay, eps1, eps2, clip_threshold):
+    """tf.keras 2.11's Adafactor.update_step, transcribed."""
+    def step(i, w, g, s, t):
+        lr_t = min(lr, 1 / np.sqrt(t))  # relative_step with a constant learning rate
+        rho_t = min(lr_t, 1 / np.sqrt(t))
+        alpha_t = max(eps2, _rms(w)) * rho_t
+        regulated = np.square(g) + eps1
+        beta_2_t = 1 - t ** beta_2_decay
+        if w.ndim >= 2:
+            r = s.setdefault("r", np.zeros(w.shape[:-1]))
+            c = s.setdefault("c", np.zeros(w.shape[:-2] + w.shape[-1:]))
+            s["r"] = beta_2_t * r + (1 - beta_2_t) * np.mean(regulated, axis=-1)
+            s["c"] = beta_2_t * c + (1 - beta_2_t) * np.mean(regulated, axis=-2)
+            v = np.expand_dims(s["r"] / np.mean(s["r"], axis=-1, keepdims=True), -1) * np.expand_dims(s["c"], -2)
+        else:
+            v = beta_2_t * s.get("v", np.zeros_like(w)) + (1 - beta_2_t) * regulated
+        s["v"] = v
+        u_t = g / np.sqrt(v)
+        u_t_hat = u_t / max(1.0, _rms(u_t) / clip_threshold)
+        return w - alpha_t * u_t_hat
+    return step
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"learning_rate": 0.3, "beta_2_decay": -0.5, "epsilon_2": 0.5,
+                                         "clip_threshold": 0.2}], ids=["defaults", "changed"])
+def test_adafactor_fit_matches_tf_keras_update_rule(backend, kwargs):
+    a = {"learning_rate": 0.001, "beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3,
+         "clip_threshold": 1.0, **kwargs}
+    opt = optimizers.Adafactor(**kwargs)
+    model, ws = _fit_and_reference(opt, _adafactor_step(a["learning_rate"], a["beta_2_decay"], a["epsilon_1"],
+                                                        a["epsilon_2"], a["clip_threshold"]))
+    _check(model, ws)
+    kernel, bias = model.layers[0].kernel, model.layers[0].bias
+    assert opt.get_slot(kernel, "r").shape == (3,) and opt.get_slot(kernel, "c").shape == (1,)
+    assert opt.get_slot(bias, "r").shape == () and opt.get_slot(bias, "v").shape == (1,)
+
+
+def test_adafactor_factors_a_3d_variable_over_its_last_two_axes(backend):
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=(2, 3, 4)).astype("float32")
+    grads = [rng.normal(size=w0.shape).astype("float32") for _ in range(3)]
+    var = Variable(w0, name="w:0")
+    opt = optimizers.Adafactor(learning_rate=0.1)
+    step, w, state = _adafactor_step(0.1, -0.8, 1e-30, 1e-3, 1.0), w0.astype("float64"), {}
+    for t, g in enumerate(grads, start=1):
+        opt.apply_gradients([(g, var)])
+        w = step(0, w, g.astype("float64"), state, t)
+    np.testing.assert_allclose(var.numpy(), w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(opt.get_slot(var, "c").numpy(), state["c"], rtol=1e-5)
+    assert opt.get_slot(var, "r").shape == (2, 3) and opt.get_slot(var, "c").shape == (2, 4)
