@@ -56,8 +56,20 @@ def report_transfers(what, moved):
     _TRANSFER_REPORT.append(f"{what}: {moved['to_host']} device-to-host, {moved['to_device']} host-to-device")
 
 
+_CENSUS_REPORT = []
+
+
+def report_census(line):
+    """Records one module's line of the tf.keras name census for the end-of-run summary."""
+    _CENSUS_REPORT.append(line)
+
+
 def pytest_terminal_summary(terminalreporter):
     if _TRANSFER_REPORT:
         terminalreporter.section("host/device transfers")
         for line in _TRANSFER_REPORT:
+            terminalreporter.write_line(line)
+    if _CENSUS_REPORT:
+        terminalreporter.section("tf.keras 2.21 name census")
+        for line in _CENSUS_REPORT:
             terminalreporter.write_line(line)
