@@ -101,9 +101,6 @@ NOT_YET = {
         "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "binary_focal_crossentropy",
         "categorical_focal_crossentropy",
     ),
-    ("optimizers", 3): (
-        "Adafactor", "AdamW", "Ftrl", "Lion", "experimental", "legacy",
-    ),
     ("callbacks", 4): (
         "BackupAndRestore", "RemoteMonitor", "TensorBoard", "experimental",
     ),
