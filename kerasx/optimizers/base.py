@@ -75,6 +75,13 @@ def _describe(value):
     return f"{value!r} (of type {type(value).__name__})"
 
 
+def _copy_of(var):
+    """A slot initializer giving `var`'s current value (the EMA starts at the weights, as tf.keras)."""
+    def initializer(shape, dtype):
+        return var.read_value()
+    return initializer
+
+
 def _check_bool(optimizer, arg, value):
     if not isinstance(value, bool):
         raise TypeError(f"Optimizer {type(optimizer).__name__}: `{arg}` must be a bool. "
@@ -118,7 +125,10 @@ def check_hyperparameter(optimizer, arg, value, upper=math.inf, schedules=False,
 class Optimizer:
     """Base class of the optimizers, with tf.keras OptimizerV2's constructor keywords:
     `clipnorm`, `clipvalue`, `global_clipnorm`, and the Keras 2.3 `lr` and `decay` (inverse-time
-    decay, ``lr / (1 + decay * iterations)``).
+    decay, ``lr / (1 + decay * iterations)``), and tf.keras 2.11's: `weight_decay` (decoupled,
+    ``w -= w * lr * weight_decay`` before each update, see `exclude_from_weight_decay`), `use_ema`,
+    `ema_momentum` and `ema_overwrite_frequency` (a moving average of the weights, which `fit` leaves
+    in the model), and `jit_compile` (kept for the config: the fused kernels need no compiling).
 
     A subclass passes its `learning_rate` here, which sets the 'learning_rate' hyperparameter (`lr`,
     when given, takes its place, as in tf.keras) and 'decay', and puts both in `get_config`; one that
@@ -141,11 +151,6 @@ class Optimizer:
                 _check_frequency(self, k, v)
             elif v is not None or k == "decay":
                 check_hyperparameter(self, k, v, number_only=True)
-        if kwargs.get("use_ema"):
-            # Refused rather than accepted and ignored: a user asking for EMA weights would train
-            # without them and never know.
-            raise ValueError(f"Optimizer {type(self).__name__}: `use_ema=True` (an exponential moving "
-                             "average of the weights) is not supported by kerasx; pass use_ema=False.")
         if learning_rate is not _NO_LEARNING_RATE and "lr" not in kwargs:
             check_hyperparameter(self, "learning_rate", learning_rate, schedules=True)
         if kwargs.get("clipnorm") is not None and kwargs.get("global_clipnorm") is not None:
@@ -315,6 +320,9 @@ class Optimizer:
         saved optimizer state calls this before `set_weights`)."""
         _ = self.iterations
         self._create_hypers()
+        if self.use_ema:  # first, as tf.keras's base `build` creates them before the subclass's slots
+            for var in var_list:
+                self.add_slot(var, "average", initializer=_copy_of(var))
         self._create_slots(list(var_list))
 
     def build(self, var_list):
@@ -435,10 +443,33 @@ class Optimizer:
                 decay = 0.0
             coefficients["weight_decay"] = decay
             self._resource_apply_dense(grad, var, coefficients)
+            if self.use_ema:
+                self._update_moving_average(var)
             if getattr(var, "constraint", None) is not None:
                 var.assign(var.constraint(var))
         self.iterations.assign_add(1)
         return self.iterations
+
+    # ------------------------------------------------------------ EMA of the weights (tf.keras 2.11)
+    def _update_moving_average(self, var):
+        """``average = ema_momentum * average + (1 - ema_momentum) * var`` after the variable's update,
+        and, every `ema_overwrite_frequency` steps, the variable set to its average (tf.keras's order:
+        before the constraint and the step count)."""
+        average = self.get_slot(var, "average")
+        ops.assign_moving_average(average, var, float(self.ema_momentum))
+        freq = self.ema_overwrite_frequency
+        if freq and (self.iterations._host + 1) % freq == 0:
+            var.assign(average)
+
+    def finalize_variable_values(self, var_list):
+        """With `use_ema`, sets each variable of `var_list` that has an average to it (`fit` calls this
+        once training ends, as tf.keras 2.11); without, changes nothing."""
+        if not self.use_ema:
+            return
+        for var in var_list:
+            average = self._slots.get(getattr(var, "_uid", None), {}).get("average")
+            if average is not None:
+                var.assign(average)
 
     def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
         """Computes the gradients of `loss` (a zero-argument callable, or a Tensor recorded on `tape`)

@@ -369,8 +369,6 @@ def test_weight_decay_on_an_optimizer_without_a_fused_decay(backend):
                                         r"Received: ema_momentum=1.5."),
     ({"ema_overwrite_frequency": 0}, ValueError, "Optimizer SGD: `ema_overwrite_frequency` must be None or a "
                                                 "positive integer. Received: ema_overwrite_frequency=0"),
-    ({"use_ema": True}, ValueError, r"Optimizer SGD: `use_ema=True` \(an exponential moving average of the "
-                                    r"weights\) is not supported by kerasx; pass use_ema=False."),
 ])
 def test_bad_2_11_arguments_are_refused_in_the_constructor(backend, kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -256,3 +256,70 @@ def test_adafactor_factors_a_3d_variable_over_its_last_two_axes(backend):
     np.testing.assert_allclose(var.numpy(), w, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(opt.get_slot(var, "c").numpy(), state["c"], rtol=1e-5)
     assert opt.get_slot(var, "r").shape == (2, 3) and opt.get_slot(var, "c").shape == (2, 4)
+
+
+# ---------------------------------------------------------------- use_ema (tf.keras 2.11)
+def _ema_reference(lr, momentum, ema_momentum, overwrite_every=None, steps=STEPS):
+    """SGD with tf.keras 2.11's EMA: the average starts at the initial weights and follows each update;
+    every `overwrite_every` steps the weights are set to it; `fit` ends by setting them to it."""
+    model = _model(optimizers.SGD(learning_rate=lr, momentum=momentum, use_ema=True, ema_momentum=ema_momentum,
+                                  ema_overwrite_frequency=overwrite_every))
+    ws = [w.astype("float64") for w in model.get_weights()]
+    averages = [w.copy() for w in ws]
+    vel = [np.zeros_like(w) for w in ws]
+    x, y = X.astype("float64"), Y.astype("float64")
+    for t in range(1, steps + 1):
+        err = x @ ws[0] + ws[1] - y
+        grads = [2.0 / len(x) * x.T @ err, 2.0 / len(x) * err.sum(axis=0)]
+        for i, g in enumerate(grads):
+            vel[i] = momentum * vel[i] - lr * g
+            ws[i] = ws[i] + vel[i]
+            averages[i] = ema_momentum * averages[i] + (1 - ema_momentum) * ws[i]
+            if overwrite_every and t % overwrite_every == 0:
+                ws[i] = averages[i].copy()
+    return model, ws, averages
+
+
+@pytest.mark.parametrize("overwrite_every", [None, 2])
+def test_use_ema_fit_ends_with_the_moving_average(backend, overwrite_every):
+    model, ws, averages = _ema_reference(0.1, 0.5, 0.7, overwrite_every)
+    model.fit(X, Y, epochs=STEPS, batch_size=len(X), shuffle=False, verbose=0)
+    _check(model, averages)
+    opt = model.optimizer
+    kernel = model.layers[0].kernel
+    np.testing.assert_allclose(opt.get_slot(kernel, "average").numpy(), averages[0], rtol=1e-5, atol=1e-6)
+    assert [w.name for w in opt.weights][:3] == ["SGD/iter:0", "SGD/linear/kernel/average:0",
+                                                 "SGD/linear/bias/average:0"]
+
+
+def test_use_ema_between_steps_the_weights_are_the_trained_ones(backend):
+    # Without fit's finalize, train_on_batch leaves the trained weights (overwritten only every N steps).
+    model, ws, _ = _ema_reference(0.1, 0.5, 0.7, overwrite_every=3, steps=2)
+    for _ in range(2):
+        model.train_on_batch(X, Y)
+    _check(model, ws)
+    model.optimizer.finalize_variable_values(model.trainable_variables)
+    assert not np.allclose(model.get_weights()[0], ws[0])
+
+
+def test_finalize_variable_values_without_ema_changes_nothing(backend):
+    model = _model(optimizers.Adam())
+    model.fit(X, Y, epochs=1, batch_size=len(X), verbose=0)
+    before = model.get_weights()
+    model.optimizer.finalize_variable_values(model.trainable_variables)
+    for got, want in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_use_ema_state_round_trips_through_hdf5(backend, tmp_path):
+    model = _model(optimizers.AdamW(learning_rate=0.05, use_ema=True, ema_momentum=0.9))
+    model.fit(X, Y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.h5")
+    restored = keras.models.load_model(tmp_path / "m.h5")
+    assert restored.optimizer.use_ema and restored.optimizer.get_config() == model.optimizer.get_config()
+    for got, want in zip(restored.optimizer.get_weights(), model.optimizer.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    model.train_on_batch(X, Y)
+    restored.train_on_batch(X, Y)
+    for got, want in zip(restored.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
