@@ -137,7 +137,9 @@ class Nadam(_AdamBase):
         m_t_1 = b1 * (1.0 - 0.5 * 0.96 ** (decay * (t + 1)))
         m_schedule_new = self._m_cache._host * m_t
         self._m_cache.assign(m_schedule_new)
-        c.update(lr=self._hyper_float("learning_rate"), m_t=m_t, m_t_1=m_t_1,
+        # Nadam's `decay` is the momentum schedule's, so the rate (and the weight decay's) is undecayed.
+        lr = self._hyper_float("learning_rate")
+        c.update(lr=lr, lr_t=lr, m_t=m_t, m_t_1=m_t_1,
                  m_schedule_new=m_schedule_new, m_schedule_next=m_schedule_new * m_t_1,
                  v_correction=1.0 - c["beta_2"] ** t)
         return c

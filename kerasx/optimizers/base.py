@@ -177,6 +177,7 @@ class Optimizer:
         # tf.keras compiles its update step with XLA when True; kerasx's fused kernels need no
         # compilation, so the flag is kept for the config only.
         self.jit_compile = bool(kwargs.get("jit_compile", _NEW_STYLE_DEFAULTS["jit_compile"]))
+        self._built = False  # the weights exist (first `apply_gradients`, or loading a saved state)
         self._exclude_from_weight_decay_ids = set()
         self._exclude_from_weight_decay_names = []
         if learning_rate is not _NO_LEARNING_RATE or "lr" in kwargs:
@@ -319,6 +320,7 @@ class Optimizer:
         """Creates the step counter, hyperparameter variables and every slot for `var_list` (loading a
         saved optimizer state calls this before `set_weights`)."""
         _ = self.iterations
+        self._built = True
         self._create_hypers()
         if self.use_ema:  # first, as tf.keras's base `build` creates them before the subclass's slots
             for var in var_list:
@@ -399,7 +401,7 @@ class Optimizer:
         """Exempts the variables `var_list`, and those whose name contains a match of a regular
         expression in `var_names` (tf.keras: ``re.search``), from `weight_decay`. Only before the
         optimizer has created its weights, as tf.keras."""
-        if self._iterations is not None:
+        if self._built:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer "
                              f"{self._name!r} is built (before its first `apply_gradients`).")
         for i, v in enumerate(var_list or []):
@@ -410,6 +412,11 @@ class Optimizer:
             if not isinstance(n, str):
                 raise TypeError(f"exclude_from_weight_decay: `var_names` must hold strings (regular "
                                 f"expressions); entry {i} is {_describe(n)}.")
+            try:  # now, not halfway through a training step
+                re.compile(n)
+            except re.error as e:
+                raise ValueError(f"exclude_from_weight_decay: `var_names` entry {i}, {n!r}, is not a "
+                                 f"regular expression: {e}.") from None
         self._exclude_from_weight_decay_ids.update(v._uid for v in var_list or [])
         self._exclude_from_weight_decay_names.extend(var_names or [])
 

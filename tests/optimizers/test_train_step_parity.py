@@ -177,6 +177,25 @@ def test_exclude_from_weight_decay_after_the_first_step_is_refused(backend):
         opt.exclude_from_weight_decay(var_names=["bias"])
     with pytest.raises(TypeError, match="`var_names` must hold strings .*entry 0 is 3"):
         optimizers.AdamW().exclude_from_weight_decay(var_names=[3])
+    with pytest.raises(ValueError, match=r"`var_names` entry 1, '\(bias', is not a regular expression"):
+        optimizers.AdamW().exclude_from_weight_decay(var_names=["kernel", "(bias"])
+
+
+def test_exclude_from_weight_decay_before_training_even_after_reading_iterations(backend):
+    opt = optimizers.AdamW()
+    assert int(opt.iterations.numpy()) == 0
+    opt.exclude_from_weight_decay(var_names=["bias"])
+    assert opt._use_weight_decay(Variable(np.zeros(1, "float32"), name="dense/kernel:0"))
+    assert not opt._use_weight_decay(Variable(np.zeros(1, "float32"), name="dense/bias:0"))
+
+
+def test_nadam_weight_decay_uses_the_undecayed_rate(backend):
+    # Nadam's `decay` (0.004) shapes its momentum, not its learning rate: the weight decay is lr * wd.
+    v = Variable(np.array([2.0], "float32"), name="w:0")
+    opt = optimizers.Nadam(learning_rate=0.1, weight_decay=0.5)
+    for _ in range(3):
+        opt.apply_gradients([(np.zeros(1, "float32"), v)])  # a zero gradient: only the decay moves w
+    np.testing.assert_allclose(v.numpy(), [2.0 * 0.95 ** 3], rtol=1e-6)
 
 
 @pytest.mark.parametrize("make", [
