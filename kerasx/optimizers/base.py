@@ -136,6 +136,11 @@ class Optimizer:
     only fail once `fit` runs)."""
 
     def __init__(self, name, learning_rate=_NO_LEARNING_RATE, **kwargs):
+        if self._new_style_config and "decay" in kwargs:
+            # tf.keras 2.11's optimizers refuse the legacy inverse-time decay, naming the way out.
+            raise ValueError(f"decay is deprecated in the new Keras optimizer, please check the docstring for "
+                             f"valid arguments, or use the legacy optimizer, e.g., "
+                             f"tf.keras.optimizers.legacy.{type(self).__name__}.")
         for k, v in kwargs.items():
             if k not in _ALLOWED_KWARGS:
                 raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
@@ -508,7 +513,7 @@ class Optimizer:
                 config[key] = getattr(self, key)
         if "learning_rate" in self._hyper:
             config["learning_rate"] = self._serialize_hyperparameter("learning_rate")
-            if not self._new_style_config or self._initial_decay:
+            if not self._new_style_config:
                 config["decay"] = self._initial_decay
         for key, default in _NEW_STYLE_DEFAULTS.items():
             value = getattr(self, key)

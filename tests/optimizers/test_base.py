@@ -399,9 +399,13 @@ def test_bad_2_11_arguments_are_refused_in_the_constructor(backend, kwargs, erro
     (lambda: optimizers.Adafactor(epsilon_2=-1.0), ValueError, "Optimizer Adafactor: Expected epsilon_2 >= 0"),
     (lambda: optimizers.Adafactor(relative_step=1), TypeError,
      "Optimizer Adafactor: `relative_step` must be a bool. Received: relative_step=1."),
+    (lambda: optimizers.Lion(decay=0.01), ValueError,
+     r"decay is deprecated in the new Keras optimizer, please check the docstring for valid arguments, or "
+     r"use the legacy optimizer, e.g., tf.keras.optimizers.legacy.Lion."),
+    (lambda: optimizers.AdamW(decay=0.01), ValueError, r"e.g., tf.keras.optimizers.legacy.AdamW."),
 ], ids=["adamw-no-decay", "adamw-beta", "adamw-lr", "lion-beta1", "lion-beta2", "ftrl-power-sign",
         "ftrl-power-type", "ftrl-accumulator", "ftrl-l1", "ftrl-beta", "adafactor-decay", "adafactor-clip",
-        "adafactor-epsilon", "adafactor-relative"])
+        "adafactor-epsilon", "adafactor-relative", "lion-legacy-decay", "adamw-legacy-decay"])
 def test_new_optimizers_check_their_hyperparameters(backend, make, error, message):
     with pytest.raises(error, match=message):
         make()
