@@ -137,6 +137,12 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
+    def erf(self, x):
+        """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``, elementwise, in ``x``'s float
+        dtype; accurate to a few ulps of that dtype (float64 too, for gradient checks)."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
     def sigmoid(self, x):
         """``1 / (1 + exp(-x))`` computed without overflow for large ``|x|``."""
         raise NotImplementedError("abstract kernel")

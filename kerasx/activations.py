@@ -83,9 +83,52 @@ def mish(x):
     return ops.multiply(x, ops.tanh(ops.softplus(x)))
 
 
+def gelu(x, approximate=False):
+    """Gaussian error linear unit, ``0.5 x (1 + erf(x / sqrt 2))``; `approximate=True` takes the tanh
+    form ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``, as tf.keras 2.x."""
+    return ops.gelu(_t(x), approximate=bool(approximate))
+
+
+def relu6(x):
+    """min(max(x, 0), 6) (tf.nn.relu6, which tf.keras 2.x resolves the name 'relu6' to)."""
+    return ops.relu_variant(_t(x), max_value=6.0)
+
+
+def leaky_relu(x, alpha=0.2):
+    """x for x >= 0, `alpha` x below: tf.nn.leaky_relu, whose default slope 0.2 the name 'leaky_relu'
+    gets in tf.keras 2.x (the LeakyReLU layer's default is 0.3)."""
+    x = _t(x)
+    return ops.where(ops.greater_equal(x, 0.0), x, ops.multiply(float(alpha), x))
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), which never takes the log of an underflowed sigmoid."""
+    return ops.negative(ops.softplus(ops.negative(_t(x))))
+
+
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``max(x, 0) + min(0, alpha (exp(x / alpha) - 1))``."""
+    x = _t(x)
+    alpha = float(alpha)
+    if alpha == 0.0:
+        raise ValueError(f"celu: `alpha` must not be 0 (it divides x). Received: alpha={alpha}")
+    negative = ops.multiply(alpha, ops.subtract(ops.exp(ops.divide(ops.minimum(x, 0.0), alpha)), 1.0))
+    return ops.where(ops.greater(x, 0.0), x, negative)
+
+
+def hard_silu(x):
+    """``x * relu6(x + 3) / 6`` (hard swish, as tf.keras's MobileNetV3 and Keras 3 define it)."""
+    x = _t(x)
+    return ops.multiply(x, ops.divide(ops.relu_variant(ops.add(x, 3.0), max_value=6.0), 6.0))
+
+
+hard_swish = hard_silu
+
 _ALL_OBJECTS = {fn.__name__: fn for fn in (relu, sigmoid, tanh, softmax, log_softmax, elu, selu, softplus,
-                                           softsign, hard_sigmoid, exponential, linear, swish, mish)}
+                                           softsign, hard_sigmoid, exponential, linear, swish, mish, gelu,
+                                           relu6, leaky_relu, log_sigmoid, celu, hard_silu)}
 _ALL_OBJECTS["silu"] = swish
+_ALL_OBJECTS["hard_swish"] = hard_silu
 
 
 def serialize(activation):

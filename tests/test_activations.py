@@ -1,7 +1,10 @@
+import math
+
 import numpy as np
 import pytest
 
-from kerasx import GradientTape, activations, layers, ops
+from kerasx import GradientTape, Sequential, activations, layers, ops
+from kerasx.autodiff import gradcheck
 from kerasx.autodiff.tensor import as_tensor
 
 X = np.random.default_rng(0).uniform(-3, 3, (4, 5)).astype("float32")
@@ -14,6 +17,13 @@ def _sigmoid(x):
 
 def _softplus(x):
     return np.log1p(np.exp(x))
+
+
+_erf = np.vectorize(math.erf)
+
+
+def _relu6(x):
+    return np.clip(x, 0, 6)
 
 
 REFERENCES = {
@@ -32,7 +42,23 @@ REFERENCES = {
     "swish": lambda x: x * _sigmoid(x),
     "silu": lambda x: x * _sigmoid(x),
     "mish": lambda x: x * np.tanh(_softplus(x)),
+    "gelu": lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2))),
+    "relu6": _relu6,
+    "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
+    "log_sigmoid": lambda x: np.log(_sigmoid(x)),
+    "celu": lambda x: np.maximum(x, 0) + np.minimum(0, np.exp(x) - 1),
+    "hard_silu": lambda x: x * _relu6(x + 3) / 6,
+    "hard_swish": lambda x: x * _relu6(x + 3) / 6,
 }
+# Every kink of the piecewise activations: relu's 0, relu6's 6, hard_sigmoid's +-2.5, hard_silu's +-3.
+KINKS = np.array([0.0, 6.0, 2.5, -2.5, 3.0, -3.0])
+
+
+def _away_from_kinks(x, margin=0.05):
+    for _ in range(3):
+        near = np.abs(x[..., None] - KINKS).min(-1) < margin
+        x = np.where(near, x + 3 * margin, x)
+    return x
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
@@ -41,6 +67,59 @@ def test_activation_matches_numpy(backend, name):
     y = fn(as_tensor(X))
     assert y.dtype == "float32"
     np.testing.assert_allclose(y.numpy(), REFERENCES[name](X.astype("float64")), rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("name", sorted(set(REFERENCES) - {"linear"}))
+def test_activation_gradient_matches_float64_finite_differences(backend, name):
+    x = _away_from_kinks(np.random.default_rng(1).uniform(-7.0, 7.0, (6, 5)))
+    assert gradcheck(activations.get(name), [x])
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_activation_by_name_in_layers_and_models(backend, name):
+    # The string in `Activation` and in `Dense(activation=...)`, through a config round trip.
+    x = X[:, :4]
+    layer = layers.Activation(name)
+    np.testing.assert_allclose(layer(x).numpy(), REFERENCES[name](x.astype("float64")), rtol=2e-6, atol=2e-6)
+    assert layers.Activation.from_config(layer.get_config()).get_config() == layer.get_config()
+    dense = layers.Dense(3, activation=name, kernel_initializer="identity", bias_initializer="zeros")
+    model = Sequential([layers.Input((4,)), dense])
+    np.testing.assert_allclose(model.predict(x, verbose=0), REFERENCES[name](x[:, :3].astype("float64")),
+                               rtol=2e-6, atol=2e-6)
+    assert dense.get_config()["activation"] == activations.serialize(activations.get(name))
+
+
+def test_gelu_both_forms(backend):
+    x = X.astype("float64")
+    tanh_form = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(activations.gelu(as_tensor(X), approximate=True).numpy(), tanh_form,
+                               rtol=2e-6, atol=2e-6)
+    np.testing.assert_allclose(activations.gelu(as_tensor(X)).numpy(), REFERENCES["gelu"](x), rtol=2e-6,
+                               atol=2e-6)
+    assert gradcheck(lambda t: activations.gelu(t, approximate=True), [x])
+    assert abs(float(activations.gelu(as_tensor(X)).numpy()[0, 0]) -
+               float(activations.gelu(as_tensor(X), approximate=True).numpy()[0, 0])) < 1e-3
+
+
+def test_erf_op_against_math_erf_in_float64(backend):
+    x = np.linspace(-6.0, 6.0, 1201)
+    out = ops.erf(as_tensor(x, dtype="float64")).numpy()
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, _erf(x), rtol=1e-14, atol=0)
+
+
+def test_leaky_relu_and_celu_arguments(backend):
+    x = as_tensor(X)
+    np.testing.assert_allclose(activations.leaky_relu(x, alpha=0.5).numpy(), np.where(X >= 0, X, 0.5 * X))
+    np.testing.assert_allclose(activations.celu(x, alpha=2.0).numpy(),
+                               np.where(X > 0, X, 2.0 * (np.exp(X / 2.0) - 1)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"celu: `alpha` must not be 0 \(it divides x\)\. Received: alpha=0\.0"):
+        activations.celu(x, alpha=0.0)
+
+
+def test_log_sigmoid_is_finite_for_large_negative_inputs(backend):
+    out = activations.log_sigmoid(as_tensor(np.array([-200.0, 0.0, 200.0], "float32"))).numpy()
+    np.testing.assert_allclose(out, [-200.0, -np.log(2.0), 0.0], rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(set(REFERENCES) - {"linear"}))
@@ -86,6 +165,7 @@ def test_get():
     assert activations.get(None) is activations.linear
     assert activations.get("relu") is activations.relu
     assert activations.get("silu") is activations.swish
+    assert activations.get("hard_swish") is activations.hard_silu
     fn = lambda x: x  # noqa: E731
     assert activations.get(fn) is fn
     assert activations.get(ops.relu) is ops.relu

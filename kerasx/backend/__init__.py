@@ -6,6 +6,8 @@ from backends.config import (epsilon, floatx, image_data_format, set_epsilon, se
                              set_image_data_format)
 from kerasx import ops as _ops
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
+# CTC lives in its own module; these are its K. names.
+from kerasx.backend.ctc import SparseLabels, ctc_batch_cost, ctc_decode, ctc_label_dense_to_sparse
 from kerasx.engine import naming as _naming
 from kerasx.losses import functions as _losses
 

@@ -66,6 +66,7 @@ class DataHandler:
                                     use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         self._inferred_steps = self._infer_steps(steps_per_epoch)
         self._current_step = 0
+        self._initial_step = 0
         self._step_increment = self._steps_per_execution - 1
 
     def _infer_steps(self, steps):
@@ -130,9 +131,16 @@ class DataHandler:
                 f"{total} batches). You may need to use the repeat() function when building your "
                 "dataset.")
 
+    def resume_at(self, epoch, step):
+        """Makes the epochs start at `epoch`, and that epoch at step `step` (a `fit` resumed by
+        `BackupAndRestore`). As tf.keras, the resumed epoch's data starts from its beginning."""
+        self._initial_epoch = epoch
+        self._initial_step = step
+
     def steps(self):
         """Yields the index of the first step of each execution (of `steps_per_execution` steps)."""
-        self._current_step = 0
+        self._current_step = self._initial_step
+        self._initial_step = 0
         spe = self._steps_per_execution
         while self._inferred_steps is None or self._current_step < self._inferred_steps:
             if self._insufficient_data:

@@ -35,6 +35,8 @@ class Trainer:
         self._run_eagerly = None
         self._steps_per_execution = 1
         self._compile_args = None
+        # Set by `BackupAndRestore` during `fit`: where an interrupted training resumes.
+        self._training_state = None
 
     # ------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -243,7 +245,11 @@ class Trainer:
         self.stop_training = False
         train_function = self.make_train_function()
         try:
+            self._training_state = None  # not an earlier, interrupted fit's
             cbks.on_train_begin()
+            if self._training_state is not None:  # a backup restored in on_train_begin
+                handler.resume_at(*self._training_state.initial_counters(handler.inferred_steps,
+                                                                         initial_epoch))
             training_logs = None
             for epoch, iterator in handler.enumerate_epochs():
                 self.reset_metrics()

@@ -13,6 +13,8 @@ from kerasx.losses.functions import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentr
                                      mean_absolute_percentage_error, mean_squared_error,
                                      mean_squared_logarithmic_error, mse, msle, poisson,
                                      sparse_categorical_crossentropy, squared_hinge)
+from kerasx.losses.focal import (BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+                                 binary_focal_crossentropy, categorical_focal_crossentropy)
 from kerasx.losses.utils import Reduction
 from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
                                                serialize_with_function_names)

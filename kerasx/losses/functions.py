@@ -15,7 +15,7 @@ from kerasx.losses.utils import cast_like, check_class_indices, labels_to_tensor
 _LOG_2 = math.log(2.0)
 
 
-def _pair(y_true, y_pred):
+def cast_pair(y_true, y_pred):
     y_pred = to_tensor(y_pred)
     return cast_like(y_true, y_pred), y_pred
 
@@ -25,39 +25,39 @@ def _mean_last(x):
 
 
 def mean_squared_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     return _mean_last(ops.square(ops.subtract(y_pred, y_true)))
 
 
 def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     return _mean_last(ops.abs(ops.subtract(y_pred, y_true)))
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     diff = ops.abs(ops.divide(ops.subtract(y_true, y_pred), ops.maximum(ops.abs(y_true), epsilon())))
     return ops.multiply(100.0, _mean_last(diff))
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     first = ops.log(ops.add(ops.maximum(y_pred, epsilon()), 1.0))
     second = ops.log(ops.add(ops.maximum(y_true, epsilon()), 1.0))
     return _mean_last(ops.square(ops.subtract(first, second)))
 
 
-def _check_same_shape(y_true, y_pred):
+def check_same_shape(y_true, y_pred):
     if y_true.shape != y_pred.shape:
         raise ValueError(f"Shapes {y_true.shape} and {y_pred.shape} are incompatible")
 
 
-def _clip_probs(p):
+def clip_probabilities(p):
     eps = epsilon()
     return ops.clip_by_value(p, eps, 1.0 - eps)
 
 
-def _logits_of(output, from_logits, loss_name, activation):
+def logits_of(output, from_logits, loss_name, activation):
     """``(output, from_logits)``, switched to the logits when `output` came out of a softmax or sigmoid
     activation, as tf.keras 2.x's backend does (and with its warning when from_logits was already set)."""
     logits = getattr(output, "_keras_logits", None)
@@ -72,20 +72,20 @@ def _logits_of(output, from_logits, loss_name, activation):
 
 def elementwise_binary_crossentropy(target, output, from_logits=False):
     """Keras's `K.binary_crossentropy`: one value per element, nothing averaged."""
-    output, from_logits = _logits_of(output, from_logits, "binary_crossentropy", "Sigmoid")
-    target, output = _pair(target, output)
+    output, from_logits = logits_of(output, from_logits, "binary_crossentropy", "Sigmoid")
+    target, output = cast_pair(target, output)
     if from_logits:
         return ops.sigmoid_cross_entropy_with_logits(target, output)
     # tf.keras adds epsilon inside the logs on top of the clip; kept for identical values.
     eps = epsilon()
-    p = _clip_probs(output)
+    p = clip_probabilities(output)
     bce = ops.multiply(target, ops.log(ops.add(p, eps)))
     bce = ops.add(bce, ops.multiply(ops.subtract(1.0, target), ops.log(ops.add(ops.subtract(1.0, p), eps))))
     return ops.negative(bce)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     if label_smoothing:
         ls = float(label_smoothing)
         y_true = ops.add(ops.multiply(y_true, 1.0 - ls), 0.5 * ls)
@@ -93,9 +93,9 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    y_pred, from_logits = _logits_of(y_pred, from_logits, "categorical_crossentropy", "Softmax")
-    y_true, y_pred = _pair(y_true, y_pred)
-    _check_same_shape(y_true, y_pred)
+    y_pred, from_logits = logits_of(y_pred, from_logits, "categorical_crossentropy", "Softmax")
+    y_true, y_pred = cast_pair(y_true, y_pred)
+    check_same_shape(y_true, y_pred)
     if label_smoothing:
         ls = float(label_smoothing)
         # tf.keras counts the classes on the last axis whatever `axis` is.
@@ -104,7 +104,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if from_logits:
         return ops.softmax_cross_entropy_with_logits(y_pred, y_true, axis=axis)
     p = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
-    return ops.negative(ops.sum(ops.multiply(y_true, ops.log(_clip_probs(p))), axis=axis))
+    return ops.negative(ops.sum(ops.multiply(y_true, ops.log(clip_probabilities(p))), axis=axis))
 
 
 def _check_not_one_hot(loss_name, labels, predictions, axis):
@@ -121,14 +121,14 @@ def _check_not_one_hot(loss_name, labels, predictions, axis):
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     name = "sparse_categorical_crossentropy"
-    y_pred, from_logits = _logits_of(y_pred, from_logits, name, "Softmax")
+    y_pred, from_logits = logits_of(y_pred, from_logits, name, "Softmax")
     y_pred = to_tensor(y_pred)
     y_true = labels_to_tensor(y_true)
     rank = y_pred.ndim
     axis %= rank
     _check_not_one_hot(name, y_true, y_pred, axis)
     check_class_indices(name, y_true, y_pred.shape[axis])
-    logits = y_pred if from_logits else ops.log(_clip_probs(y_pred))
+    logits = y_pred if from_logits else ops.log(clip_probabilities(y_pred))
     if axis != rank - 1:
         perm = tuple(range(axis)) + tuple(range(axis + 1, rank)) + (axis,)
         logits = ops.transpose(logits, axes=perm)
@@ -156,26 +156,26 @@ def _maybe_convert_labels(y_true):
 
 
 def hinge(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     y_true = _maybe_convert_labels(y_true)
     return _mean_last(ops.maximum(ops.subtract(1.0, ops.multiply(y_true, y_pred)), 0.0))
 
 
 def squared_hinge(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     y_true = _maybe_convert_labels(y_true)
     return _mean_last(ops.square(ops.maximum(ops.subtract(1.0, ops.multiply(y_true, y_pred)), 0.0)))
 
 
 def categorical_hinge(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     pos = ops.sum(ops.multiply(y_true, y_pred), axis=-1)
     neg = ops.max(ops.multiply(ops.subtract(1.0, y_true), y_pred), axis=-1)
     return ops.maximum(ops.add(ops.subtract(neg, pos), 1.0), 0.0)
 
 
 def kl_divergence(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     eps = epsilon()
     y_true = ops.clip_by_value(y_true, eps, 1.0)
     y_pred = ops.clip_by_value(y_pred, eps, 1.0)
@@ -183,12 +183,12 @@ def kl_divergence(y_true, y_pred):
 
 
 def poisson(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     return _mean_last(ops.subtract(y_pred, ops.multiply(y_true, ops.log(ops.add(y_pred, epsilon())))))
 
 
 def log_cosh(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     x = ops.subtract(y_pred, y_true)
     # log(cosh(x)) = x + softplus(-2x) - log 2: never overflows, unlike cosh itself.
     return _mean_last(ops.subtract(ops.add(x, ops.softplus(ops.multiply(-2.0, x))), _LOG_2))
@@ -214,7 +214,7 @@ def l2_normalize(x, axis=-1):
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """The loss: minus the cosine similarity, so that minimising it aligns the vectors."""
-    y_true, y_pred = _pair(y_true, y_pred)
+    y_true, y_pred = cast_pair(y_true, y_pred)
     return ops.negative(ops.sum(ops.multiply(l2_normalize(y_true, axis), l2_normalize(y_pred, axis)),
                                 axis=axis))
 

@@ -11,8 +11,15 @@ from kerasx.metrics.classes import (Accuracy, BinaryAccuracy, BinaryCrossentropy
                                     MeanSquaredLogarithmicError, Poisson, RootMeanSquaredError,
                                     SparseCategoricalAccuracy, SparseCategoricalCrossentropy,
                                     SparseTopKCategoricalAccuracy, SquaredHinge, TopKCategoricalAccuracy)
-from kerasx.metrics.confusion import Precision, Recall
-from kerasx.metrics.functions import (ACC, BCE, MAE, MAPE, MSE, MSLE, acc, accuracy, bce,
+from kerasx.metrics.auc import AUC
+from kerasx.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from kerasx.metrics.f_score import F1Score, FBetaScore
+from kerasx.metrics.regression import MeanRelativeError, MeanTensor, R2Score
+from kerasx.metrics.confusion import (FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
+                                      TruePositives)
+from kerasx.metrics.sensitivity_specificity import (PrecisionAtRecall, RecallAtPrecision,
+                                                   SensitivityAtSpecificity, SpecificityAtSensitivity)
+from kerasx.metrics.functions import (ACC, BCE, KLD, MAE, MAPE, MSE, MSLE, acc, accuracy, bce,
                                       binary_accuracy, binary_crossentropy, categorical_accuracy,
                                       categorical_crossentropy, categorical_hinge, cosine_similarity, hinge,
                                       kl_divergence, kld, kullback_leibler_divergence, log_cosh, logcosh,
@@ -31,6 +38,14 @@ _MODULE_OBJECTS = {
     and (inspect.isfunction(obj) or (inspect.isclass(obj) and issubclass(obj, Metric)))
 }
 
+# Metric classes are found by their snake_case names too ('auc', 'precision', 'true_positives'), as
+# tf.keras users write them in `compile`; a function of the same name ('mean_squared_error') keeps it.
+# The bases that need arguments (a wrapped function, a reduction) have no name of their own.
+_LOOKUP = dict(_MODULE_OBJECTS)
+for _name, _obj in _MODULE_OBJECTS.items():
+    if inspect.isclass(_obj) and _obj not in (Metric, Reduce, MeanMetricWrapper):
+        _LOOKUP.setdefault(to_snake_case(_name), _obj)
+
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY_NAMES = ("crossentropy", "ce")
 
@@ -42,7 +57,7 @@ def serialize(metric):
 
 def deserialize(config, custom_objects=None):
     """The metric function or `Metric` instance named by `config` (a string or a config dict)."""
-    return deserialize_keras_object(config, module_objects=_MODULE_OBJECTS, custom_objects=custom_objects,
+    return deserialize_keras_object(config, module_objects=_LOOKUP, custom_objects=custom_objects,
                                     printable_module_name="metric function")
 
 

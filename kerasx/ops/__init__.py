@@ -8,13 +8,13 @@ tape records them.
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
                                  zeros, zeros_like)
-from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, exp, floor_divide,
+from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, erf, exp, floor_divide,
                                     greater, greater_equal, less, less_equal, log, logical_and,
                                     logical_not, logical_or, maximum, minimum, mod, multiply, negative,
                                     not_equal, power, relu, sigmoid, sign, sqrt, square, stop_gradient,
                                     subtract, tanh, where)
 from kerasx.ops.linalg import dense, matmul
-from kerasx.ops.nn import (elu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
+from kerasx.ops.nn import (elu, gelu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
                            sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,
                            softplus, softsign, sparse_softmax_cross_entropy_with_logits, swish)
 from kerasx.ops.norm import assign_moving_average, batch_norm_infer, batch_norm_train, layer_norm

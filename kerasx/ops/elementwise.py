@@ -3,6 +3,8 @@
 Each primitive's forward, VJP and gradient-check samples sit together. VJPs may return gradients in the
 broadcast shape; the tape sums them back to each input's shape.
 """
+import math
+
 from kerasx.autodiff.primitive import primitive
 
 
@@ -201,6 +203,20 @@ def _sigmoid_fwd(b, x):
 sigmoid = primitive("sigmoid", _sigmoid_fwd,
                     lambda b, g, res, needs: (b.multiply(g, b.multiply(res[0], 1.0 - res[0])),),
                     _unary_samples)
+
+
+def _erf_fwd(b, x):
+    return b.erf(x), (x,)
+
+
+def _erf_vjp(b, g, res, needs):
+    x = res[0]
+    return (b.multiply(g, b.multiply(2.0 / math.sqrt(math.pi), b.exp(b.negative(b.square(x))))),)
+
+
+erf = primitive("erf", _erf_fwd, _erf_vjp,
+                lambda rng: [((_arr(rng, 3, 4),), {}), ((rng.uniform(-4.0, 4.0, (6,)),), {})],
+                doc="The Gauss error function, elementwise (tf.math.erf).")
 
 
 def _relu_fwd(b, x):

@@ -1,9 +1,14 @@
 """Neural-network primitives backed by coarse kernels: softmax, log_softmax, the fused softmax
 cross-entropies; and activations composed from primitives."""
+import math
+
 from kerasx.autodiff.primitive import primitive
 from kerasx.ops import elementwise as ew
 from kerasx.ops import reduction as red
 from kerasx.ops.shape import squeeze
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_HALF = math.sqrt(0.5)
 
 
 def _axis_samples(rng):
@@ -137,3 +142,13 @@ def relu_variant(x, alpha=0.0, max_value=None, threshold=0.0):
         neg = ew.multiply(alpha, ew.subtract(x, threshold))
         return ew.where(ew.greater_equal(x, threshold), pos, neg)
     return pos
+
+
+def gelu(x, approximate=False):
+    """tf.nn.gelu: ``x * P(X <= x)`` for a standard normal X, ``0.5 x (1 + erf(x / sqrt 2))``; with
+    `approximate`, the tanh form ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    if approximate:
+        inner = ew.multiply(_SQRT_2_OVER_PI, ew.add(x, ew.multiply(0.044715, ew.power(x, 3.0))))
+        return ew.multiply(ew.multiply(0.5, x), ew.add(1.0, ew.tanh(inner)))
+    return ew.multiply(ew.multiply(0.5, x), ew.add(1.0, ew.erf(ew.multiply(_SQRT_HALF, x))))
+

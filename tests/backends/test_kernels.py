@@ -159,6 +159,21 @@ def test_sigmoid_is_stable_at_large_magnitudes(backend):
     np.testing.assert_allclose(out, _sigmoid_ref(x), rtol=1e-5, atol=1e-44)
 
 
+@covers("erf")
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-14), ("float32", 1e-6)])
+def test_erf_matches_math_erf_over_a_grid(backend, dtype, rtol):
+    # NumPy has no erf: the kernel's own series / continued fraction, against the C library's.
+    import math
+    x = np.concatenate([np.linspace(-7.0, 7.0, 20001), np.linspace(-1e-3, 1e-3, 101), [0.0, 2.0, -2.0]])
+    ref = np.array([math.erf(v) for v in x.astype(dtype).astype("float64")])
+    with strict_floats():
+        out = host(backend, backend.erf(dev(backend, x.astype(dtype))))
+    assert out.dtype == dtype
+    rel = np.abs(out.astype("float64") - ref) / np.maximum(np.abs(ref), np.finfo(dtype).tiny)
+    assert rel.max() <= rtol, f"worst relative error {rel.max():.3g} at x={x[rel.argmax()]}"
+    assert out[x == 0.0].tolist() == [0.0] * int((x == 0.0).sum())
+
+
 @covers("relu_grad")
 def test_relu_grad(backend):
     g, y = rand(3, 4, seed=1), np.maximum(rand(3, 4, seed=2), 0)

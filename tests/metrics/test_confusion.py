@@ -83,3 +83,49 @@ def test_errors(backend):
     with pytest.raises(ValueError, match=r"Metric 'precision': sample_weight of shape \(3,\) cannot be broadcast"):
         metrics.Precision(name="precision").update_state(np.zeros((2, 1)), np.zeros((2, 1), "float32"),
                                                          sample_weight=np.ones(3))
+
+
+COUNTS = {"TruePositives": lambda a, t: a & t, "FalsePositives": lambda a, t: a & ~t,
+          "TrueNegatives": lambda a, t: ~a & ~t, "FalseNegatives": lambda a, t: ~a & t}
+
+
+@pytest.mark.parametrize("cls", sorted(COUNTS))
+@pytest.mark.parametrize("thresholds", [None, 0.3, [0.1, 0.5, 0.9]])
+def test_condition_counts_accumulate(backend, cls, thresholds):
+    m = getattr(metrics, cls)(thresholds=thresholds)
+    ths = [0.5] if thresholds is None else np.atleast_1d(thresholds)
+    ref = np.zeros(len(ths))
+    for t, p, w in BATCHES:
+        m.update_state(t, p, sample_weight=w)
+        ref += [np.sum(w * COUNTS[cls](p[:, 0] > th, t[:, 0] != 0)) for th in ths]
+    out = val(m.result())
+    assert out.shape == (() if not isinstance(thresholds, list) else (3,))
+    np.testing.assert_allclose(out, ref if isinstance(thresholds, list) else ref[0], rtol=1e-5)
+    assert [v.name for v in m.variables] == ["accumulator:0"]
+    m.reset_state()
+    assert not np.any(m.accumulator.numpy())
+
+
+def test_condition_count_names_config_and_errors(backend):
+    assert [metrics.TruePositives().name, metrics.TruePositives().name] == ["true_positives",
+                                                                           "true_positives_1"]
+    fn = metrics.FalseNegatives(thresholds=[0.2, 0.7], name="fn")
+    assert fn.get_config() == {"name": "fn", "dtype": "float32", "thresholds": [0.2, 0.7]}
+    assert metrics.FalseNegatives.from_config(fn.get_config()).thresholds == [0.2, 0.7]
+    with pytest.raises(ValueError, match=r"Threshold values must be in \[0, 1\]. Received: \[0.2, -1\]"):
+        metrics.TrueNegatives(thresholds=[0.2, -1])
+    tp = metrics.TruePositives()
+    with pytest.raises(ValueError, match=r"sample_weight of shape \(3,\) cannot be broadcast"):
+        tp.update_state(np.ones((2, 1)), np.ones((2, 1), "float32"), sample_weight=np.ones(3))
+    assert not np.any(tp.accumulator.numpy())
+
+
+@pytest.mark.parametrize("name, cls", [("auc", "AUC"), ("precision", "Precision"), ("recall", "Recall"),
+                                       ("true_positives", "TruePositives"),
+                                       ("false_negatives", "FalseNegatives")])
+def test_metric_classes_are_found_by_snake_case_name(backend, name, cls):
+    for identifier in (name, cls):
+        m = metrics.get(identifier)
+        assert type(m) is getattr(metrics, cls) and m.name.startswith(name)
+    # A function of the same name keeps its name: 'mean_squared_error' is the function.
+    assert metrics.get("mean_squared_error") is metrics.mean_squared_error
