@@ -370,10 +370,42 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
-    def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
+    def adam_update(self, var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None, decay=0.0):
         """tf.keras Adam with the bias correction folded into ``lr_t``:
         ``m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; var -= lr_t m / (sqrt(v) + epsilon)``; with AMSGrad
-        ``vhat = max(vhat, v)`` replaces ``v`` in the denominator."""
+        ``vhat = max(vhat, v)`` replaces ``v`` in the denominator. A nonzero ``decay`` (AdamW's
+        ``lr * weight_decay``) first applies tf.keras's weight decay ``var -= var * decay``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def weight_decay_update(self, var, decay):
+        """tf.keras 2.11's decoupled weight decay, ``var -= var * decay`` (``decay = lr * weight_decay``),
+        for the optimizers whose update kernel does not take it."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def lion_update(self, var, grad, m, lr, beta_1, beta_2, decay=0.0):
+        """tf.keras Lion: ``var -= lr sign(b1 m + (1-b1) g); m = b2 m + (1-b2) g``, after the weight
+        decay ``var -= var * decay`` when ``decay`` is nonzero."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def ftrl_update(self, var, grad, accum, linear, lr, lr_power, l1, l2, l2_shrinkage):
+        """tf.keras FTRL-Proximal (``l2`` already includes ``beta / (2 lr)``):
+        ``g' = g + 2 l2_shrinkage var; n = accum + g^2;
+        linear += g' - (n^-p - accum^-p) / lr * var; quadratic = n^-p / lr + 2 l2;
+        var = (clip(linear, -l1, l1) - linear) / quadratic; accum = n`` with ``p = lr_power``."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def adafactor_update(self, var, grad, r, c, v, rho_t, beta_2_t, epsilon_1, epsilon_2, clip_threshold):
+        """tf.keras Adafactor, with ``rho_t = min(lr, 1/sqrt(t))`` and ``beta_2_t = 1 - t^beta_2_decay``
+        from the host: ``alpha = max(epsilon_2, rms(var)) rho_t; s = g^2 + epsilon_1``; for a variable of
+        2+ dimensions ``r = b r + (1-b) mean(s, -1); c = b c + (1-b) mean(s, -2);
+        v = r / mean(r, -1) (outer) c`` over the last two axes (`r` and `c` are the factored second
+        moments; for fewer dimensions they are unused and ``v = b v + (1-b) s``); then
+        ``u = g / sqrt(v); var -= alpha u / max(1, rms(u) / clip_threshold)``. Reads no value back to
+        the host."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod

@@ -94,9 +94,6 @@ NOT_YET = {
     ("metrics", 2): (
         "binary_focal_crossentropy", "categorical_focal_crossentropy",
     ),
-    ("optimizers", 3): (
-        "Adafactor", "AdamW", "Ftrl", "Lion", "experimental", "legacy",
-    ),
     ("callbacks", 4): (
         "experimental",
     ),

@@ -279,6 +279,9 @@ class Trainer:
                 training_logs = epoch_logs
                 if self.stop_training:
                     break
+            if isinstance(self.optimizer, optimizers.Optimizer) and epochs > 0:
+                # With `use_ema`, the trained model keeps the weights' moving averages (tf.keras 2.11).
+                self.optimizer.finalize_variable_values(self.trainable_variables)
             cbks.on_train_end(logs=training_logs)
         finally:  # the data's workers stop when fit ends, also when it raises
             handler.close()

@@ -23,7 +23,8 @@ from kerasx.ops.rnn import gru, lstm, simple_rnn
 from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum
 from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_batch, getitem, pad, reshape,
                               squeeze, stack, take, transpose)
-from kerasx.ops.updates import (adadelta_update, adagrad_update, adam_update, adamax_update, clip_gradients,
-                                nadam_update, rmsprop_update, sgd_update)
+from kerasx.ops.updates import (adadelta_update, adafactor_update, adagrad_update, adam_update, adamax_update,
+                                clip_gradients, ftrl_update, lion_update, nadam_update, rmsprop_update,
+                                sgd_update, weight_decay_update)
 # Imported for what it does: gives Tensor its Python operators (`x + y`, `x[i]`, ...).
 from kerasx.ops import operators  # noqa: F401

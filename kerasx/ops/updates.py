@@ -6,8 +6,9 @@ applied inside a `GradientTape` block, and a slot is no function of the loss). T
 where training updates unwrap `.data`; `norm.assign_moving_average` is their counterpart for moving
 statistics.
 
-SGD, Adam and RMSprop call the backends' fused kernels, which run in cache-sized blocks on the CPU:
-they are every model's hot path. Adamax, Nadam, Adagrad and Adadelta, and the optimizers' gradient
+SGD, Adam (and AdamW), Lion, Ftrl and RMSprop call the backends' fused kernels, which run in
+cache-sized blocks on the CPU: they are every model's hot path. Adafactor's kernel works on whole
+variables, since it reduces over them. Adamax, Nadam, Adagrad and Adadelta, and the optimizers' gradient
 clipping, are composed from elementwise kernels on the arrays, in the same order as tf.keras's formulas
 (through recorded ops each kernel would cost a primitive call's bookkeeping, several microseconds, per
 variable per step).
@@ -41,13 +42,46 @@ def sgd_update(var, grad, velocity, lr, momentum, nesterov):
                               _state(op, "velocity", velocity, optional=True), lr, momentum, nesterov)
 
 
-def adam_update(var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None):
+def adam_update(var, grad, m, v, lr_t, beta_1, beta_2, epsilon, vhat=None, decay=0.0):
     """tf.keras Adam in place, the bias correction folded into `lr_t`; with `vhat` (AMSGrad) the
-    running maximum of `v` is the denominator."""
+    running maximum of `v` is the denominator. A nonzero `decay` (``lr * weight_decay``, AdamW) first
+    decays `var` in the same pass: ``var -= var * decay``."""
     op = "adam_update"
     backends.get().adam_update(_state(op, "var", var), _gradient(op, grad), _state(op, "m", m),
                                _state(op, "v", v), lr_t, beta_1, beta_2, epsilon,
-                               _state(op, "vhat", vhat, optional=True))
+                               _state(op, "vhat", vhat, optional=True), decay)
+
+
+def weight_decay_update(var, decay):
+    """tf.keras 2.11's decoupled weight decay in place, ``var -= var * decay`` with
+    ``decay = lr * weight_decay``."""
+    backends.get().weight_decay_update(_state("weight_decay_update", "var", var), decay)
+
+
+def lion_update(var, grad, m, lr, beta_1, beta_2, decay=0.0):
+    """tf.keras Lion in place: ``var -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g``, after the
+    weight decay ``var -= var * decay`` when `decay` is nonzero."""
+    op = "lion_update"
+    backends.get().lion_update(_state(op, "var", var), _gradient(op, grad), _state(op, "m", m), lr, beta_1,
+                               beta_2, decay)
+
+
+def adafactor_update(var, grad, r, c, v, rho_t, beta_2_t, epsilon_1, epsilon_2, clip_threshold):
+    """tf.keras Adafactor in place: the factored second moments `r` (``var.shape[:-1]``) and `c`
+    (``var.shape[:-2] + var.shape[-1:]``) for a variable of 2+ dimensions, the full `v` otherwise;
+    `rho_t` and `beta_2_t` are this step's host coefficients (see the backend's docstring)."""
+    op = "adafactor_update"
+    backends.get().adafactor_update(_state(op, "var", var), _gradient(op, grad), _state(op, "r", r),
+                                    _state(op, "c", c), _state(op, "v", v), rho_t, beta_2_t, epsilon_1,
+                                    epsilon_2, clip_threshold)
+
+
+def ftrl_update(var, grad, accumulator, linear, lr, lr_power, l1, l2, l2_shrinkage):
+    """tf.keras FTRL-Proximal in place (`l2` already holds tf.keras's ``beta / (2 lr)`` term)."""
+    op = "ftrl_update"
+    backends.get().ftrl_update(_state(op, "var", var), _gradient(op, grad),
+                               _state(op, "accumulator", accumulator), _state(op, "linear", linear), lr,
+                               lr_power, l1, l2, l2_shrinkage)
 
 
 def rmsprop_update(var, grad, ms, mom, mg, lr, rho, momentum, epsilon):

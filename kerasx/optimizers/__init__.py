@@ -1,16 +1,20 @@
-"""`keras.optimizers`: the OptimizerV2 family, learning-rate `schedules`, and `get` / `serialize` /
+"""`keras.optimizers`: the OptimizerV2 family with tf.keras 2.11's arguments and its AdamW, Lion, Ftrl and
+Adafactor, the `legacy` and `experimental` namespaces, learning-rate `schedules`, and `get` / `serialize` /
 `deserialize` (built-in names are case-insensitive, as tf.keras: 'adam', 'Adam', 'ADAM')."""
-from kerasx.optimizers import schedules
+from kerasx.optimizers import experimental, legacy, schedules
+from kerasx.optimizers.adafactor import Adafactor
 from kerasx.optimizers.adagrad import Adadelta, Adagrad
-from kerasx.optimizers.adam import Adam, Adamax, Nadam
+from kerasx.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from kerasx.optimizers.base import Optimizer
+from kerasx.optimizers.ftrl import Ftrl
+from kerasx.optimizers.lion import Lion
 from kerasx.optimizers.rmsprop import RMSprop
 from kerasx.optimizers.sgd import SGD
 from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
                                                serialize_keras_object)
 
-_ALL_CLASSES = {"adadelta": Adadelta, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax, "nadam": Nadam,
-                "rmsprop": RMSprop, "sgd": SGD}
+_ALL_CLASSES = {"adadelta": Adadelta, "adafactor": Adafactor, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax,
+                "adamw": AdamW, "ftrl": Ftrl, "lion": Lion, "nadam": Nadam, "rmsprop": RMSprop, "sgd": SGD}
 
 
 def serialize(optimizer):
@@ -42,5 +46,5 @@ def get(identifier):
 # Found by name from below (a model file's training config).
 register_serialization("optimizer", serialize=serialize, deserialize=deserialize, get=get)
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize",
-           "get", "schedules", "serialize"]
+__all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam", "Optimizer",
+           "RMSprop", "SGD", "deserialize", "experimental", "get", "legacy", "schedules", "serialize"]

@@ -1,4 +1,4 @@
-"""The Adam family, as tf.keras: `Adam` (with AMSGrad), `Adamax` and `Nadam`.
+"""The Adam family, as tf.keras: `Adam` (with AMSGrad), `AdamW`, `Adamax` and `Nadam`.
 
 Bias corrections are computed on the host from the mirrored step count and passed to the update ops
 (`kerasx.ops.updates`) as Python floats."""
@@ -67,15 +67,32 @@ class Adam(_AdamBase):
         c["lr"] = c["lr_t"] * math.sqrt(1.0 - c["beta_2"] ** t) / (1.0 - c["beta_1"] ** t)
         return c
 
+    _fuses_weight_decay = True
+
     def _resource_apply_dense(self, grad, var, c):
         vhat = self.get_slot(var, "vhat") if self.amsgrad else None
         ops.adam_update(var, grad, self.get_slot(var, "m"), self.get_slot(var, "v"), c["lr"], c["beta_1"],
-                        c["beta_2"], float(self.epsilon), vhat)
+                        c["beta_2"], float(self.epsilon), vhat, c["weight_decay"])
 
     def get_config(self):
         config = super().get_config()
         config["amsgrad"] = self.amsgrad
         return config
+
+
+class AdamW(Adam):
+    """tf.keras 2.11's AdamW: Adam after the decoupled weight decay ``w -= w * lr * weight_decay``
+    (the learning rate without Adam's bias correction), both in one fused kernel."""
+
+    _new_style_config = True
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, name="AdamW", **kwargs):
+        if weight_decay is None:
+            raise ValueError("Optimizer AdamW: missing value of `weight_decay`, which is required and must "
+                             "be a non-negative number. Received: weight_decay=None.")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, name, weight_decay=weight_decay,
+                         **kwargs)
 
 
 class Adamax(_AdamBase):
@@ -120,7 +137,9 @@ class Nadam(_AdamBase):
         m_t_1 = b1 * (1.0 - 0.5 * 0.96 ** (decay * (t + 1)))
         m_schedule_new = self._m_cache._host * m_t
         self._m_cache.assign(m_schedule_new)
-        c.update(lr=self._hyper_float("learning_rate"), m_t=m_t, m_t_1=m_t_1,
+        # Nadam's `decay` is the momentum schedule's, so the rate (and the weight decay's) is undecayed.
+        lr = self._hyper_float("learning_rate")
+        c.update(lr=lr, lr_t=lr, m_t=m_t, m_t_1=m_t_1,
                  m_schedule_new=m_schedule_new, m_schedule_next=m_schedule_new * m_t_1,
                  v_correction=1.0 - c["beta_2"] ** t)
         return c

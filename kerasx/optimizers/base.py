@@ -17,7 +17,13 @@ from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor, is_device_array
 from kerasx.optimizers import schedules as schedules_mod
 
-_ALLOWED_KWARGS = ("clipnorm", "clipvalue", "decay", "global_clipnorm", "lr")
+_ALLOWED_KWARGS = ("clipnorm", "clipvalue", "decay", "global_clipnorm", "lr", "weight_decay", "use_ema",
+                   "ema_momentum", "ema_overwrite_frequency", "jit_compile")
+# tf.keras 2.11's optimizer arguments, with its defaults: `get_config` writes them where they differ
+# (a legacy optimizer's config stays as tf.keras's OptimizerV2 writes it) or where the class is one of
+# the 2.11 optimizers (`_new_style_config`), which always write them.
+_NEW_STYLE_DEFAULTS = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
+                       "ema_overwrite_frequency": None, "jit_compile": True}
 _log = logging.getLogger("kerasx")
 
 
@@ -69,6 +75,25 @@ def _describe(value):
     return f"{value!r} (of type {type(value).__name__})"
 
 
+def _copy_of(var):
+    """A slot initializer giving `var`'s current value (the EMA starts at the weights, as tf.keras)."""
+    def initializer(shape, dtype):
+        return var.read_value()
+    return initializer
+
+
+def _check_bool(optimizer, arg, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"Optimizer {type(optimizer).__name__}: `{arg}` must be a bool. "
+                        f"Received: {arg}={_describe(value)}.")
+
+
+def _check_frequency(optimizer, arg, value):
+    if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"Optimizer {type(optimizer).__name__}: `{arg}` must be None or a positive "
+                         f"integer. Received: {arg}={_describe(value)}.")
+
+
 def check_hyperparameter(optimizer, arg, value, upper=math.inf, schedules=False, number_only=False):
     """Raises, naming the optimizer class and the argument, unless `value` is a number in
     ``[0, upper]`` or (unless `number_only`) a 0-d Tensor or a callable, which tf.keras reads at every
@@ -100,7 +125,10 @@ def check_hyperparameter(optimizer, arg, value, upper=math.inf, schedules=False,
 class Optimizer:
     """Base class of the optimizers, with tf.keras OptimizerV2's constructor keywords:
     `clipnorm`, `clipvalue`, `global_clipnorm`, and the Keras 2.3 `lr` and `decay` (inverse-time
-    decay, ``lr / (1 + decay * iterations)``).
+    decay, ``lr / (1 + decay * iterations)``), and tf.keras 2.11's: `weight_decay` (decoupled,
+    ``w -= w * lr * weight_decay`` before each update, see `exclude_from_weight_decay`), `use_ema`,
+    `ema_momentum` and `ema_overwrite_frequency` (a moving average of the weights, which `fit` leaves
+    in the model), and `jit_compile` (kept for the config: the fused kernels need no compiling).
 
     A subclass passes its `learning_rate` here, which sets the 'learning_rate' hyperparameter (`lr`,
     when given, takes its place, as in tf.keras) and 'decay', and puts both in `get_config`; one that
@@ -108,6 +136,11 @@ class Optimizer:
     only fail once `fit` runs)."""
 
     def __init__(self, name, learning_rate=_NO_LEARNING_RATE, **kwargs):
+        if self._new_style_config and "decay" in kwargs:
+            # tf.keras 2.11's optimizers refuse the legacy inverse-time decay, naming the way out.
+            raise ValueError(f"decay is deprecated in the new Keras optimizer, please check the docstring for "
+                             f"valid arguments, or use the legacy optimizer, e.g., "
+                             f"tf.keras.optimizers.legacy.{type(self).__name__}.")
         for k, v in kwargs.items():
             if k not in _ALLOWED_KWARGS:
                 raise TypeError(f"Unexpected keyword argument passed to optimizer: {k}. Allowed kwargs are "
@@ -115,6 +148,12 @@ class Optimizer:
             if k == "lr":
                 warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.", stacklevel=3)
                 check_hyperparameter(self, k, v, schedules=True)
+            elif k in ("use_ema", "jit_compile"):
+                _check_bool(self, k, v)
+            elif k == "ema_momentum":
+                check_hyperparameter(self, k, v, upper=1, number_only=True)
+            elif k == "ema_overwrite_frequency":
+                _check_frequency(self, k, v)
             elif v is not None or k == "decay":
                 check_hyperparameter(self, k, v, number_only=True)
         if learning_rate is not _NO_LEARNING_RATE and "lr" not in kwargs:
@@ -136,6 +175,16 @@ class Optimizer:
         self.clipnorm = kwargs.get("clipnorm")
         self.clipvalue = kwargs.get("clipvalue")
         self.global_clipnorm = kwargs.get("global_clipnorm")
+        self.weight_decay = kwargs.get("weight_decay")
+        self.use_ema = bool(kwargs.get("use_ema", False))
+        self.ema_momentum = kwargs.get("ema_momentum", _NEW_STYLE_DEFAULTS["ema_momentum"])
+        self.ema_overwrite_frequency = kwargs.get("ema_overwrite_frequency")
+        # tf.keras compiles its update step with XLA when True; kerasx's fused kernels need no
+        # compilation, so the flag is kept for the config only.
+        self.jit_compile = bool(kwargs.get("jit_compile", _NEW_STYLE_DEFAULTS["jit_compile"]))
+        self._built = False  # the weights exist (first `apply_gradients`, or loading a saved state)
+        self._exclude_from_weight_decay_ids = set()
+        self._exclude_from_weight_decay_names = []
         if learning_rate is not _NO_LEARNING_RATE or "lr" in kwargs:
             self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
             self._set_hyper("decay", self._initial_decay)
@@ -276,7 +325,11 @@ class Optimizer:
         """Creates the step counter, hyperparameter variables and every slot for `var_list` (loading a
         saved optimizer state calls this before `set_weights`)."""
         _ = self.iterations
+        self._built = True
         self._create_hypers()
+        if self.use_ema:  # first, as tf.keras's base `build` creates them before the subclass's slots
+            for var in var_list:
+                self.add_slot(var, "average", initializer=_copy_of(var))
         self._create_slots(list(var_list))
 
     def build(self, var_list):
@@ -344,6 +397,40 @@ class Optimizer:
         """Host-side coefficients for this step (Python floats); subclasses add their own."""
         return {"lr_t": self._decayed_lr()}
 
+    # ------------------------------------------------------------ weight decay (tf.keras 2.11)
+    # True where `_resource_apply_dense` applies ``coefficients["weight_decay"]`` (``lr * weight_decay``,
+    # 0 when none) in its own kernel; otherwise the base applies it first, as its own pass.
+    _fuses_weight_decay = False
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exempts the variables `var_list`, and those whose name contains a match of a regular
+        expression in `var_names` (tf.keras: ``re.search``), from `weight_decay`. Only before the
+        optimizer has created its weights, as tf.keras."""
+        if self._built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer "
+                             f"{self._name!r} is built (before its first `apply_gradients`).")
+        for i, v in enumerate(var_list or []):
+            if not isinstance(v, Variable):
+                raise TypeError(f"exclude_from_weight_decay: `var_list` must hold Variables; entry {i} "
+                                f"is a {type(v).__name__}.")
+        for i, n in enumerate(var_names or []):
+            if not isinstance(n, str):
+                raise TypeError(f"exclude_from_weight_decay: `var_names` must hold strings (regular "
+                                f"expressions); entry {i} is {_describe(n)}.")
+            try:  # now, not halfway through a training step
+                re.compile(n)
+            except re.error as e:
+                raise ValueError(f"exclude_from_weight_decay: `var_names` entry {i}, {n!r}, is not a "
+                                 f"regular expression: {e}.") from None
+        self._exclude_from_weight_decay_ids.update(v._uid for v in var_list or [])
+        self._exclude_from_weight_decay_names.extend(var_names or [])
+
+    def _use_weight_decay(self, var):
+        if var._uid in self._exclude_from_weight_decay_ids:
+            return False
+        name = str(getattr(var, "name", ""))
+        return not any(re.search(pattern, name) for pattern in self._exclude_from_weight_decay_names)
+
     def _resource_apply_dense(self, grad, var, coefficients):
         """Updates `var` in place from the gradient Tensor `grad` with this step's host `coefficients`
         (`_prepare`); the built-in optimizers call an op of `kerasx.ops.updates`."""
@@ -360,12 +447,41 @@ class Optimizer:
             return self.iterations
         grads = ops.clip_gradients(grads, self.clipvalue, self.clipnorm, self.global_clipnorm)
         coefficients = self._prepare()
+        wd_factor = 0.0 if not self.weight_decay else coefficients["lr_t"] * float(self.weight_decay)
         for grad, var in zip(grads, var_list):
+            decay = wd_factor if wd_factor and self._use_weight_decay(var) else 0.0
+            if decay and not self._fuses_weight_decay:
+                ops.weight_decay_update(var, decay)
+                decay = 0.0
+            coefficients["weight_decay"] = decay
             self._resource_apply_dense(grad, var, coefficients)
+            if self.use_ema:
+                self._update_moving_average(var)
             if getattr(var, "constraint", None) is not None:
                 var.assign(var.constraint(var))
         self.iterations.assign_add(1)
         return self.iterations
+
+    # ------------------------------------------------------------ EMA of the weights (tf.keras 2.11)
+    def _update_moving_average(self, var):
+        """``average = ema_momentum * average + (1 - ema_momentum) * var`` after the variable's update,
+        and, every `ema_overwrite_frequency` steps, the variable set to its average (tf.keras's order:
+        before the constraint and the step count)."""
+        average = self.get_slot(var, "average")
+        ops.assign_moving_average(average, var, float(self.ema_momentum))
+        freq = self.ema_overwrite_frequency
+        if freq and (self.iterations._host + 1) % freq == 0:
+            var.assign(average)
+
+    def finalize_variable_values(self, var_list):
+        """With `use_ema`, sets each variable of `var_list` that has an average to it (`fit` calls this
+        once training ends, as tf.keras 2.11); without, changes nothing."""
+        if not self.use_ema:
+            return
+        for var in var_list:
+            average = self._slots.get(getattr(var, "_uid", None), {}).get("average")
+            if average is not None:
+                var.assign(average)
 
     def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
         """Computes the gradients of `loss` (a zero-argument callable, or a Tensor recorded on `tape`)
@@ -392,20 +508,29 @@ class Optimizer:
     # ------------------------------------------------------------ config
     def get_config(self):
         config = {"name": self._name}
-        if self.clipnorm is not None:
-            config["clipnorm"] = self.clipnorm
-        if self.clipvalue is not None:
-            config["clipvalue"] = self.clipvalue
-        if self.global_clipnorm is not None:
-            config["global_clipnorm"] = self.global_clipnorm
+        for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if self._new_style_config or getattr(self, key) is not None:
+                config[key] = getattr(self, key)
         if "learning_rate" in self._hyper:
             config["learning_rate"] = self._serialize_hyperparameter("learning_rate")
-            config["decay"] = self._initial_decay
+            if not self._new_style_config:
+                config["decay"] = self._initial_decay
+        for key, default in _NEW_STYLE_DEFAULTS.items():
+            value = getattr(self, key)
+            if self._new_style_config or value != default:
+                config[key] = value
+        if self._new_style_config:
+            config["is_legacy_optimizer"] = False
         return config
+
+    # True for the optimizers tf.keras added with 2.11's optimizer API (AdamW, Lion, Ftrl): their
+    # config holds every 2.11 argument, as tf.keras writes it, and no legacy `decay`.
+    _new_style_config = False
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
+        config.pop("is_legacy_optimizer", None)  # written by tf.keras 2.11+, describes the class
         if "lr" in config:
             config["learning_rate"] = config.pop("lr")
         if isinstance(config.get("learning_rate"), dict):

@@ -154,8 +154,57 @@ class CosineDecay(_HostSchedule):
                 "alpha": self.alpha, "name": self.name}
 
 
+def _check_schedule_arg(schedule, arg, value, positive=False):
+    """Raises, naming the schedule and the argument, unless `value` is a (positive) number: a bad one
+    would otherwise fail, or train wrongly, only at some later step."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
+            or value < 0 or (positive and value == 0):
+        expected = "a positive number" if positive else "a non-negative number"
+        raise ValueError(f"{type(schedule).__name__}: `{arg}` must be {expected}. Received: {arg}={value!r}.")
+
+
+class CosineDecayRestarts(_HostSchedule):
+    """Cosine decay with warm restarts (SGDR): the first period lasts `first_decay_steps`, each next
+    one `t_mul` times longer and starting from `m_mul` times the previous initial rate; within a period
+    the rate falls from its start to ``alpha`` times it, as tf.keras."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name=None):
+        _check_schedule_arg(self, "initial_learning_rate", initial_learning_rate)
+        _check_schedule_arg(self, "first_decay_steps", first_decay_steps, positive=True)
+        _check_schedule_arg(self, "t_mul", t_mul, positive=True)
+        _check_schedule_arg(self, "m_mul", m_mul)
+        _check_schedule_arg(self, "alpha", alpha)
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self._t_mul = t_mul
+        self._m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+
+    def value_at(self, step):
+        fraction = step / float(self.first_decay_steps)
+        t_mul, m_mul = float(self._t_mul), float(self._m_mul)
+        if t_mul == 1.0:
+            i_restart = math.floor(fraction)
+            fraction -= i_restart
+        else:
+            # Periods 1, t, t^2, ...: restart i starts at (1 - t^i) / (1 - t) first periods.
+            i_restart = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
+            done = (1.0 - t_mul ** i_restart) / (1.0 - t_mul)
+            fraction = (fraction - done) / t_mul ** i_restart
+        cosine = 0.5 * m_mul ** i_restart * (1.0 + math.cos(math.pi * fraction))
+        alpha = float(self.alpha)
+        return float(self.initial_learning_rate) * ((1.0 - alpha) * cosine + alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self._t_mul, "m_mul": self._m_mul,
+                "alpha": self.alpha, "name": self.name}
+
+
 _MODULE_OBJECTS = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay,
-                                           PolynomialDecay, CosineDecay)}
+                                           PolynomialDecay, CosineDecay, CosineDecayRestarts)}
 
 
 def serialize(learning_rate_schedule):
@@ -167,5 +216,5 @@ def deserialize(config, custom_objects=None):
                                     printable_module_name="decay")
 
 
-__all__ = ["CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+__all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
            "PiecewiseConstantDecay", "PolynomialDecay", "deserialize", "serialize"]

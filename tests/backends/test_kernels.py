@@ -552,6 +552,96 @@ def test_adam_update_of_a_non_contiguous_variable_in_blocks(backend, monkeypatch
     check(backend, base, (w0.T - 0.01 * rm / (np.sqrt(rv) + 1e-7)).T)
 
 
+@covers("adam_update", "weight_decay_update")
+@pytest.mark.parametrize("fused", [True, False])
+def test_adam_update_with_weight_decay(backend, update_blocks, fused):
+    # AdamW: the fused `decay` and the separate weight_decay_update then Adam give tf.keras's rule.
+    lr, b1, b2, eps, decay, w0 = 0.01, 0.9, 0.999, 1e-7, 0.02, rand(4, 3)
+    var, m, v = dev(backend, w0), backend.zeros((4, 3), "float32"), backend.zeros((4, 3), "float32")
+    w, rm, rv = w0.astype("float64"), np.zeros(w0.shape), np.zeros(w0.shape)
+    for t, g in enumerate(_grads(), start=1):
+        lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        if fused:
+            _assert_in_place(backend, [var, m, v], lambda: backend.adam_update(
+                var, dev(backend, g), m, v, float(lr_t), b1, b2, eps, None, decay))
+        else:
+            _assert_in_place(backend, [var], lambda: backend.weight_decay_update(var, decay))
+            backend.adam_update(var, dev(backend, g), m, v, float(lr_t), b1, b2, eps)
+        w = w - w * decay
+        rm = b1 * rm + (1 - b1) * g
+        rv = b2 * rv + (1 - b2) * g ** 2
+        w = w - lr_t * rm / (np.sqrt(rv) + eps)
+    check(backend, var, w)
+    check(backend, m, rm)
+    check(backend, v, rv)
+
+
+@covers("lion_update")
+@pytest.mark.parametrize("decay", [0.0, 0.02])
+def test_lion_update(backend, update_blocks, decay):
+    lr, b1, b2, w0 = 0.01, 0.9, 0.99, rand(4, 3)
+    var, m = dev(backend, w0), backend.zeros((4, 3), "float32")
+    w, rm = w0.astype("float64"), np.zeros(w0.shape)
+    for g in _grads():
+        _assert_in_place(backend, [var, m], lambda: backend.lion_update(var, dev(backend, g), m, lr, b1, b2,
+                                                                         decay))
+        w = w - w * decay
+        w = w - lr * np.sign(rm * b1 + g * (1 - b1))
+        rm = rm * b2 + g * (1 - b2)
+    check(backend, var, w)
+    check(backend, m, rm)
+
+
+@covers("ftrl_update")
+@pytest.mark.parametrize("l1, l2, shrinkage, power", [(0.0, 0.0, 0.0, -0.5), (0.05, 0.1, 0.02, -0.5),
+                                                      (0.05, 0.1, 0.02, -0.7), (0.0, 0.0, 0.0, 0.0)])
+def test_ftrl_update(backend, update_blocks, l1, l2, shrinkage, power):
+    lr, w0 = 0.1, rand(4, 3)
+    var = dev(backend, w0)
+    acc, lin = dev(backend, np.full((4, 3), 0.1, "float32")), backend.zeros((4, 3), "float32")
+    w, racc, rlin = w0.astype("float64"), np.full(w0.shape, 0.1), np.zeros(w0.shape)
+    for g in _grads():
+        _assert_in_place(backend, [var, acc, lin], lambda: backend.ftrl_update(
+            var, dev(backend, g), acc, lin, lr, power, l1, l2, shrinkage))
+        new_acc = racc + g ** 2
+        rlin = rlin + g + 2 * shrinkage * w - (new_acc ** -power - racc ** -power) / lr * w
+        w = (np.clip(rlin, -l1, l1) - rlin) / (new_acc ** -power / lr + 2 * l2)
+        racc = new_acc
+    check(backend, var, w, rtol=RED)
+    check(backend, acc, racc)
+    check(backend, lin, rlin, rtol=RED)
+
+
+@covers("adafactor_update")
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4), (5,)])
+def test_adafactor_update(backend, shape):
+    eps1, eps2, clip, w0 = 1e-30, 1e-3, 1.0, rand(*shape)
+    factored = len(shape) >= 2
+    var, v = dev(backend, w0), backend.zeros(shape, "float32")
+    r = backend.zeros(shape[:-1] if factored else (), "float32")
+    c = backend.zeros(shape[:-2] + shape[-1:] if factored else (), "float32")
+    w, rr, rc, rv = w0.astype("float64"), np.zeros(shape[:-1]), np.zeros(shape[:-2] + shape[-1:]), np.zeros(shape)
+    for t, g in enumerate(_grads(shape), start=1):
+        rho_t, beta_2_t = min(0.1, 1 / np.sqrt(t)), 1 - t ** -0.8
+        _assert_in_place(backend, [var, r, c, v], lambda: backend.adafactor_update(
+            var, dev(backend, g), r, c, v, rho_t, beta_2_t, eps1, eps2, clip))
+        alpha = max(eps2, np.sqrt(np.mean(w ** 2))) * rho_t
+        s = g ** 2 + eps1
+        if factored:
+            rr = beta_2_t * rr + (1 - beta_2_t) * s.mean(-1)
+            rc = beta_2_t * rc + (1 - beta_2_t) * s.mean(-2)
+            rv = (rr / rr.mean(-1, keepdims=True))[..., None] * rc[..., None, :]
+        else:
+            rv = beta_2_t * rv + (1 - beta_2_t) * s
+        u = g / np.sqrt(rv)
+        w = w - alpha * u / max(1.0, np.sqrt(np.mean(u ** 2)) / clip)
+    check(backend, var, w, rtol=RED)
+    check(backend, v, rv, rtol=RED)
+    if factored:
+        check(backend, r, rr, rtol=RED)
+        check(backend, c, rc, rtol=RED)
+
+
 @covers("rmsprop_update")
 @pytest.mark.parametrize("momentum, centered", [(0.0, False), (0.0, True), (0.5, False), (0.5, True)])
 def test_rmsprop_update(backend, update_blocks, momentum, centered):

@@ -62,6 +62,42 @@ def _adadelta(w, g, s):
     return w - LR * d
 
 
+WD = 0.05  # lr * weight_decay
+
+
+def _adamw(w, g, s):
+    return _adam(w - w * WD, g, s)  # tf.keras 2.11 decays the variable before the Adam step
+
+
+def _lion(w, g, s):
+    w = w - w * WD
+    w = w - LR * np.sign(s[0] * B1 + g * (1 - B1))
+    s[0] = s[0] * 0.99 + g * 0.01
+    return w
+
+
+FTRL_POWER, L1, L2, SHRINK = -0.5, 0.05, 0.02, 0.03
+
+
+def _ftrl(w, g, s):
+    new_accum = s[0] + g * g
+    s[1] = s[1] + g + 2 * SHRINK * w - (new_accum ** -FTRL_POWER - s[0] ** -FTRL_POWER) / LR * w
+    quadratic = new_accum ** -FTRL_POWER / LR + 2 * L2
+    s[0] = new_accum
+    return (np.clip(s[1], -L1, L1) - s[1]) / quadratic
+
+
+def _adafactor(w, g, s):
+    rho_t, beta_2_t = 0.5, 0.3
+    alpha = max(1e-3, np.sqrt(np.mean(w ** 2))) * rho_t
+    sq = g * g + 1e-30
+    s[0] = beta_2_t * s[0] + (1 - beta_2_t) * sq.mean(-1)
+    s[1] = beta_2_t * s[1] + (1 - beta_2_t) * sq.mean(-2)
+    s[2] = (s[0] / s[0].mean())[:, None] * s[1][None, :]
+    u = g / np.sqrt(s[2])
+    return w - alpha * u / max(1.0, np.sqrt(np.mean(u ** 2)) / 0.5)
+
+
 # name: (the op called on (var, grad, state Variables), its NumPy step in float64 updating the state list
 # in place, the initial state)
 CASES = {
@@ -74,6 +110,14 @@ CASES = {
                       [M, V]),
     "nadam_update": (lambda var, g, s: ops.nadam_update(var, g, s[0], s[1], LR, B1, B2, EPS, MU_T, MU_T1,
                                                         SCHED, SCHED_NEXT, V_CORR), _nadam, [M, V]),
+    "adamw_update": (lambda var, g, s: ops.adam_update(var, g, s[0], s[1], LR, B1, B2, EPS, s[2], WD), _adamw,
+                     [M, V, V * 1.5]),
+    "lion_update": (lambda var, g, s: ops.lion_update(var, g, s[0], LR, B1, 0.99, WD), _lion, [M]),
+    "ftrl_update": (lambda var, g, s: ops.ftrl_update(var, g, s[0], s[1], LR, FTRL_POWER, L1, L2, SHRINK),
+                    _ftrl, [V, M]),
+    "weight_decay_update": (lambda var, g, s: ops.weight_decay_update(var, WD), lambda w, g, s: w - w * WD, []),
+    "adafactor_update": (lambda var, g, s: ops.adafactor_update(var, g, s[0], s[1], s[2], 0.5, 0.3, 1e-30, 1e-3,
+                                                                0.5), _adafactor, [V[:, 0], V[0], V]),
     "adagrad_update": (lambda var, g, s: ops.adagrad_update(var, g, s[0], LR, EPS), _adagrad, [V]),
     "adadelta_update": (lambda var, g, s: ops.adadelta_update(var, g, s[0], s[1], LR, 0.95, EPS), _adadelta,
                         [V, V * 0.5]),

@@ -337,3 +337,75 @@ def test_a_bad_learning_rate_fails_before_compile_or_fit(backend):
         model.compile(optimizer=optimizers.get({"class_name": "RMSprop", "config": {"learning_rate": "fast"}}),
                       loss="mse")
     assert model.optimizer is None
+
+
+# ---------------------------------------------------------------- tf.keras 2.11's optimizer arguments
+@pytest.mark.parametrize("cls", [optimizers.SGD, optimizers.Adam, optimizers.AdamW, optimizers.RMSprop,
+                                 optimizers.Adagrad, optimizers.Adadelta, optimizers.Adamax, optimizers.Nadam,
+                                 optimizers.Lion, optimizers.Ftrl, optimizers.Adafactor])
+def test_every_optimizer_takes_the_2_11_arguments_silently(backend, cls, recwarn, caplog):
+    opt = cls(weight_decay=0.01, clipnorm=1.0, clipvalue=0.5, use_ema=False, ema_momentum=0.9,
+              ema_overwrite_frequency=None, jit_compile=True)
+    sgd_steps(opt, [[1.0, 1.0]])
+    assert opt.weight_decay == 0.01 and opt.jit_compile is True and opt.clipvalue == 0.5
+    assert not recwarn.list and not caplog.records  # jit_compile is accepted without a warning
+
+
+def test_weight_decay_on_an_optimizer_without_a_fused_decay(backend):
+    # Adagrad decays through its own pass first: w - w * wd * lr, then the Adagrad step.
+    opt = optimizers.Adagrad(learning_rate=0.1, initial_accumulator_value=0.0, epsilon=0.0, weight_decay=0.5)
+    got = sgd_steps(opt, [[1.0, 2.0]])
+    w = np.array([1.0, 2.0]) * (1 - 0.05)
+    np.testing.assert_allclose(got, w - 0.1 * np.array([1.0, 2.0]) / np.abs([1.0, 2.0]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"weight_decay": -0.1}, ValueError, "Optimizer SGD: Expected weight_decay >= 0, received: -0.1."),
+    ({"weight_decay": "0.1"}, TypeError, r"Optimizer SGD: `weight_decay` must be a non-negative number. "
+                                         r"Received: weight_decay='0.1' \(of type str\)."),
+    ({"use_ema": 1}, TypeError, r"Optimizer SGD: `use_ema` must be a bool. Received: use_ema=1 \(of type int\)."),
+    ({"jit_compile": "yes"}, TypeError, "Optimizer SGD: `jit_compile` must be a bool."),
+    ({"ema_momentum": 1.5}, ValueError, r"Optimizer SGD: `ema_momentum` must be between \[0, 1\]. "
+                                        r"Received: ema_momentum=1.5."),
+    ({"ema_overwrite_frequency": 0}, ValueError, "Optimizer SGD: `ema_overwrite_frequency` must be None or a "
+                                                "positive integer. Received: ema_overwrite_frequency=0"),
+])
+def test_bad_2_11_arguments_are_refused_in_the_constructor(backend, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        optimizers.SGD(**kwargs)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: optimizers.AdamW(weight_decay=None), ValueError,
+     "Optimizer AdamW: missing value of `weight_decay`, which is required"),
+    (lambda: optimizers.AdamW(beta_1=1.5), ValueError, r"Optimizer AdamW: `beta_1` must be between \[0, 1\]"),
+    (lambda: optimizers.AdamW(learning_rate=None), TypeError, "Optimizer AdamW: `learning_rate` must be"),
+    (lambda: optimizers.Lion(beta_1=0.0), ValueError,
+     r"Optimizer Lion: `beta_1`=0.0 must be between \]0, 1\]. Otherwise, the optimizer degenerates to SignSGD."),
+    (lambda: optimizers.Lion(beta_2=-1), ValueError, r"Optimizer Lion: `beta_2` must be between \[0, 1\]"),
+    (lambda: optimizers.Ftrl(learning_rate_power=0.5), ValueError,
+     "Optimizer Ftrl: `learning_rate_power` needs to be negative or zero. Received: learning_rate_power=0.5."),
+    (lambda: optimizers.Ftrl(learning_rate_power="a"), TypeError,
+     "Optimizer Ftrl: `learning_rate_power` must be a number. Received: learning_rate_power='a'."),
+    (lambda: optimizers.Ftrl(initial_accumulator_value=-1.0), ValueError,
+     "Optimizer Ftrl: Expected initial_accumulator_value >= 0, received: -1.0."),
+    (lambda: optimizers.Ftrl(l1_regularization_strength=-1.0), ValueError,
+     "Optimizer Ftrl: Expected l1_regularization_strength >= 0"),
+    (lambda: optimizers.Ftrl(beta=None), TypeError, "Optimizer Ftrl: `beta` must be a non-negative number."),
+    (lambda: optimizers.Adafactor(beta_2_decay="x"), TypeError,
+     "Optimizer Adafactor: `beta_2_decay` must be a number. Received: beta_2_decay='x'."),
+    (lambda: optimizers.Adafactor(clip_threshold=0), ValueError,
+     r"Optimizer Adafactor: `clip_threshold` must be positive \(the update's RMS is divided by it\)"),
+    (lambda: optimizers.Adafactor(epsilon_2=-1.0), ValueError, "Optimizer Adafactor: Expected epsilon_2 >= 0"),
+    (lambda: optimizers.Adafactor(relative_step=1), TypeError,
+     "Optimizer Adafactor: `relative_step` must be a bool. Received: relative_step=1."),
+    (lambda: optimizers.Lion(decay=0.01), ValueError,
+     r"decay is deprecated in the new Keras optimizer, please check the docstring for valid arguments, or "
+     r"use the legacy optimizer, e.g., tf.keras.optimizers.legacy.Lion."),
+    (lambda: optimizers.AdamW(decay=0.01), ValueError, r"e.g., tf.keras.optimizers.legacy.AdamW."),
+], ids=["adamw-no-decay", "adamw-beta", "adamw-lr", "lion-beta1", "lion-beta2", "ftrl-power-sign",
+        "ftrl-power-type", "ftrl-accumulator", "ftrl-l1", "ftrl-beta", "adafactor-decay", "adafactor-clip",
+        "adafactor-epsilon", "adafactor-relative", "lion-legacy-decay", "adamw-legacy-decay"])
+def test_new_optimizers_check_their_hyperparameters(backend, make, error, message):
+    with pytest.raises(error, match=message):
+        make()
