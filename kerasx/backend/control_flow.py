@@ -109,33 +109,27 @@ def map_fn(fn, elems, name=None, dtype=None):
     return out if dtype is None else ops.cast(out, dtype)
 
 
-def foldl(fn, elems, initializer=None, name=None):
-    """``fn(acc, x)`` reduced over ``elems``'s first axis from the left; starts from ``elems[0]`` when
-    there is no ``initializer``."""
-    items = _unstack(elems)
+def _fold(fn, items, initializer, name):
     if initializer is None:
         if not items:
-            raise ValueError("foldl: `elems` is empty and there is no `initializer`.")
+            raise ValueError(f"{name}: `elems` is empty and there is no `initializer`.")
         acc, items = items[0], items[1:]
     else:
         acc = initializer
     for x in items:
         acc = fn(acc, x)
     return acc
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """``fn(acc, x)`` reduced over ``elems``'s first axis from the left; starts from ``elems[0]`` when
+    there is no ``initializer``."""
+    return _fold(fn, _unstack(elems), initializer, "foldl")
 
 
 def foldr(fn, elems, initializer=None, name=None):
     """``fn(acc, x)`` reduced over ``elems``'s first axis from the right."""
-    items = _unstack(elems)[::-1]
-    if initializer is None:
-        if not items:
-            raise ValueError("foldr: `elems` is empty and there is no `initializer`.")
-        acc, items = items[0], items[1:]
-    else:
-        acc = initializer
-    for x in items:
-        acc = fn(acc, x)
-    return acc
+    return _fold(fn, _unstack(elems)[::-1], initializer, "foldr")
 
 
 # ------------------------------------------------------------------ training phase

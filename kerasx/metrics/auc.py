@@ -4,8 +4,8 @@ from backends.config import epsilon
 from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.metrics.base import Metric, divide_no_nan
-from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, check_num_thresholds, confusion_counts,
-                                             evenly_spaced_thresholds, thresholds_column)
+from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, add_count_weights, check_num_thresholds,
+                                             confusion_counts, evenly_spaced_thresholds, thresholds_column)
 
 CURVES = {"roc": "ROC", "pr": "PR"}
 SUMMATION_METHODS = ("interpolation", "majoring", "minoring")
@@ -78,10 +78,7 @@ class AUC(Metric):
 
     def _build(self, num_labels):
         shape = (self.num_thresholds,) if num_labels is None else (self.num_thresholds, num_labels)
-        for count in COUNT_NAMES:
-            var = self.add_weight(count, shape=shape, initializer="zeros")
-            setattr(self, count, var)
-            self._counts[count] = var
+        self._counts.update(add_count_weights(self, COUNT_NAMES, shape))
         if num_labels is not None:
             self.num_labels = num_labels
 

@@ -2,8 +2,8 @@
 the device through `confusion_matrix.confusion_counts`."""
 from kerasx import ops
 from kerasx.metrics.base import Metric, divide_no_nan
-from kerasx.metrics.confusion_matrix import (NEG_INF, accumulate, confusion_counts, parse_init_thresholds,
-                                             thresholds_column)
+from kerasx.metrics.confusion_matrix import (NEG_INF, accumulate, add_count_weights, confusion_counts,
+                                             parse_init_thresholds, thresholds_column)
 
 
 class _ThresholdedMetric(Metric):
@@ -19,11 +19,7 @@ class _ThresholdedMetric(Metric):
         default = 0.5 if top_k is None else NEG_INF
         self.thresholds = parse_init_thresholds(thresholds, default_threshold=default)
         self._thresholds_col = thresholds_column(self.thresholds, self._dtype)
-        self._counts = {}
-        for count in self._COUNTS:
-            var = self.add_weight(count, shape=(len(self.thresholds),), initializer="zeros")
-            setattr(self, count, var)
-            self._counts[count] = var
+        self._counts = add_count_weights(self, self._COUNTS, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         accumulate(self._counts, confusion_counts(

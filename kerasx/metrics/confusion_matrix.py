@@ -136,6 +136,17 @@ def _multi_label_counts(y_pred, positives, negatives, thresholds_col, wanted):
     return {name: out[name] for name in wanted}
 
 
+def add_count_weights(metric, names, shape):
+    """The metric's state: one zero-initialised Variable per count name, set as the attribute of that
+    name (tf.keras's `true_positives`, ...) and returned as a dict name -> Variable for `accumulate`."""
+    counts = {}
+    for name in names:
+        var = metric.add_weight(name, shape=shape, initializer="zeros")
+        setattr(metric, name, var)
+        counts[name] = var
+    return counts
+
+
 def accumulate(variables, counts):
     """Adds each count to the state Variable of the same name (a dict name -> Variable)."""
     for name, value in counts.items():

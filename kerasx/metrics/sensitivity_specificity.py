@@ -5,8 +5,8 @@ import numbers
 
 from kerasx import ops
 from kerasx.metrics.base import Metric, divide_no_nan
-from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, check_num_thresholds, confusion_counts,
-                                             evenly_spaced_thresholds, thresholds_column)
+from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, add_count_weights, check_num_thresholds,
+                                             confusion_counts, evenly_spaced_thresholds, thresholds_column)
 
 
 class _SensitivitySpecificityBase(Metric):
@@ -28,11 +28,7 @@ class _SensitivitySpecificityBase(Metric):
         else:
             self.thresholds = [0.0] + evenly_spaced_thresholds(num_thresholds) + [1.0]
         self._thresholds_col = thresholds_column(self.thresholds, self._dtype)
-        self._counts = {}
-        for count in COUNT_NAMES:
-            var = self.add_weight(count, shape=(len(self.thresholds),), initializer="zeros")
-            setattr(self, count, var)
-            self._counts[count] = var
+        self._counts = add_count_weights(self, COUNT_NAMES, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         accumulate(self._counts, confusion_counts(
