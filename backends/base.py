@@ -137,6 +137,16 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
+    def sin(self, x):
+        """``sin(x)`` elementwise, ``x`` in radians."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def cos(self, x):
+        """``cos(x)`` elementwise, ``x`` in radians."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
     def erf(self, x):
         """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``, elementwise, in ``x``'s float
         dtype; accurate to a few ulps of that dtype (float64 too, for gradient checks)."""

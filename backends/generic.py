@@ -110,6 +110,12 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
     def tanh(self, x):
         return self.xp.tanh(x)
 
+    def sin(self, x):
+        return self.xp.sin(x)
+
+    def cos(self, x):
+        return self.xp.cos(x)
+
     def erf(self, x):
         # NumPy has no erf, and CuPy's lives in cupyx: both halves below use only shared API. For
         # |x| < 2 the series erf(x) = 2/sqrt(pi) e^(-x^2) sum_n 2^n x^(2n+1) / (2n+1)!!, whose terms are

@@ -91,14 +91,11 @@ NOT_YET = {
     ("metrics", 1): (
         "experimental",
     ),
-    ("metrics", 2): (
-        "binary_focal_crossentropy", "categorical_focal_crossentropy",
-    ),
     ("callbacks", 4): (
         "experimental",
     ),
     ("backend", 6): (
-        "cos", "experimental", "manual_variable_initialization", "name_scope", "sin",
+        "experimental", "manual_variable_initialization", "name_scope",
     ),
     ("backend", 2): (
         "binary_focal_crossentropy", "categorical_focal_crossentropy",

@@ -8,6 +8,7 @@ from kerasx.losses.functions import (binary_crossentropy, categorical_crossentro
                                      mean_absolute_percentage_error, mean_squared_error,
                                      mean_squared_logarithmic_error, mse, msle, poisson,
                                      sparse_categorical_crossentropy, squared_hinge, l2_normalize)
+from kerasx.losses.focal import binary_focal_crossentropy, categorical_focal_crossentropy  # noqa: F401
 from kerasx.losses.utils import cast_like, to_tensor
 
 

@@ -8,10 +8,10 @@ tape records them.
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
                                  zeros, zeros_like)
-from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, divide, equal, erf, exp, floor_divide,
-                                    greater, greater_equal, less, less_equal, log, logical_and,
+from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, cos, divide, equal, erf, exp,
+                                    floor_divide, greater, greater_equal, less, less_equal, log, logical_and,
                                     logical_not, logical_or, maximum, minimum, mod, multiply, negative,
-                                    not_equal, power, relu, sigmoid, sign, sqrt, square, stop_gradient,
+                                    not_equal, power, relu, sigmoid, sign, sin, sqrt, square, stop_gradient,
                                     subtract, tanh, where)
 from kerasx.ops.linalg import dense, matmul
 from kerasx.ops.nn import (elu, gelu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,

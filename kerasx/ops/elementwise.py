@@ -195,6 +195,22 @@ tanh = primitive("tanh", _tanh_fwd, lambda b, g, res, needs: (b.multiply(g, 1.0 
                  _unary_samples)
 
 
+def _sin_fwd(b, x):
+    return b.sin(x), (x,)
+
+
+sin = primitive("sin", _sin_fwd, lambda b, g, res, needs: (b.multiply(g, b.cos(res[0])),), _unary_samples,
+                doc="Sine, elementwise (tf.math.sin).")
+
+
+def _cos_fwd(b, x):
+    return b.cos(x), (x,)
+
+
+cos = primitive("cos", _cos_fwd, lambda b, g, res, needs: (b.negative(b.multiply(g, b.sin(res[0]))),),
+                _unary_samples, doc="Cosine, elementwise (tf.math.cos).")
+
+
 def _sigmoid_fwd(b, x):
     y = b.sigmoid(x)
     return y, (y,)

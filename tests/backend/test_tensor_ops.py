@@ -1,4 +1,4 @@
-"""K.cumsum/cumprod/prod/all/any/repeat_elements/repeat/tile/reverse/arange/eye/update*: values against
+"""K.cumsum/cumprod/prod/all/any/repeat_elements/repeat/tile/reverse/arange/eye/update*/sin/cos: values against
 NumPy, float64 gradients, errors."""
 import numpy as np
 import pytest
@@ -66,3 +66,18 @@ def test_round_halves_to_even(backend):
     x = np.array([-2.5, -1.5, -0.6, -0.5, 0.4, 0.5, 1.5, 2.5, 2.7], "float32")
     np.testing.assert_array_equal(K.round(x).numpy(), np.round(x))
     assert K.round(x).dtype == "float32"
+
+
+def test_sin_and_cos(backend):
+    angles = np.linspace(-7.0, 7.0, 29).astype("float32")
+    np.testing.assert_allclose(K.sin(angles).numpy(), np.sin(angles), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(K.cos(angles).numpy(), np.cos(angles), rtol=1e-6, atol=1e-6)
+    assert K.sin(angles).dtype == "float32"
+    assert keras.gradcheck(K.sin, [RNG.standard_normal((2, 3))])
+    assert keras.gradcheck(K.cos, [RNG.standard_normal((2, 3))])
+    # d/dx sin(x)·cos(x) = cos(2x), by hand
+    x = keras.Variable(np.array([0.3, -1.1, 2.0]))
+    with keras.GradientTape() as tape:
+        y = K.sum(K.sin(x) * K.cos(x))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.cos(2 * np.array([0.3, -1.1, 2.0])),
+                               rtol=1e-12)

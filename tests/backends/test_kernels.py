@@ -133,6 +133,8 @@ UNARY = {
     "abs": (np.abs, rand(3, 4)),
     "sign": (np.sign, np.array([-2.0, 0.0, 3.0], "float32")),
     "tanh": (np.tanh, rand(3, 4)),
+    "sin": (np.sin, rand(3, 4, low=-7, high=7)),
+    "cos": (np.cos, rand(3, 4, low=-7, high=7)),
     "sigmoid": (_sigmoid_ref, rand(3, 4, low=-8, high=8)),
     "relu": (lambda x: np.maximum(x, 0), rand(3, 4)),
 }

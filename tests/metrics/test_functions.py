@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import kerasx as keras
 from kerasx.metrics import functions as F
 
 
@@ -89,3 +90,20 @@ def test_sparse_accuracies_count_labels_out_of_range_as_misses(backend):
     np.testing.assert_array_equal(val(top_k), [1, 0, 0, 1])
     argmax_hits = F.sparse_categorical_accuracy(labels, np.eye(3, dtype="float32")[[0, 2, 2, 2]])
     np.testing.assert_array_equal(val(argmax_hits), [1, 0, 0, 1])
+
+
+def test_focal_crossentropies_are_metrics_by_name_as_in_tf_keras(backend):
+    """tf.keras's `metrics` module re-exports the focal losses; by name in `compile` they log the mean of
+    the loss function over the epoch."""
+    assert keras.metrics.binary_focal_crossentropy is keras.losses.binary_focal_crossentropy
+    assert keras.metrics.categorical_focal_crossentropy is keras.losses.categorical_focal_crossentropy
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid", input_shape=(4,))])
+    model.compile("sgd", "binary_crossentropy", metrics=["binary_focal_crossentropy"])
+    logged = model.evaluate(x, y, batch_size=32, verbose=0, return_dict=True)["binary_focal_crossentropy"]
+    p = np.clip(model.predict(x, verbose=0), 1e-7, 1 - 1e-7)
+    p_t = y * p + (1 - y) * (1 - p)
+    expected = np.mean((1 - p_t) ** 2 * -np.log(p_t))  # gamma 2, no class balancing
+    np.testing.assert_allclose(logged, expected, rtol=1e-5)
