@@ -97,9 +97,6 @@ NOT_YET = {
     ("backend", 6): (
         "experimental", "manual_variable_initialization", "name_scope",
     ),
-    ("backend", 2): (
-        "binary_focal_crossentropy", "categorical_focal_crossentropy",
-    ),
 }
 NOT_YET_NAMES = {(module, name) for (module, _), names in NOT_YET.items() for name in names}
 

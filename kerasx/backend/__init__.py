@@ -9,6 +9,7 @@ from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
 # CTC lives in its own module; these are its K. names.
 from kerasx.backend.ctc import SparseLabels, ctc_batch_cost, ctc_decode, ctc_label_dense_to_sparse
 from kerasx.engine import naming as _naming
+from kerasx.losses import focal as _focal
 from kerasx.losses import functions as _losses
 # The families of the namespace, each in its own module.
 from kerasx.backend.control_flow import (foldl, foldr, function, gradients, in_test_phase, in_train_phase,
@@ -169,7 +170,23 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
-    return _losses.binary_crossentropy(target, output, from_logits=from_logits)
+    """One value per element, as tf.keras's `K.binary_crossentropy` (the loss function averages them)."""
+    return _losses.elementwise_binary_crossentropy(target, output, from_logits=from_logits)
+
+
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                              from_logits=False):
+    """One value per element, as tf.keras's `K.binary_focal_crossentropy`."""
+    _focal.check_focal_arguments("binary_focal_crossentropy", gamma, -1)
+    return _focal.elementwise_binary_focal_crossentropy(
+        target, output, apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
+        from_logits=from_logits)
+
+
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False, axis=-1):
+    """One value per sample (summed over `axis`), as tf.keras's `K.categorical_focal_crossentropy`."""
+    return _focal.categorical_focal_crossentropy(target, output, alpha=alpha, gamma=gamma,
+                                                 from_logits=from_logits, axis=axis)
 
 
 # ---------------------------------------------------------------- tensors and variables

@@ -1,4 +1,4 @@
-"""K.conv*/pool*/bias_add/batch_dot/l2_normalize/dropout/in_top_k/batch-norm helpers: values against
+"""K.conv*/pool*/bias_add/batch_dot/l2_normalize/dropout/in_top_k/batch-norm helpers/crossentropies: values against
 NumPy formulas (the loop references of tests/layers/conv_test_utils), float64 gradients, and errors."""
 import numpy as np
 import pytest
@@ -174,3 +174,47 @@ def test_moving_average_update(backend):
     with pytest.raises(ValueError, match=r"value of shape \(3,\) does not match the variable's shape \(2,\)"):
         K.moving_average_update(v, np.zeros(3, "float32"), 0.9)
     np.testing.assert_allclose(v.numpy(), [1.2, 2.4], rtol=1e-6)
+
+
+# ---------------------------------------------------------------- crossentropies, as K computes them
+def _clip(p, eps=1e-7):
+    return np.clip(p, eps, 1 - eps)
+
+
+def test_binary_crossentropies_give_one_value_per_element(backend):
+    rng = np.random.default_rng(5)
+    target = rng.integers(0, 2, (4, 3)).astype("float32")
+    output = rng.uniform(0.05, 0.95, (4, 3)).astype("float32")
+    p, eps = _clip(output), 1e-7
+    bce = -(target * np.log(p + eps) + (1 - target) * np.log(1 - p + eps))
+    got = K.binary_crossentropy(target, output).numpy()
+    assert got.shape == (4, 3)
+    np.testing.assert_allclose(got, bce, rtol=1e-5)
+    p_t = target * p + (1 - target) * (1 - p)
+    focal = (1 - p_t) ** 2.0 * bce
+    np.testing.assert_allclose(K.binary_focal_crossentropy(target, output).numpy(), focal, rtol=1e-5)
+    balanced = (target * 0.4 + (1 - target) * 0.6) * (1 - p_t) ** 1.5 * bce
+    np.testing.assert_allclose(K.binary_focal_crossentropy(target, output, apply_class_balancing=True,
+                                                           alpha=0.4, gamma=1.5).numpy(), balanced, rtol=1e-5)
+    logits = np.log(output / (1 - output))
+    np.testing.assert_allclose(K.binary_focal_crossentropy(target, logits, from_logits=True).numpy(), focal,
+                               rtol=1e-4, atol=1e-6)
+    t64 = target.astype("float64")
+    assert keras.gradcheck(lambda o: K.binary_focal_crossentropy(t64, o, from_logits=True),
+                           [rng.normal(size=(4, 3))])
+    with pytest.raises(ValueError, match="binary_focal_crossentropy: `gamma` must be a number >= 0"):
+        K.binary_focal_crossentropy(target, output, gamma=-1.0)
+
+
+def test_categorical_focal_crossentropy_gives_one_value_per_sample(backend):
+    rng = np.random.default_rng(6)
+    target = np.eye(3, dtype="float32")[rng.integers(0, 3, 5)]
+    output = rng.uniform(0.1, 1.0, (5, 3)).astype("float32")
+    p = _clip(output / output.sum(-1, keepdims=True))
+    expected = np.sum(0.25 * (1 - p) ** 2.0 * -target * np.log(p), axis=-1)
+    got = K.categorical_focal_crossentropy(target, output).numpy()
+    assert got.shape == (5,)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert keras.gradcheck(lambda z: K.categorical_focal_crossentropy(target.astype("float64"), z,
+                                                                      from_logits=True),
+                           [rng.normal(size=(5, 3))])
