@@ -84,14 +84,17 @@ TF_KERAS_2_21 = {
 LEFT_OUT = {
     ("callbacks", "SidecarEvaluatorModelExport"): "exports for tf.keras's SidecarEvaluator, which runs on "
         "TensorFlow checkpoints and tf.distribute; kerasx has neither",
+    ("backend", "experimental"): "switches TensorFlow's stateless random generator on and off "
+        "(enable_tf_random_generator, ...); kerasx draws from its own seeded generators",
+    ("backend", "manual_variable_initialization"): "a flag read only by TensorFlow 1 sessions "
+        "(`initialize_all_variables`); eager tf.keras ignores it and kerasx has no sessions",
+    ("backend", "name_scope"): "tf.name_scope names graph ops; kerasx has no graph ops to name, and its "
+        "weight names come from the layers as in eager tf.keras",
 }
 
 # Missing today, by module and by the item of issue 10 that builds them.
 NOT_YET = {
     ("metrics", 1): (
-        "experimental",
-    ),
-    ("callbacks", 4): (
         "experimental",
     ),
     ("backend", 6): (

@@ -1,4 +1,5 @@
 """`keras.callbacks`: hooks into `fit`, `evaluate` and `predict`."""
+from kerasx.callbacks import experimental
 from kerasx.callbacks.backup_and_restore import BackupAndRestore
 from kerasx.callbacks.callback import Callback
 from kerasx.callbacks.callback_list import CallbackList

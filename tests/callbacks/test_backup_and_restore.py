@@ -188,3 +188,11 @@ def test_a_later_fit_without_the_callback_starts_at_its_initial_epoch(backend, t
     epochs = Epochs()
     model.fit(x, y, epochs=2, verbose=0, callbacks=[epochs])  # the interrupted fit's state is not reused
     assert epochs.seen == [0, 1]
+
+
+def test_the_experimental_namespace_gives_the_same_class():
+    """tf.keras 2.x first shipped it as `keras.callbacks.experimental.BackupAndRestore`."""
+    from kerasx.callbacks.experimental import BackupAndRestore
+
+    assert BackupAndRestore is keras.callbacks.BackupAndRestore
+    assert keras.callbacks.experimental.BackupAndRestore is keras.callbacks.BackupAndRestore
