@@ -3,6 +3,7 @@ and the `compile(metrics=...)` resolution of 'accuracy' / 'crossentropy' by the 
 import inspect
 
 from kerasx.engine.naming import to_snake_case
+from kerasx.metrics import experimental
 from kerasx.metrics.base import Mean, MeanMetricWrapper, Metric, Reduce, Sum
 from kerasx.metrics.classes import (Accuracy, BinaryAccuracy, BinaryCrossentropy, CategoricalAccuracy,
                                     CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
