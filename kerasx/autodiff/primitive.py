@@ -8,7 +8,12 @@ A primitive is defined in one place (``kerasx/ops/<family>.py``) by:
   where ``needs[i]`` is true (``None`` elsewhere); gradients may keep a broadcast shape, the tape sums
   them back to each input's shape;
 - ``samples(rng) -> [(args, params), ...]``: float64 NumPy inputs, away from kinks, from which the
-  finite-difference tests are generated.
+  finite-difference tests are generated;
+- optionally ``diff_vjp(g, inputs, outputs, needs, **params) -> tuple``: the same VJP written with
+  primitives on Tensors (``inputs`` hold Tensors, and Python numbers for constants), which the tape runs
+  instead of ``vjp`` when another tape is recording the gradient computation, so that it can be
+  differentiated again (a gradient penalty, a Hessian-vector product). ``vjp`` stays the fast path: the
+  tape uses it whenever no outer tape records.
 
 Positional arguments are tensors (or tensor-likes: NumPy arrays, lists, Python numbers, the latter
 passed through as constants); keyword arguments are static parameters (axis, shape, ...). A primitive
@@ -26,12 +31,13 @@ REGISTRY = {}
 
 
 class Primitive:
-    __slots__ = ("name", "forward", "vjp", "samples", "n_outputs", "static", "n_inputs", "__doc__")
+    __slots__ = ("name", "forward", "vjp", "samples", "n_outputs", "static", "n_inputs", "diff_vjp", "__doc__")
 
-    def __init__(self, name, forward, vjp=None, samples=None, n_outputs=1, doc=None, static=()):
+    def __init__(self, name, forward, vjp=None, samples=None, n_outputs=1, doc=None, static=(), diff_vjp=None):
         self.name = name
         self.forward = forward
         self.vjp = vjp
+        self.diff_vjp = diff_vjp
         self.samples = samples
         self.n_outputs = n_outputs
         self.static = tuple(static)
@@ -55,7 +61,7 @@ class Primitive:
         tapes = active_tapes()
         if tapes and self.vjp is not None:
             for tape in tapes:
-                tape.record(self, inputs, outputs, residuals, params)
+                tape.record(self, inputs, outputs, residuals, params, arrays)
         return outputs[0] if self.n_outputs == 1 else outputs
 
     def _static_from_positions(self, args, params):
@@ -113,13 +119,16 @@ def _convert_args(name, b, args):
     return inputs, arrays
 
 
-def primitive(name, forward, vjp=None, samples=None, n_outputs=1, doc=None, static=()):
+def primitive(name, forward, vjp=None, samples=None, n_outputs=1, doc=None, static=(), diff_vjp=None):
     """Registers a primitive and returns the callable that applies it to tensors; `static` names the
-    parameters it also takes positionally after its tensors (module docstring)."""
+    parameters it also takes positionally after its tensors, `diff_vjp` its VJP in primitives, for
+    higher-order gradients (module docstring)."""
     if name in REGISTRY:
         raise ValueError(f"A primitive named {name!r} is already registered.")
     if vjp is not None and samples is None:
         raise ValueError(f"Differentiable primitive {name!r} needs samples for its gradient check.")
-    p = Primitive(name, forward, vjp, samples, n_outputs, doc, static)
+    if diff_vjp is not None and vjp is None:
+        raise ValueError(f"Primitive {name!r} has a diff_vjp but no vjp.")
+    p = Primitive(name, forward, vjp, samples, n_outputs, doc, static, diff_vjp)
     REGISTRY[name] = p
     return p

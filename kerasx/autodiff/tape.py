@@ -5,13 +5,14 @@ or a trainable `Variable` read inside the tape), so inference builds no graph. T
 the recorded nodes in reverse, undoes broadcasting in one place (`sum_to_shape`) and frees each node's
 residuals once its VJP has run.
 
-VJPs run raw backend kernels, so a gradient is a fresh Tensor that no tape recorded. Higher-order
-gradients are not supported yet; instead of letting an outer tape silently return None for a gradient
-of a gradient, each `gradient()` call leaves a marker node on the other recording tapes
-(`_InnerGradient`), and an outer walk that would have to differentiate through it raises, naming the
-ops whose VJPs it would have to differentiate.
+VJPs run raw backend kernels, so a gradient is normally a fresh Tensor that no tape records. Where
+another tape is recording when `gradient()` runs, the walk is the differentiable one of `higher_order`
+(each VJP written with primitives, recorded on the outer tapes): gradients of gradients work. Nodes keep
+their input and output Tensors for it only when a second tape could want them (two tapes recording, or
+a persistent one), so first-order training pays nothing.
 """
 import backends
+from kerasx.autodiff import higher_order
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable
 
@@ -24,9 +25,11 @@ def active_tapes():
 
 
 class _Node:
-    __slots__ = ("prim", "in_uids", "in_shapes", "out_uids", "out_meta", "residuals", "params")
+    __slots__ = ("prim", "in_uids", "in_shapes", "out_uids", "out_meta", "residuals", "params", "inputs",
+                 "outputs")
 
-    def __init__(self, prim, in_uids, in_shapes, out_uids, out_meta, residuals, params):
+    def __init__(self, prim, in_uids, in_shapes, out_uids, out_meta, residuals, params, inputs=None,
+                 outputs=None):
         self.prim = prim
         self.in_uids = in_uids
         self.in_shapes = in_shapes
@@ -34,41 +37,10 @@ class _Node:
         self.out_meta = out_meta  # (shape, dtype) per output, to build zero cotangents
         self.residuals = residuals
         self.params = params
-
-
-class _InnerGradient:
-    """Stands, on an outer recording tape, for one `gradient()` call made while it recorded: its inputs
-    are the values the gradient was computed from, its outputs the gradients. Being a node, it makes the
-    outer tape record what is computed from the gradients, so the outer walk can tell whether its target
-    depends on them; it has no VJP, and the walk raises when it would need one."""
-    __slots__ = ("op_names",)
-    name = "gradient"
-
-    def __init__(self, op_names):
-        self.op_names = op_names
-
-    def error(self):
-        if self.op_names:
-            plural = len(self.op_names) > 1
-            what = ("the VJPs of " if plural else "the VJP of ") + ", ".join(
-                f'"{n}"' for n in self.op_names) + (" run" if plural else " runs")
-        else:  # no VJP ran: the gradient is a copy of the output_gradients it was given
-            what = "the gradient is a copy of its output_gradients, made"
-        return RuntimeError(
-            "GradientTape.gradient: the target depends on a gradient computed by a gradient() call "
-            "while this tape was recording (a gradient of a gradient, as in a gradient penalty or a "
-            f"Hessian-vector product). Higher-order gradients are not supported yet: {what} as backend "
-            "kernels that no tape records, so this gradient would silently be None. Compute the inner "
-            "gradient outside this tape's block, or leave it out of the target.")
-
-
-def _holds_array(b, residuals):
-    """Whether a node's residuals (arrays, shapes, dtypes, axes, possibly nested) hold a backend array."""
-    if isinstance(residuals, (tuple, list)):
-        return any(_holds_array(b, r) for r in residuals)
-    if isinstance(residuals, dict):
-        return any(_holds_array(b, r) for r in residuals.values())
-    return b.is_array(residuals)
+        # The call's input and output Tensors, for the differentiable walk; None where no second tape
+        # could differentiate this node's VJP (kept only then: they hold arrays alive).
+        self.inputs = inputs
+        self.outputs = outputs
 
 
 class GradientTape:
@@ -87,7 +59,7 @@ class GradientTape:
         self._watched_vars = {}
         self._recording = False
         self._used = False
-        self._holds_inner_gradients = False  # an _InnerGradient node is among self._nodes
+        self._holds_markers = False  # a higher_order.NotDifferentiable node is among self._nodes
 
     def __enter__(self):
         self._recording = True
@@ -119,7 +91,7 @@ class GradientTape:
         self._tracked = set()
         self._watched_vars = {}
         self._used = False
-        self._holds_inner_gradients = False
+        self._holds_markers = False
 
     def stop_recording(self):
         """Context manager that pauses recording on this tape (tf raises outside the tape's block)."""
@@ -149,8 +121,9 @@ class GradientTape:
             return True
         return False
 
-    def record(self, prim, inputs, outputs, residuals, params):
-        """Adds a node if any Tensor in `inputs` is tracked; `inputs` holds None for constants."""
+    def record(self, prim, inputs, outputs, residuals, params, arrays=None):
+        """Adds a node if any Tensor in `inputs` is tracked; `inputs` holds None for constants, whose
+        values are in `arrays` (the kernels' arguments)."""
         # A list, not a short-circuiting `any`: every trainable Variable read here must be watched, even
         # when an earlier input already made the op recordable.
         if not any([t is not None and self._is_tracked(t) for t in inputs]):
@@ -160,7 +133,12 @@ class GradientTape:
         out_uids = tuple(o._uid for o in outputs)
         self._tracked.update(out_uids)
         meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
-        self._nodes.append(_Node(prim, in_uids, in_shapes, out_uids, meta, residuals, params))
+        if (self._persistent or len(_active) > 1) and arrays is not None:
+            node = _Node(prim, in_uids, in_shapes, out_uids, meta, residuals, params,
+                         higher_order.node_inputs(inputs, arrays), outputs)
+        else:
+            node = _Node(prim, in_uids, in_shapes, out_uids, meta, residuals, params)
+        self._nodes.append(node)
 
     # ------------------------------------------------------------ differentiation
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
@@ -189,21 +167,36 @@ class GradientTape:
         # As tf: a source the tape never watched gets no gradient, even when a recorded op read it.
         source_uids = {s._uid for s in flat_sources if s._uid in self._tracked}
         needed = self._reachable_from(source_uids)
-        grads = {}
-        for t, seed in zip(targets, seeds):
+        for t in targets:
             if not isinstance(t, Tensor):
                 raise ValueError(f"GradientTape.gradient target must be a Tensor, received {type(t).__name__}.")
+        # The tapes that could differentiate this gradient: every other one recording now, and this one
+        # when persistent and still in its block. With none, the walk runs the raw-kernel VJPs.
+        observers = [t for t in _active if t is not self or self._persistent]
+        if observers:
+            result = self._differentiable_gradients(b, targets, seeds, flat_sources, source_uids, needed,
+                                                    observers, unconnected_gradients)
+        else:
+            result = self._gradients(b, targets, seeds, flat_sources, source_uids, needed,
+                                     unconnected_gradients)
+        self._used = True
+        if not self._persistent:
+            self._nodes = []
+            self._holds_markers = False
+        if isinstance(sources, Tensor):
+            return result[0]
+        return pack_sequence_as(sources, result)
+
+    def _gradients(self, b, targets, seeds, flat_sources, source_uids, needed, unconnected_gradients):
+        """The first-order walk: raw arrays and raw-kernel VJPs, residuals freed as it goes."""
+        grads = {}
+        for t, seed in zip(targets, seeds):
             g = b.ones(t.data.shape, t.data.dtype) if seed is None else b.asarray(
                 seed.data if isinstance(seed, Tensor) else seed, dtype=t.data.dtype)
             self._accumulate(grads, t._uid, g)
-
-        # The walk frees residuals as it goes; where it may still meet an inner gradient and raise, it
-        # frees them only once it has finished, so that the error leaves the tape as it was.
-        free_now = not self._persistent and not self._holds_inner_gradients
-        ran = []  # (op name, input serials, whether it kept residuals) of each VJP that ran, in order
-        # Only another recording tape (or this one, persistent and still in its block) can later
-        # differentiate this gradient: without one, skip the bookkeeping (it is per node, every step).
-        marking = any(t is not self or self._persistent for t in _active)
+        # Where the walk may still meet a marker and raise, it frees residuals only once it has
+        # finished, so that the error leaves the tape as it was.
+        free_now = not self._persistent and not self._holds_markers
         for node in reversed(self._nodes):
             gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
             if all(g is None for g in gouts):
@@ -211,7 +204,7 @@ class GradientTape:
             needs = tuple(u in needed for u in node.in_uids)
             if not any(needs):
                 continue
-            if isinstance(node.prim, _InnerGradient):
+            if isinstance(node.prim, higher_order.NotDifferentiable):
                 raise node.prim.error()
             if node.residuals is None:
                 raise RuntimeError(
@@ -226,60 +219,47 @@ class GradientTape:
             for uid, shape, need, gi in zip(node.in_uids, node.in_shapes, needs, in_grads):
                 if need and gi is not None:
                     self._accumulate(grads, uid, b.sum_to_shape(gi, shape))
-            if marking:
-                ran.append((node.prim.name, node.in_uids, _holds_array(b, node.residuals)))
             if free_now:
                 node.residuals = None
-        self._used = True
-
         result = []
         for s in flat_sources:
             g = grads.get(s._uid) if s._uid in source_uids else None
             if g is None and unconnected_gradients == "zero":
                 g = b.zeros(s.data.shape, s.data.dtype)
             result.append(None if g is None else Tensor(g))
-        self._mark_on_recording_tapes(ran, seeds, result)
-        if not self._persistent:
-            self._nodes = []
-            self._holds_inner_gradients = False
-        if isinstance(sources, Tensor):
-            return result[0]
-        return pack_sequence_as(sources, result)
+        return result
 
-    def _mark_on_recording_tapes(self, ran, seeds, result):
-        """Leaves an `_InnerGradient` node on every other tape recording now (and on this one, where
-        persistent and still in its block) whose tracked values this gradient was computed from.
+    def _differentiable_gradients(self, b, targets, seeds, flat_sources, source_uids, needed, observers,
+                                  unconnected_gradients):
+        """The walk that the `observers` record (`higher_order.walk`): Tensor cotangents, each node's
+        VJP written in primitives. Seeds given as Tensors are used as they are, so a gradient computed
+        with `output_gradients` from the outer tape stays connected to them."""
+        grads = {}
+        for t, seed in zip(targets, seeds):
+            if isinstance(seed, Tensor) and seed.data.dtype == t.data.dtype:
+                g = seed
+            else:
+                g = Tensor(b.ones(t.data.shape, t.data.dtype) if seed is None else b.asarray(
+                    seed.data if isinstance(seed, Tensor) else seed, dtype=t.data.dtype))
+            prev = grads.get(t._uid)
+            grads[t._uid] = g if prev is None else prev + g
+        # Snapshot: this tape itself may be among the observers and record the walk's ops as it goes.
+        higher_order.walk(b, list(self._nodes), grads, source_uids, needed, observers)
+        result = []
+        for s in flat_sources:
+            g = grads.get(s._uid) if s._uid in source_uids else None
+            if g is None and unconnected_gradients == "zero":
+                g = Tensor(b.zeros(s.data.shape, s.data.dtype))
+            result.append(g)
+        return result
 
-        A gradient depends on the seeds and, through each VJP that ran, on that node's residual arrays,
-        which are functions of its inputs; a VJP that kept no arrays (add, sum, reshape keep at most
-        shapes) is linear in its cotangent alone, so its inputs are no dependency: the gradient of
-        sum(x) does not depend on x. The dependency is by data, not by derivative: multiply keeps both
-        inputs, so d(x * w)/dx = w counts as depending on x too, and differentiating it raises."""
-        outputs = [g for g in result if g is not None]
-        tapes = [t for t in _active if t is not self or self._persistent]
-        if not outputs or not tapes:
-            return
-        seed_uids = {s._uid for s in seeds if isinstance(s, Tensor)}
-        nonlinear_uids = {u for _, in_uids, kept in ran if kept for u in in_uids if u != -1}
-        for tape in tapes:
-            from_seeds = [u for u in seed_uids if u in tape._tracked]
-            from_residuals = [u for u in nonlinear_uids if u in tape._tracked]
-            if not from_seeds and not from_residuals:
-                continue
-            # A tracked seed flows through every VJP that ran; tracked residuals only through their own.
-            names = []
-            for name, in_uids, kept in ran:
-                if (from_seeds or kept and any(u in tape._tracked for u in in_uids)) and name not in names:
-                    names.append(name)
-            tape._record_inner_gradient(tuple(from_seeds + from_residuals), outputs, names)
-
-    def _record_inner_gradient(self, in_uids, outputs, op_names):
+    def _record_marker(self, marker, in_uids, outputs):
+        """Adds a `higher_order.NotDifferentiable` node from `in_uids` to `outputs` (see that module)."""
         out_uids = tuple(o._uid for o in outputs)
         self._tracked.update(out_uids)
         meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
-        self._nodes.append(_Node(_InnerGradient(op_names), in_uids, (None,) * len(in_uids), out_uids,
-                                 meta, (), {}))
-        self._holds_inner_gradients = True
+        self._nodes.append(_Node(marker, in_uids, (None,) * len(in_uids), out_uids, meta, (), {}))
+        self._holds_markers = True
 
     def _reachable_from(self, source_uids):
         """Serials of every recorded value that depends on a source: only these need gradients."""

@@ -55,6 +55,9 @@ class Functional(Model):
         self._is_graph_network = True
         # The graph's own layers set the output masks while it runs (as tf.keras's Functional).
         self._compute_output_and_mask_jointly = True
+        # As tf.keras: a graph network does not autocast its inputs, its layers cast them (a float64
+        # model would otherwise round its float64 inputs through float32).
+        self._autocast = False
         self.built = True
 
     def _topological_nodes(self):

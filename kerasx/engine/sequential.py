@@ -18,7 +18,8 @@ from kerasx.engine.naming import unique_name
 class Sequential(Functional):
 
     def __init__(self, layers=None, name=None):
-        Layer.__init__(self, name=name)
+        # autocast=False, as tf.keras's Sequential: its layers cast their inputs themselves.
+        Layer.__init__(self, name=name, autocast=False)
         self._init_trainer()
         self._stack = []          # the user's layers, in order, without the InputLayer
         self._layer_names = set()  # theirs, for the uniqueness check on `add`

@@ -109,8 +109,85 @@ def _conv_samples(rng):
     ]
 
 
-conv_p = primitive("conv", _conv_fwd, _conv_vjp, _conv_samples,
+def _conv_diff_vjp(g, xs, out, needs, strides, padding, dilation, groups=1):
+    x, kernel = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
+    gx = conv_grad_input_p(g, kernel, input_shape=tuple(x.shape), **geometry) if needs[0] else None
+    gk = conv_grad_kernel_p(x, g, kernel_shape=tuple(kernel.shape), **geometry) if needs[1] else None
+    return gx, gk
+
+
+conv_p = primitive("conv", _conv_fwd, _conv_vjp, _conv_samples, diff_vjp=_conv_diff_vjp,
                    doc="N-d convolution (cross-correlation) of channels_last inputs with a (*k, C, F) kernel.")
+
+
+# ------------------------------------------------------------------ conv's VJPs, as primitives
+# conv is bilinear: with B(x, k, g) = <conv(x, k), g>, its input gradient is dB/dx (a function of k and
+# g) and its kernel gradient dB/dk (of x and g). Each is linear in both its arguments, and its VJP is
+# again conv or the other gradient, with the cotangent in the role of x or k. So the three primitives
+# differentiate each other to any order.
+def _grad_samples(rng, samples, which):
+    """conv_grad_input / conv_grad_kernel samples from conv's: the conv output's shape for g."""
+    out = []
+    for (x, kernel), params in samples[:5]:
+        spatial = conv_output_sizes(x.shape[1:-1], kernel.shape[:-2], params["strides"], params["padding"],
+                                    params["dilation"])
+        g = rng.standard_normal((x.shape[0],) + tuple(spatial) + (kernel.shape[-1],))
+        if which == "input":
+            out.append(((g, kernel), dict(params, input_shape=tuple(x.shape))))
+        else:
+            out.append(((x, g), dict(params, kernel_shape=tuple(kernel.shape))))
+    return out
+
+
+def _conv_grad_input_fwd(b, g, kernel, input_shape, strides, padding, dilation, groups=1):
+    return b.conv_grad_input(g, kernel, tuple(input_shape), strides, padding, dilation, groups), (g, kernel)
+
+
+def _conv_grad_input_vjp(b, c, res, needs, input_shape, strides, padding, dilation, groups=1):
+    g, kernel = res
+    gg = b.conv(c, kernel, strides, padding, dilation, groups) if needs[0] else None
+    gk = b.conv_grad_kernel(c, g, kernel.shape, strides, padding, dilation, groups) if needs[1] else None
+    return gg, gk
+
+
+def _conv_grad_input_diff_vjp(c, xs, out, needs, input_shape, strides, padding, dilation, groups=1):
+    g, kernel = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
+    gg = conv_p(c, kernel, **geometry) if needs[0] else None
+    gk = conv_grad_kernel_p(c, g, kernel_shape=tuple(kernel.shape), **geometry) if needs[1] else None
+    return gg, gk
+
+
+conv_grad_input_p = primitive(
+    "conv_grad_input", _conv_grad_input_fwd, _conv_grad_input_vjp,
+    lambda rng: _grad_samples(rng, _conv_samples(rng), "input"), diff_vjp=_conv_grad_input_diff_vjp,
+    doc="conv's gradient with respect to its input (of shape `input_shape`), from g and the kernel.")
+
+
+def _conv_grad_kernel_fwd(b, x, g, kernel_shape, strides, padding, dilation, groups=1):
+    return b.conv_grad_kernel(x, g, tuple(kernel_shape), strides, padding, dilation, groups), (x, g)
+
+
+def _conv_grad_kernel_vjp(b, c, res, needs, kernel_shape, strides, padding, dilation, groups=1):
+    x, g = res
+    gx = b.conv_grad_input(g, c, x.shape, strides, padding, dilation, groups) if needs[0] else None
+    gg = b.conv(x, c, strides, padding, dilation, groups) if needs[1] else None
+    return gx, gg
+
+
+def _conv_grad_kernel_diff_vjp(c, xs, out, needs, kernel_shape, strides, padding, dilation, groups=1):
+    x, g = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation, groups=groups)
+    gx = conv_grad_input_p(g, c, input_shape=tuple(x.shape), **geometry) if needs[0] else None
+    gg = conv_p(x, c, **geometry) if needs[1] else None
+    return gx, gg
+
+
+conv_grad_kernel_p = primitive(
+    "conv_grad_kernel", _conv_grad_kernel_fwd, _conv_grad_kernel_vjp,
+    lambda rng: _grad_samples(rng, _conv_samples(rng), "kernel"), diff_vjp=_conv_grad_kernel_diff_vjp,
+    doc="conv's gradient with respect to its kernel (of shape `kernel_shape`), from x and g.")
 
 
 def _conv_bias_fwd(b, x, kernel, bias, strides, padding, dilation, groups=1, relu=False):
@@ -151,7 +228,16 @@ def _conv_bias_samples(rng):
     return out
 
 
+def _conv_bias_diff_vjp(g, xs, outs, needs, strides, padding, dilation, groups=1, relu=False):
+    x, kernel, _ = xs
+    if relu:
+        g = ew.relu_cotangent(g, outs[0])
+    gx, gk = _conv_diff_vjp(g, (x, kernel), None, needs[:2], strides, padding, dilation, groups)
+    return gx, gk, (g if needs[2] else None)  # the tape sums g down to the bias's shape
+
+
 conv_bias_p = primitive("conv_bias", _conv_bias_fwd, _conv_bias_vjp, _conv_bias_samples,
+                        diff_vjp=_conv_bias_diff_vjp,
                         doc="conv + bias, relu'd when `relu`: a Conv layer's forward in one kernel.")
 
 
@@ -204,8 +290,17 @@ def _conv_transpose_samples(rng):
     ]
 
 
+def _conv_transpose_diff_vjp(g, xs, out, needs, output_spatial, strides, padding, dilation):
+    x, kernel = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation)
+    gx = conv_p(g, kernel, **geometry) if needs[0] else None
+    gk = conv_grad_kernel_p(g, x, kernel_shape=tuple(kernel.shape), **geometry) if needs[1] else None
+    return gx, gk
+
+
 conv_transpose_p = primitive(
     "conv_transpose", _conv_transpose_fwd, _conv_transpose_vjp, _conv_transpose_samples,
+    diff_vjp=_conv_transpose_diff_vjp,
     doc="Transposed convolution (the gradient of conv with respect to its input) with a Keras "
         "(*k, filters, in_channels) kernel.")
 
@@ -246,9 +341,77 @@ def _depthwise_samples(rng):
     ]
 
 
+def _depthwise_diff_vjp(g, xs, out, needs, strides, padding, dilation):
+    x, kernel = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation)
+    gx = depthwise_grad_input_p(g, kernel, input_shape=tuple(x.shape), **geometry) if needs[0] else None
+    gk = depthwise_grad_kernel_p(x, g, kernel_shape=tuple(kernel.shape), **geometry) if needs[1] else None
+    return gx, gk
+
+
 depthwise_conv_p = primitive(
-    "depthwise_conv", _depthwise_fwd, _depthwise_vjp, _depthwise_samples,
+    "depthwise_conv", _depthwise_fwd, _depthwise_vjp, _depthwise_samples, diff_vjp=_depthwise_diff_vjp,
     doc="Depthwise convolution with a (*k, C, depth_multiplier) kernel; output channel c * M + m.")
+
+
+# Bilinear like conv (see conv's VJP primitives above): the three differentiate each other.
+def _depthwise_grad_samples(rng, which):
+    out = []
+    for (x, kernel), params in _depthwise_samples(rng):
+        spatial = conv_output_sizes(x.shape[1:-1], kernel.shape[:-2], params["strides"], params["padding"],
+                                    params["dilation"])
+        g = rng.standard_normal((x.shape[0],) + tuple(spatial) + (kernel.shape[-2] * kernel.shape[-1],))
+        if which == "input":
+            out.append(((g, kernel), dict(params, input_shape=tuple(x.shape))))
+        else:
+            out.append(((x, g), dict(params, kernel_shape=tuple(kernel.shape))))
+    return out
+
+
+def _dw_grad_input_vjp(b, c, res, needs, input_shape, strides, padding, dilation):
+    g, kernel = res
+    gg = b.depthwise_conv(c, kernel, strides, padding, dilation) if needs[0] else None
+    gk = b.depthwise_conv_grad_kernel(c, g, kernel.shape, strides, padding, dilation) if needs[1] else None
+    return gg, gk
+
+
+def _dw_grad_input_diff_vjp(c, xs, out, needs, input_shape, strides, padding, dilation):
+    g, kernel = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation)
+    gg = depthwise_conv_p(c, kernel, **geometry) if needs[0] else None
+    gk = depthwise_grad_kernel_p(c, g, kernel_shape=tuple(kernel.shape), **geometry) if needs[1] else None
+    return gg, gk
+
+
+depthwise_grad_input_p = primitive(
+    "depthwise_conv_grad_input",
+    lambda b, g, kernel, input_shape, strides, padding, dilation: (
+        b.depthwise_conv_grad_input(g, kernel, tuple(input_shape), strides, padding, dilation), (g, kernel)),
+    _dw_grad_input_vjp, lambda rng: _depthwise_grad_samples(rng, "input"), diff_vjp=_dw_grad_input_diff_vjp,
+    doc="depthwise_conv's gradient with respect to its input, from g and the kernel.")
+
+
+def _dw_grad_kernel_vjp(b, c, res, needs, kernel_shape, strides, padding, dilation):
+    x, g = res
+    gx = b.depthwise_conv_grad_input(g, c, x.shape, strides, padding, dilation) if needs[0] else None
+    gg = b.depthwise_conv(x, c, strides, padding, dilation) if needs[1] else None
+    return gx, gg
+
+
+def _dw_grad_kernel_diff_vjp(c, xs, out, needs, kernel_shape, strides, padding, dilation):
+    x, g = xs
+    geometry = dict(strides=strides, padding=padding, dilation=dilation)
+    gx = depthwise_grad_input_p(g, c, input_shape=tuple(x.shape), **geometry) if needs[0] else None
+    gg = depthwise_conv_p(x, c, **geometry) if needs[1] else None
+    return gx, gg
+
+
+depthwise_grad_kernel_p = primitive(
+    "depthwise_conv_grad_kernel",
+    lambda b, x, g, kernel_shape, strides, padding, dilation: (
+        b.depthwise_conv_grad_kernel(x, g, tuple(kernel_shape), strides, padding, dilation), (x, g)),
+    _dw_grad_kernel_vjp, lambda rng: _depthwise_grad_samples(rng, "kernel"), diff_vjp=_dw_grad_kernel_diff_vjp,
+    doc="depthwise_conv's gradient with respect to its kernel, from x and g.")
 
 
 def depthwise_conv(x, kernel, strides=1, padding="valid", dilation_rate=1):

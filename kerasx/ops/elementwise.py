@@ -37,7 +37,7 @@ def _binary_samples(rng):
             ((_arr(rng, 3, 1), _arr(rng, 1, 4)), {})]
 
 
-add = primitive("add", _add_fwd, _add_vjp, _binary_samples)
+add = primitive("add", _add_fwd, _add_vjp, _binary_samples, diff_vjp=lambda g, xs, out, needs: (g, g))
 
 
 def _sub_fwd(b, x, y):
@@ -48,7 +48,8 @@ def _sub_vjp(b, g, res, needs):
     return g, (b.negative(g) if needs[1] else None)
 
 
-subtract = primitive("subtract", _sub_fwd, _sub_vjp, _binary_samples)
+subtract = primitive("subtract", _sub_fwd, _sub_vjp, _binary_samples,
+                     diff_vjp=lambda g, xs, out, needs: (g, negative(g) if needs[1] else None))
 
 
 def _mul_fwd(b, x, y):
@@ -60,7 +61,12 @@ def _mul_vjp(b, g, res, needs):
     return (b.multiply(g, y) if needs[0] else None), (b.multiply(g, x) if needs[1] else None)
 
 
-multiply = primitive("multiply", _mul_fwd, _mul_vjp, _binary_samples)
+def _mul_diff_vjp(g, xs, out, needs):
+    x, y = xs
+    return (multiply(g, y) if needs[0] else None), (multiply(g, x) if needs[1] else None)
+
+
+multiply = primitive("multiply", _mul_fwd, _mul_vjp, _binary_samples, diff_vjp=_mul_diff_vjp)
 
 
 def _div_fwd(b, x, y):
@@ -78,7 +84,14 @@ def _div_samples(rng):
     return [((_arr(rng, 3, 4), _pos(rng, 3, 4)), {}), ((_arr(rng, 2, 3), _pos(rng, 3)), {})]
 
 
-divide = primitive("divide", _div_fwd, _div_vjp, _div_samples)
+def _div_diff_vjp(g, xs, out, needs):
+    x, y = xs
+    gx = divide(g, y) if needs[0] else None
+    gy = negative(divide(multiply(g, x), square(y))) if needs[1] else None
+    return gx, gy
+
+
+divide = primitive("divide", _div_fwd, _div_vjp, _div_samples, diff_vjp=_div_diff_vjp)
 
 
 def _pow_fwd(b, x, y):
@@ -98,7 +111,16 @@ def _pow_samples(rng):
             ((_pos(rng, 2, 3), 0.5), {})]
 
 
-power = primitive("power", _pow_fwd, _pow_vjp, _pow_samples)
+def _pow_diff_vjp(g, xs, outs, needs):
+    x, y = xs
+    # A number exponent stays a number: a 0-d constant would make a float32 power float64.
+    y_minus_1 = y - 1.0 if isinstance(y, (int, float)) else subtract(y, 1.0)
+    gx = multiply(g, multiply(y, power(x, y_minus_1))) if needs[0] else None
+    gy = multiply(g, multiply(outs[0], log(x))) if needs[1] else None
+    return gx, gy
+
+
+power = primitive("power", _pow_fwd, _pow_vjp, _pow_samples, diff_vjp=_pow_diff_vjp)
 
 
 def _max_fwd(b, x, y):
@@ -117,7 +139,13 @@ def _separated_samples(rng):
     return [((x, x + _away_from_zero(rng, 3, 4)), {}), ((_arr(rng, 2, 3), _arr(rng, 3) + 0.05), {})]
 
 
-maximum = primitive("maximum", _max_fwd, _max_vjp, _separated_samples)
+def _route(first, g, needs):
+    """The gradient of a two-way selection: to the first input where `first`, else to the second."""
+    return (where(first, g, 0.0) if needs[0] else None), (where(first, 0.0, g) if needs[1] else None)
+
+
+maximum = primitive("maximum", _max_fwd, _max_vjp, _separated_samples,
+                    diff_vjp=lambda g, xs, out, needs: _route(greater_equal(*xs), g, needs))
 
 
 def _min_fwd(b, x, y):
@@ -130,7 +158,8 @@ def _min_vjp(b, g, res, needs):
     return (b.where(first, g, 0.0) if needs[0] else None), (b.where(first, 0.0, g) if needs[1] else None)
 
 
-minimum = primitive("minimum", _min_fwd, _min_vjp, _separated_samples)
+minimum = primitive("minimum", _min_fwd, _min_vjp, _separated_samples,
+                    diff_vjp=lambda g, xs, out, needs: _route(less_equal(*xs), g, needs))
 
 
 # ------------------------------------------------------------------ unary math
@@ -142,7 +171,8 @@ def _neg_fwd(b, x):
     return b.negative(x), ()
 
 
-negative = primitive("negative", _neg_fwd, lambda b, g, res, needs: (b.negative(g),), _unary_samples)
+negative = primitive("negative", _neg_fwd, lambda b, g, res, needs: (b.negative(g),), _unary_samples,
+                     diff_vjp=lambda g, xs, out, needs: (negative(g),))
 
 
 def _exp_fwd(b, x):
@@ -150,7 +180,8 @@ def _exp_fwd(b, x):
     return y, (y,)
 
 
-exp = primitive("exp", _exp_fwd, lambda b, g, res, needs: (b.multiply(g, res[0]),), _unary_samples)
+exp = primitive("exp", _exp_fwd, lambda b, g, res, needs: (b.multiply(g, res[0]),), _unary_samples,
+                diff_vjp=lambda g, xs, outs, needs: (multiply(g, outs[0]),))
 
 
 def _log_fwd(b, x):
@@ -158,7 +189,7 @@ def _log_fwd(b, x):
 
 
 log = primitive("log", _log_fwd, lambda b, g, res, needs: (b.divide(g, res[0]),),
-                lambda rng: [((_pos(rng, 3, 4),), {})])
+                lambda rng: [((_pos(rng, 3, 4),), {})], diff_vjp=lambda g, xs, out, needs: (divide(g, xs[0]),))
 
 
 def _sqrt_fwd(b, x):
@@ -167,7 +198,8 @@ def _sqrt_fwd(b, x):
 
 
 sqrt = primitive("sqrt", _sqrt_fwd, lambda b, g, res, needs: (b.divide(g, b.multiply(2.0, res[0])),),
-                 lambda rng: [((_pos(rng, 3, 4),), {})])
+                 lambda rng: [((_pos(rng, 3, 4),), {})],
+                 diff_vjp=lambda g, xs, outs, needs: (divide(g, multiply(2.0, outs[0])),))
 
 
 def _square_fwd(b, x):
@@ -175,7 +207,7 @@ def _square_fwd(b, x):
 
 
 square = primitive("square", _square_fwd, lambda b, g, res, needs: (b.multiply(g, b.multiply(2.0, res[0])),),
-                   _unary_samples)
+                   _unary_samples, diff_vjp=lambda g, xs, out, needs: (multiply(g, multiply(2.0, xs[0])),))
 
 
 def _abs_fwd(b, x):
@@ -183,7 +215,8 @@ def _abs_fwd(b, x):
 
 
 abs = primitive("abs", _abs_fwd, lambda b, g, res, needs: (b.multiply(g, b.sign(res[0])),),
-                lambda rng: [((_away_from_zero(rng, 3, 4),), {})])
+                lambda rng: [((_away_from_zero(rng, 3, 4),), {})],
+                diff_vjp=lambda g, xs, out, needs: (multiply(g, sign(xs[0])),))
 
 
 def _tanh_fwd(b, x):
@@ -192,7 +225,8 @@ def _tanh_fwd(b, x):
 
 
 tanh = primitive("tanh", _tanh_fwd, lambda b, g, res, needs: (b.multiply(g, 1.0 - b.square(res[0])),),
-                 _unary_samples)
+                 _unary_samples,
+                 diff_vjp=lambda g, xs, outs, needs: (multiply(g, subtract(1.0, square(outs[0]))),))
 
 
 def _sin_fwd(b, x):
@@ -200,7 +234,8 @@ def _sin_fwd(b, x):
 
 
 sin = primitive("sin", _sin_fwd, lambda b, g, res, needs: (b.multiply(g, b.cos(res[0])),), _unary_samples,
-                doc="Sine, elementwise (tf.math.sin).")
+                doc="Sine, elementwise (tf.math.sin).",
+                diff_vjp=lambda g, xs, out, needs: (multiply(g, cos(xs[0])),))
 
 
 def _cos_fwd(b, x):
@@ -208,7 +243,8 @@ def _cos_fwd(b, x):
 
 
 cos = primitive("cos", _cos_fwd, lambda b, g, res, needs: (b.negative(b.multiply(g, b.sin(res[0]))),),
-                _unary_samples, doc="Cosine, elementwise (tf.math.cos).")
+                _unary_samples, doc="Cosine, elementwise (tf.math.cos).",
+                diff_vjp=lambda g, xs, out, needs: (negative(multiply(g, sin(xs[0]))),))
 
 
 def _sigmoid_fwd(b, x):
@@ -218,7 +254,8 @@ def _sigmoid_fwd(b, x):
 
 sigmoid = primitive("sigmoid", _sigmoid_fwd,
                     lambda b, g, res, needs: (b.multiply(g, b.multiply(res[0], 1.0 - res[0])),),
-                    _unary_samples)
+                    _unary_samples,
+                    diff_vjp=lambda g, xs, outs, needs: (multiply(g, multiply(outs[0], subtract(1.0, outs[0]))),))
 
 
 def _erf_fwd(b, x):
@@ -230,7 +267,11 @@ def _erf_vjp(b, g, res, needs):
     return (b.multiply(g, b.multiply(2.0 / math.sqrt(math.pi), b.exp(b.negative(b.square(x))))),)
 
 
-erf = primitive("erf", _erf_fwd, _erf_vjp,
+def _erf_diff_vjp(g, xs, out, needs):
+    return (multiply(g, multiply(2.0 / math.sqrt(math.pi), exp(negative(square(xs[0]))))),)
+
+
+erf = primitive("erf", _erf_fwd, _erf_vjp, diff_vjp=_erf_diff_vjp, samples=
                 lambda rng: [((_arr(rng, 3, 4),), {}), ((rng.uniform(-4.0, 4.0, (6,)),), {})],
                 doc="The Gauss error function, elementwise (tf.math.erf).")
 
@@ -240,8 +281,14 @@ def _relu_fwd(b, x):
     return y, (y,)
 
 
+def relu_cotangent(g, y):
+    """``g`` where the relu output ``y`` is positive, else 0: relu's VJP, in primitives."""
+    return where(greater(y, 0.0), g, 0.0)
+
+
 relu = primitive("relu", _relu_fwd, lambda b, g, res, needs: (b.relu_grad(g, res[0]),),
-                 lambda rng: [((_away_from_zero(rng, 3, 4),), {})])
+                 lambda rng: [((_away_from_zero(rng, 3, 4),), {})],
+                 diff_vjp=lambda g, xs, outs, needs: (relu_cotangent(g, outs[0]),))
 
 
 def _clip_fwd(b, x, lo, hi):
@@ -260,7 +307,12 @@ def _clip_samples(rng):
     return [((x, -1.0, 1.0), {})]
 
 
-clip_by_value = primitive("clip_by_value", _clip_fwd, _clip_vjp, _clip_samples)
+def _clip_diff_vjp(g, xs, out, needs):
+    x, lo, hi = xs
+    return where(logical_and(greater_equal(x, lo), less_equal(x, hi)), g, 0.0), None, None
+
+
+clip_by_value = primitive("clip_by_value", _clip_fwd, _clip_vjp, _clip_samples, diff_vjp=_clip_diff_vjp)
 
 
 def _where_fwd(b, cond, x, y):
@@ -277,7 +329,11 @@ def _where_samples(rng):
             ((rng.standard_normal((3, 4)) > 0, _arr(rng, 4), 0.5), {})]
 
 
-where = primitive("where", _where_fwd, _where_vjp, _where_samples)
+def _where_diff_vjp(g, xs, out, needs):
+    return (None,) + _route(xs[0], g, needs[1:])
+
+
+where = primitive("where", _where_fwd, _where_vjp, _where_samples, diff_vjp=_where_diff_vjp)
 
 
 def _cast_fwd(b, x, dtype):
@@ -292,7 +348,8 @@ def _cast_samples(rng):
     return [((_arr(rng, 3),), {"dtype": "float64"})]
 
 
-cast = primitive("cast", _cast_fwd, _cast_vjp, _cast_samples, static=("dtype",))
+cast = primitive("cast", _cast_fwd, _cast_vjp, _cast_samples, static=("dtype",),
+                 diff_vjp=lambda g, xs, out, needs, dtype: (cast(g, dtype=xs[0].dtype),))
 
 
 # ------------------------------------------------------------------ non-differentiable

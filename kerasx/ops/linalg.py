@@ -1,5 +1,7 @@
 """Matrix products."""
 from kerasx.autodiff.primitive import primitive
+from kerasx.ops import elementwise as ew
+from kerasx.ops import shape as sh
 
 
 def _swap_last(b, x):
@@ -44,7 +46,26 @@ def _matmul_samples(rng):
             ((rng.standard_normal((2, 3, 4)), rng.standard_normal((1, 4, 2))), {})]
 
 
-matmul = primitive("matmul", _matmul_fwd, _matmul_vjp, _matmul_samples)
+def _swap_last_t(x):
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return sh.transpose(x, axes)
+
+
+def _matmul_diff_vjp(g, xs, out, needs):
+    x, y = xs
+    gx = matmul(g, _swap_last_t(y)) if needs[0] else None
+    gy = None
+    if needs[1]:
+        if y.ndim == 2:
+            k, m = x.shape[-1], g.shape[-1]
+            gy = matmul(sh.transpose(sh.reshape(x, (-1, k)), (1, 0)), sh.reshape(g, (-1, m)))
+        else:
+            gy = matmul(_swap_last_t(x), g)
+    return gx, gy
+
+
+matmul = primitive("matmul", _matmul_fwd, _matmul_vjp, _matmul_samples, diff_vjp=_matmul_diff_vjp)
 
 
 def _dense_fwd(b, x, kernel, bias, relu=False):
@@ -77,5 +98,13 @@ def _dense_samples(rng):
     return samples
 
 
-dense = primitive("dense", _dense_fwd, _dense_vjp, _dense_samples,
+def _dense_diff_vjp(g, xs, outs, needs, relu=False):
+    x, kernel, _ = xs
+    if relu:
+        g = ew.relu_cotangent(g, outs[0])
+    gx, gk = _matmul_diff_vjp(g, (x, kernel), None, needs[:2])
+    return gx, gk, (g if needs[2] else None)
+
+
+dense = primitive("dense", _dense_fwd, _dense_vjp, _dense_samples, diff_vjp=_dense_diff_vjp,
                   doc="``x @ kernel + bias``, relu'd when `relu`: a Dense layer's forward in one kernel.")

@@ -5,6 +5,7 @@ import math
 from kerasx.autodiff.primitive import primitive
 from kerasx.ops import elementwise as ew
 from kerasx.ops import reduction as red
+from kerasx.ops import shape as sh
 from kerasx.ops.shape import squeeze
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -20,9 +21,14 @@ def _softmax_fwd(b, x, axis=-1):
     return y, (y,)
 
 
+def _softmax_diff_vjp(g, xs, outs, needs, axis=-1):
+    y = outs[0]
+    return (ew.multiply(y, ew.subtract(g, red.sum(ew.multiply(g, y), axis=axis, keepdims=True))),)
+
+
 softmax = primitive("softmax", _softmax_fwd,
                     lambda b, g, res, needs, axis=-1: (b.softmax_grad(g, res[0], axis),), _axis_samples,
-                    static=("axis",))
+                    static=("axis",), diff_vjp=_softmax_diff_vjp)
 
 
 def _log_softmax_fwd(b, x, axis=-1):
@@ -34,7 +40,12 @@ def _log_softmax_vjp(b, g, res, needs, axis=-1):
     return (b.subtract(g, b.multiply(b.exp(res[0]), b.sum(g, axis=axis, keepdims=True))),)
 
 
-log_softmax = primitive("log_softmax", _log_softmax_fwd, _log_softmax_vjp, _axis_samples, static=("axis",))
+def _log_softmax_diff_vjp(g, xs, outs, needs, axis=-1):
+    return (ew.subtract(g, ew.multiply(ew.exp(outs[0]), red.sum(g, axis=axis, keepdims=True))),)
+
+
+log_softmax = primitive("log_softmax", _log_softmax_fwd, _log_softmax_vjp, _axis_samples, static=("axis",),
+                        diff_vjp=_log_softmax_diff_vjp)
 
 
 def _sce_fwd(b, logits, labels, axis=-1):
@@ -61,8 +72,20 @@ def _sce_samples(rng):
             ((rng.standard_normal((3, 4)), rng.uniform(0.0, 2.0, (3, 4))), {"axis": -1})]
 
 
+def _sce_diff_vjp(g, xs, out, needs, axis=-1):
+    logits, labels = xs
+    g = sh.expand_dims(g, axis % logits.ndim)
+    g_logits = g_labels = None
+    if needs[0]:
+        mass = red.sum(labels, axis=axis, keepdims=True)
+        g_logits = ew.multiply(g, ew.subtract(ew.multiply(mass, softmax(logits, axis=axis)), labels))
+    if needs[1]:
+        g_labels = ew.negative(ew.multiply(g, log_softmax(logits, axis=axis)))
+    return g_logits, g_labels
+
+
 softmax_cross_entropy_with_logits = primitive(
-    "softmax_cross_entropy_with_logits", _sce_fwd, _sce_vjp, _sce_samples,
+    "softmax_cross_entropy_with_logits", _sce_fwd, _sce_vjp, _sce_samples, diff_vjp=_sce_diff_vjp,
     doc="Per-example cross-entropy of softmax(logits) against probability labels (tf's "
         "softmax_cross_entropy_with_logits).")
 
@@ -77,8 +100,15 @@ def _sparse_sce_vjp(b, g, res, needs):
     return b.sparse_softmax_cross_entropy_grad(g, probs, labels), None
 
 
+def _sparse_sce_diff_vjp(g, xs, out, needs):
+    logits, labels = xs
+    onehot = one_hot(labels, depth=logits.shape[-1], dtype=logits.dtype)
+    return ew.multiply(sh.expand_dims(g, -1), ew.subtract(softmax(logits, axis=-1), onehot)), None
+
+
 sparse_softmax_cross_entropy_with_logits = primitive(
     "sparse_softmax_cross_entropy_with_logits", _sparse_sce_fwd, _sparse_sce_vjp,
+    diff_vjp=_sparse_sce_diff_vjp, samples=
     lambda rng: [((rng.standard_normal((5, 4)), rng.integers(0, 4, (5,))), {}),
                  ((rng.standard_normal((2, 3, 4)), rng.integers(0, 4, (2, 3))), {})],
     doc="Per-example cross-entropy of softmax(logits) against integer class labels.")

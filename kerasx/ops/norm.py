@@ -8,6 +8,9 @@ in any shape of that size (``(C,)``, or the full-rank ``(1, C, 1, 1)`` that Kera
 """
 import backends
 from kerasx.autodiff.primitive import primitive
+from kerasx.ops import elementwise as ew
+from kerasx.ops import reduction as red
+from kerasx.ops import shape as sh
 
 
 def _absent(p, neutral):
@@ -39,6 +42,53 @@ def _check_param(name, op, p, x, axes):
                          f"{axes} of an input of shape {tuple(x.shape)}), received shape {tuple(p.shape)}.")
 
 
+# ------------------------------------------------------------------ the VJPs in primitives
+# For higher-order gradients (`diff_vjp`): the statistics recomputed with primitives, so the VJPs'
+# dependence on x is recorded too. Parameters come in any shape of the right size; these work on their
+# broadcast shape (1 outside `axes`) and reshape the gradients back.
+def _kept(x, axes):
+    return tuple(n if i in axes else 1 for i, n in enumerate(x.shape))
+
+
+def _broadcast_param(p, x, axes):
+    return p if isinstance(p, (bool, int, float)) else sh.reshape(p, _kept(x, axes))
+
+
+def _param_grad(grad, p, need):
+    return sh.reshape(grad, tuple(p.shape)) if need else None
+
+
+def _normalized(x, stat_axes, epsilon):
+    """``(x - mean) * inv_std`` and ``inv_std``, the statistics over `stat_axes` (biased variance)."""
+    centered = ew.subtract(x, red.mean(x, axis=stat_axes, keepdims=True))
+    var = red.mean(ew.square(centered), axis=stat_axes, keepdims=True)
+    inv_std = ew.power(ew.add(var, epsilon), -0.5)
+    return ew.multiply(centered, inv_std), inv_std
+
+
+def _normalized_input_grad(g_hat, x_hat, inv_std, stat_axes):
+    """The gradient through the normalization, given the gradient at its output ``x_hat``."""
+    mean_g = red.mean(g_hat, axis=stat_axes, keepdims=True)
+    mean_gx = red.mean(ew.multiply(g_hat, x_hat), axis=stat_axes, keepdims=True)
+    return ew.multiply(inv_std, ew.subtract(ew.subtract(g_hat, mean_g), ew.multiply(x_hat, mean_gx)))
+
+
+def _affine_diff_vjp(g, x, gamma, beta, axes, stat_axes, param_axes, epsilon, needs):
+    """dx, dgamma, dbeta of ``normalized(x) * gamma + beta``; `param_axes` are the axes the parameter
+    gradients sum over."""
+    x_hat, inv_std = _normalized(x, stat_axes, epsilon)
+    g_hat = ew.multiply(g, _broadcast_param(gamma, x, axes))
+    dx = _normalized_input_grad(g_hat, x_hat, inv_std, stat_axes) if needs[0] else None
+    dgamma = _param_grad(red.sum(ew.multiply(g, x_hat), axis=param_axes, keepdims=True), gamma,
+                         True) if needs[1] else None
+    dbeta = _param_grad(red.sum(g, axis=param_axes, keepdims=True), beta, True) if needs[2] else None
+    return dx, dgamma, dbeta
+
+
+def _others(x, axes):
+    return tuple(i for i in range(x.ndim) if i not in axes)
+
+
 # ------------------------------------------------------------------ batch normalization, training
 def _bn_train_fwd(b, x, gamma, beta, axes, epsilon):
     gamma, beta = _param(b, gamma, 1.0, x, axes), _param(b, beta, 0.0, x, axes)
@@ -67,8 +117,23 @@ def _bn_samples(rng):
             ((rng.standard_normal((5, 4)), 1.0, 0.0), {"axes": (1,), "epsilon": 1e-3})]
 
 
+def _bn_train_diff_vjp(cot, xs, outs, needs, axes, epsilon):
+    g, g_mean, g_var = cot
+    x, gamma, beta = xs
+    reduce = _others(x, axes)
+    dx, dgamma, dbeta = _affine_diff_vjp(g, x, gamma, beta, axes, reduce, reduce, epsilon, needs)
+    if needs[0]:
+        # The statistics are outputs too: mean = sum(x) / n, var = mean((x - mean)^2).
+        count = float(x.size // outs[1].size)
+        kept = _kept(x, axes)
+        centered = ew.subtract(x, sh.reshape(outs[1], kept))
+        dx = ew.add(dx, ew.add(ew.divide(sh.reshape(g_mean, kept), count),
+                               ew.multiply(ew.multiply(sh.reshape(g_var, kept), 2.0 / count), centered)))
+    return dx, dgamma, dbeta
+
+
 _batch_norm_train = primitive(
-    "batch_norm_train", _bn_train_fwd, _bn_train_vjp, _bn_samples, n_outputs=3,
+    "batch_norm_train", _bn_train_fwd, _bn_train_vjp, _bn_samples, n_outputs=3, diff_vjp=_bn_train_diff_vjp,
     doc="Batch normalization with batch statistics: ``(y, mean, biased variance)``.")
 
 
@@ -108,8 +173,27 @@ def _bn_infer_samples(rng):
              {"axes": (1,), "epsilon": 1e-3})]
 
 
+def _bn_infer_diff_vjp(g, xs, out, needs, axes, epsilon):
+    x, mean, var, gamma, beta = xs
+    reduce = _others(x, axes)
+    gamma_b = _broadcast_param(gamma, x, axes)
+    inv_std = ew.power(ew.add(sh.reshape(var, _kept(x, axes)), epsilon), -0.5)
+    centered = ew.subtract(x, sh.reshape(mean, _kept(x, axes)))
+    g_scaled = ew.multiply(g, ew.multiply(gamma_b, inv_std))
+    dx = g_scaled if needs[0] else None
+    dmean = _param_grad(ew.negative(red.sum(g_scaled, axis=reduce, keepdims=True)), mean, needs[1])
+    dvar = None
+    if needs[2]:
+        d_inv = red.sum(ew.multiply(ew.multiply(g, centered), gamma_b), axis=reduce, keepdims=True)
+        dvar = _param_grad(ew.multiply(d_inv, ew.multiply(-0.5, ew.power(inv_std, 3.0))), var, True)
+    dgamma = _param_grad(red.sum(ew.multiply(g, ew.multiply(centered, inv_std)), axis=reduce, keepdims=True),
+                         gamma, needs[3])
+    dbeta = _param_grad(red.sum(g, axis=reduce, keepdims=True), beta, needs[4])
+    return dx, dmean, dvar, dgamma, dbeta
+
+
 _batch_norm_infer = primitive(
-    "batch_norm_infer", _bn_infer_fwd, _bn_infer_vjp, _bn_infer_samples,
+    "batch_norm_infer", _bn_infer_fwd, _bn_infer_vjp, _bn_infer_samples, diff_vjp=_bn_infer_diff_vjp,
     doc="Batch normalization with given (moving) statistics.")
 
 
@@ -150,7 +234,12 @@ def _ln_samples(rng):
             ((rng.standard_normal((2, 3, 4)), 1.0, 0.0), {"axes": (2,), "epsilon": 1e-2})]
 
 
-_layer_norm = primitive("layer_norm", _ln_fwd, _ln_vjp, _ln_samples,
+def _ln_diff_vjp(g, xs, out, needs, axes, epsilon):
+    x, gamma, beta = xs
+    return _affine_diff_vjp(g, x, gamma, beta, axes, axes, _others(x, axes), epsilon, needs)
+
+
+_layer_norm = primitive("layer_norm", _ln_fwd, _ln_vjp, _ln_samples, diff_vjp=_ln_diff_vjp,
                         doc="Layer normalization over ``axes``.")
 
 

@@ -1,12 +1,13 @@
 """Tensor's Python operators (``x + y``, ``x @ w``, ``x[i]``, ``x < y``, ...), installed on `Tensor` here,
-where the primitives they call are defined.
+where the primitives they call are defined; and the two the tape's differentiable walk uses.
 
 `Tensor` lives in `kerasx.autodiff`, the floor below the ops; it knows nothing of them, so it never imports
 this package. Importing `kerasx.ops` (which `import kerasx` always does) gives every Tensor its operators.
 """
+from kerasx.autodiff import higher_order
 from kerasx.autodiff.tensor import Tensor
 from kerasx.ops import elementwise as ew
-from kerasx.ops import linalg, shape
+from kerasx.ops import linalg, reduction, shape
 
 # Binary operators with their reflected forms (`2 * x` calls `x.__rmul__(2)`).
 _ARITHMETIC = {"add": ew.add, "sub": ew.subtract, "mul": ew.multiply, "truediv": ew.divide, "pow": ew.power,
@@ -50,6 +51,8 @@ def install():
         setattr(Tensor, f"__{name}__", _unary(op))
     Tensor.__getitem__ = _forward(shape.getitem)
     Tensor._cast = _cast
+    # The tape's arithmetic in its differentiable backward walk (higher-order gradients).
+    higher_order.install_arithmetic(reduction.sum_to_shape, ew.add)
 
 
 install()

@@ -74,7 +74,35 @@ def _avg_pool_vjp(b, g, res, needs, pool_size, strides, padding="valid"):
     return (b.avg_pool_grad(g, res[0], *_params(pool_size, strides, padding)),)
 
 
+def _avg_pool_grad_fwd(b, g, input_shape, pool_size, strides, padding="valid"):
+    return b.avg_pool_grad(g, tuple(input_shape), *_params(pool_size, strides, padding)), ()
+
+
+def _avg_pool_grad_samples(rng):
+    out = []
+    for (x,), params in _pool_samples(rng):
+        k, s, same = params["pool_size"], params["strides"], params["padding"] == "same"
+        spatial = tuple(-(-n // si) if same else (n - ki) // si + 1 for n, ki, si in zip(x.shape[1:-1], k, s))
+        g = rng.standard_normal((x.shape[0],) + spatial + (x.shape[-1],))
+        out.append(((g,), dict(params, input_shape=tuple(x.shape))))
+    return out
+
+
+# avg_pool is linear: its VJP (spreading each window's gradient over the window) is linear too, and the
+# VJP of that is avg_pool again. As a primitive, it can be differentiated to any order.
+avg_pool_grad_p = primitive(
+    "avg_pool_grad", _avg_pool_grad_fwd,
+    lambda b, c, res, needs, input_shape, pool_size, strides, padding="valid": (
+        b.avg_pool(c, *_params(pool_size, strides, padding)),),
+    _avg_pool_grad_samples,
+    diff_vjp=lambda c, xs, out, needs, input_shape, pool_size, strides, padding="valid": (
+        avg_pool(c, pool_size=pool_size, strides=strides, padding=padding),),
+    doc="avg_pool's VJP: each window's gradient spread evenly over the window's real elements.")
+
 avg_pool = primitive("avg_pool", _avg_pool_fwd, _avg_pool_vjp, _pool_samples,
                      static=("pool_size", "strides", "padding"),
+                     diff_vjp=lambda g, xs, out, needs, pool_size, strides, padding="valid": (
+                         avg_pool_grad_p(g, input_shape=tuple(xs[0].shape), pool_size=pool_size,
+                                         strides=strides, padding=padding),),
                      doc="Average pooling of channels_last ``x``; 'same' windows average their real "
                          "elements only, as TensorFlow does.")

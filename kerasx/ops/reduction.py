@@ -1,5 +1,7 @@
-"""Reductions: sum, mean, max, min (differentiable) and argmax/argmin."""
+"""Reductions: sum, mean, max, min (differentiable) and argmax/argmin; `sum_to_shape`, composed."""
 from kerasx.autodiff.primitive import primitive
+from kerasx.ops import elementwise as ew
+from kerasx.ops import shape as sh
 
 
 def normalize_axes(axis, ndim):
@@ -40,7 +42,17 @@ def _sum_vjp(b, g, res, needs, axis=None, keepdims=False):
     return (_expand(b, g, shape, axes),)
 
 
-sum = primitive("sum", _sum_fwd, _sum_vjp, _reduce_samples, static=("axis", "keepdims"))
+def _expand_t(g, shape, axes):
+    """`_expand` in primitives, for the differentiable VJPs."""
+    return sh.broadcast_to(sh.reshape(g, _kept_shape(shape, axes)), shape=tuple(shape))
+
+
+def _sum_diff_vjp(g, xs, out, needs, axis=None, keepdims=False):
+    x = xs[0]
+    return (_expand_t(g, x.shape, normalize_axes(axis, x.ndim)),)
+
+
+sum = primitive("sum", _sum_fwd, _sum_vjp, _reduce_samples, static=("axis", "keepdims"), diff_vjp=_sum_diff_vjp)
 
 
 def _mean_fwd(b, x, axis=None, keepdims=False):
@@ -56,7 +68,17 @@ def _mean_vjp(b, g, res, needs, axis=None, keepdims=False):
     return (_expand(b, b.divide(g, float(count)), shape, axes),)
 
 
-mean = primitive("mean", _mean_fwd, _mean_vjp, _reduce_samples, static=("axis", "keepdims"))
+def _mean_diff_vjp(g, xs, out, needs, axis=None, keepdims=False):
+    x = xs[0]
+    axes = normalize_axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    return (_expand_t(ew.divide(g, float(count)), x.shape, axes),)
+
+
+mean = primitive("mean", _mean_fwd, _mean_vjp, _reduce_samples, static=("axis", "keepdims"),
+                 diff_vjp=_mean_diff_vjp)
 
 
 def _extreme_vjp(b, g, res, needs, axis=None, keepdims=False):
@@ -80,8 +102,29 @@ def _min_fwd(b, x, axis=None, keepdims=False):
     return out, (x, out, axes)
 
 
-max = primitive("max", _max_fwd, _extreme_vjp, _reduce_samples, static=("axis", "keepdims"))
-min = primitive("min", _min_fwd, _extreme_vjp, _reduce_samples, static=("axis", "keepdims"))
+def _extreme_diff_vjp(g, xs, outs, needs, axis=None, keepdims=False):
+    x = xs[0]
+    axes = normalize_axes(axis, x.ndim)
+    kept = _kept_shape(x.shape, axes)
+    mask = ew.cast(ew.equal(x, sh.reshape(outs[0], kept)), x.dtype)  # piecewise constant in x
+    count = sum(mask, axis=axes, keepdims=True)
+    return (ew.multiply(mask, ew.divide(sh.reshape(g, kept), count)),)
+
+
+max = primitive("max", _max_fwd, _extreme_vjp, _reduce_samples, static=("axis", "keepdims"),
+                diff_vjp=_extreme_diff_vjp)
+min = primitive("min", _min_fwd, _extreme_vjp, _reduce_samples, static=("axis", "keepdims"),
+                diff_vjp=_extreme_diff_vjp)
 
 argmax = primitive("argmax", lambda b, x, axis=-1: (b.argmax(x, axis=axis), ()), static=("axis",))
 argmin = primitive("argmin", lambda b, x, axis=-1: (b.argmin(x, axis=axis), ()), static=("axis",))
+
+
+def sum_to_shape(x, shape):
+    """`x` summed over the axes that broadcasting added or stretched, down to `shape`: the tape's undoing
+    of broadcasting, in primitives, for the differentiable backward walk."""
+    shape = tuple(shape)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    out = sum(x, axis=axes, keepdims=True) if axes else x
+    return sh.reshape(out, shape) if tuple(out.shape) != shape else out

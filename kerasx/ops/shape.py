@@ -16,7 +16,8 @@ def _reshape_fwd(b, x, shape):
 _reshape = primitive(
     "reshape", _reshape_fwd, lambda b, g, res, needs, shape: (b.reshape(g, res[0]),),
     lambda rng: [((rng.standard_normal((3, 4)),), {"shape": (2, 6)}),
-                 ((rng.standard_normal((2, 3, 4)),), {"shape": (-1, 4)})])
+                 ((rng.standard_normal((2, 3, 4)),), {"shape": (-1, 4)})],
+    diff_vjp=lambda g, xs, out, needs, shape: (reshape(g, xs[0].shape),))
 
 
 def _inverse_perm(axes):
@@ -31,11 +32,18 @@ def _transpose_fwd(b, x, axes=None):
     return b.transpose(x, axes), (axes,)
 
 
+def _transpose_diff_vjp(g, xs, out, needs, axes=None):
+    ndim = xs[0].ndim
+    axes = tuple(reversed(range(ndim))) if axes is None else tuple(a % ndim for a in axes)
+    return (transpose(g, _inverse_perm(axes)),)
+
+
 _transpose = primitive(
     "transpose", _transpose_fwd,
     lambda b, g, res, needs, axes=None: (b.transpose(g, _inverse_perm(res[0])),),
     lambda rng: [((rng.standard_normal((3, 4)),), {}),
-                 ((rng.standard_normal((2, 3, 4)),), {"axes": (1, 2, 0)})])
+                 ((rng.standard_normal((2, 3, 4)),), {"axes": (1, 2, 0)})],
+    diff_vjp=_transpose_diff_vjp)
 
 
 # Public forms with tf's signatures. A primitive's positional arguments are tensors, so
@@ -58,7 +66,8 @@ def _broadcast_fwd(b, x, shape):
 
 broadcast_to = primitive(
     "broadcast_to", _broadcast_fwd, lambda b, g, res, needs, shape: (g,),
-    lambda rng: [((rng.standard_normal((3, 1)),), {"shape": (2, 3, 4)})], static=("shape",))
+    lambda rng: [((rng.standard_normal((3, 1)),), {"shape": (2, 3, 4)})], static=("shape",),
+    diff_vjp=lambda g, xs, out, needs, shape: (g,))  # the tape sums g back to the input's shape
 
 
 def _concat_fwd(b, *xs, axis=-1):
@@ -76,8 +85,18 @@ def _concat_vjp(b, g, res, needs, axis=-1):
     return tuple(out)
 
 
+def _concat_diff_vjp(g, xs, out, needs, axis=-1):
+    axis = axis % xs[0].ndim
+    grads, start = [], 0
+    for x, need in zip(xs, needs):
+        n = x.shape[axis]
+        grads.append(getitem(g, (slice(None),) * axis + (slice(start, start + n),)) if need else None)
+        start += n
+    return tuple(grads)
+
+
 concatenate_p = primitive(
-    "concatenate", _concat_fwd, _concat_vjp,
+    "concatenate", _concat_fwd, _concat_vjp, diff_vjp=_concat_diff_vjp, samples=
     lambda rng: [((rng.standard_normal((2, 3)), rng.standard_normal((2, 4))), {"axis": 1}),
                  ((rng.standard_normal((1, 3)), rng.standard_normal((2, 3))), {"axis": 0})])
 
@@ -96,8 +115,13 @@ def _stack_vjp(b, g, res, needs, axis=0):
     return tuple(b.getitem(g, (slice(None),) * a + (i,)) if need else None for i, need in enumerate(needs))
 
 
+def _stack_diff_vjp(g, xs, outs, needs, axis=0):
+    a = axis % outs[0].ndim
+    return tuple(getitem(g, (slice(None),) * a + (i,)) if need else None for i, need in enumerate(needs))
+
+
 stack_p = primitive(
-    "stack", _stack_fwd, _stack_vjp,
+    "stack", _stack_fwd, _stack_vjp, diff_vjp=_stack_diff_vjp, samples=
     lambda rng: [((rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), {"axis": 1})])
 
 
@@ -132,8 +156,28 @@ def _getitem_vjp(b, g, res, needs, key):
     return (b.scatter_add(shape, device_key, g, dtype),)
 
 
+def _scatter_add_fwd(b, g, shape, key):
+    key = _device_key(b, key)
+    return b.scatter_add(tuple(shape), key, g, g.dtype), (key,)
+
+
+def _scatter_add_samples(rng):
+    return [((rng.standard_normal((2, 5)),), {"shape": (4, 5), "key": (slice(1, 3), Ellipsis)}),
+            ((rng.standard_normal((3, 5)),), {"shape": (4, 5), "key": ([0, 2, 0],)})]
+
+
+# getitem's VJP as a primitive of its own, so that it can be differentiated again: linear in g, its own
+# VJP is the indexing it undoes.
+scatter_add_p = primitive(
+    "scatter_add", _scatter_add_fwd, lambda b, c, res, needs, shape, key: (b.getitem(c, res[0]),),
+    _scatter_add_samples, diff_vjp=lambda c, xs, out, needs, shape, key: (getitem_p(c, key=key),),
+    doc="A zero tensor of `shape` with `g` added at `key` (repeated indices accumulate): getitem's VJP.")
+
+
 getitem_p = primitive(
     "getitem", _getitem_fwd, _getitem_vjp,
+    diff_vjp=lambda g, xs, out, needs, key: (scatter_add_p(g, shape=tuple(xs[0].shape), key=key),),
+    samples=
     lambda rng: [((rng.standard_normal((4, 5)),), {"key": (slice(1, 3), Ellipsis)}),
                  ((rng.standard_normal((4, 5)),), {"key": (slice(None), 2)}),
                  ((rng.standard_normal((4, 5)),), {"key": (None, slice(None, None, -2))}),
@@ -156,8 +200,29 @@ def _take_vjp(b, g, res, needs, axis=0):
     return (b.take_grad(g, indices, ax, shape) if needs[0] else None), None
 
 
+def _take_grad_fwd(b, g, indices, axis, shape):
+    return b.take_grad(g, indices, axis, tuple(shape)), (indices,)
+
+
+def _take_grad_samples(rng):
+    return [((rng.standard_normal((2, 4, 3)), rng.integers(0, 5, (2, 4))), {"axis": 0, "shape": (5, 3)})]
+
+
+# take's VJP as a primitive, differentiable again: linear in g, its own VJP is the gather it undoes.
+take_grad_p = primitive(
+    "take_grad", _take_grad_fwd,
+    lambda b, c, res, needs, axis, shape: (b.take(c, res[0], axis), None), _take_grad_samples,
+    diff_vjp=lambda c, xs, out, needs, axis, shape: (take(c, xs[1], axis=axis), None),
+    doc="take's VJP: `g` scattered back (accumulating repeats) into a zero tensor of `shape`.")
+
+
+def _take_diff_vjp(g, xs, out, needs, axis=0):
+    x, indices = xs
+    return (take_grad_p(g, indices, axis=axis, shape=tuple(x.shape)) if needs[0] else None), None
+
+
 take = primitive(
-    "take", _take_fwd, _take_vjp,
+    "take", _take_fwd, _take_vjp, diff_vjp=_take_diff_vjp, samples=
     lambda rng: [((rng.standard_normal((5, 3)), rng.integers(0, 5, (2, 4))), {"axis": 0}),
                  ((rng.standard_normal((2, 5)), rng.integers(0, 5, (3,))), {"axis": 1})])
 
@@ -173,9 +238,15 @@ def _pad_vjp(b, g, res, needs, paddings, constant_values=0):
     return (b.getitem(g, key),)
 
 
+def _pad_diff_vjp(g, xs, out, needs, paddings, constant_values=0):
+    key = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(paddings, xs[0].shape))
+    return (getitem(g, key),)
+
+
 pad = primitive(
     "pad", _pad_fwd, _pad_vjp,
-    lambda rng: [((rng.standard_normal((2, 3)),), {"paddings": ((1, 0), (2, 1))})], static=("paddings",))
+    lambda rng: [((rng.standard_normal((2, 3)),), {"paddings": ((1, 0), (2, 1))})], static=("paddings",),
+    diff_vjp=_pad_diff_vjp)
 
 
 # ------------------------------------------------------------------ composed from the primitives above

@@ -218,3 +218,20 @@ def test_model_from_config_names_what_the_constructor_missed():
                                         r"make sure that the returned config contains all items used as "
                                         r"arguments in the constructor to _Scaled"):
         _Scaled.from_config({"name": "scaled"})
+
+
+def test_a_float64_model_keeps_float64_inputs_exact(backend):
+    # As tf.keras: a graph network (Functional or Sequential) does not autocast its inputs to floatx;
+    # its layers cast them to their own dtype. A float64 model used to round inputs through float32.
+    from kerasx import layers as L
+    x = np.array([[1.0 + 1e-12, 2.0, 3.0]])
+    inputs = keras.Input((3,), dtype="float64")
+    functional = keras.Model(inputs, L.Lambda(lambda t: t * 1.0, dtype="float64")(inputs))
+    sequential = keras.Sequential([keras.Input((3,), dtype="float64"), L.Lambda(lambda t: t * 1.0, dtype="float64")])
+    for model in (functional, sequential):
+        out = model(x)
+        assert out.dtype == "float64"
+        np.testing.assert_array_equal(out.numpy(), x)
+    # A float32 model still takes float64 data as float32, through its layers.
+    float32_model = keras.Sequential([keras.Input((3,)), L.Dense(2)])
+    assert float32_model(x).dtype == "float32"
