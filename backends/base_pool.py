@@ -31,6 +31,13 @@ class PoolingInterface(abc.ABC):
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
+    def max_pool_select(self, c, x, y, pool_size, strides, padding):
+        """The transpose of `max_pool_grad`: for each window (shape of ``y``), the element of ``c``
+        (shape of ``x``) at the window's first maximum of ``x``. Also the derivative of `max_pool` at
+        ``x`` in direction ``c``; it makes max pooling differentiable twice."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
     def avg_pool(self, x, pool_size, strides, padding):
         """The mean of each window; with ``'same'`` the mean is over the real (unpadded) elements only,
         as TensorFlow's AvgPool computes it."""

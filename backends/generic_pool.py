@@ -112,6 +112,21 @@ class PoolingKernels:
                     gxc[key] += gc * h
         return self._crop_spatial(gx, pads)
 
+    def max_pool_select(self, c, x, y, pool_size, strides, padding):
+        # Used by second-order gradients only, so one pass per offset over the whole batch, unchunked.
+        xp = self.xp
+        out_sizes, pads = pool_geometry(x.shape[1:-1], pool_size, strides, padding)
+        xpad = self._pad_spatial(x, pads, float("-inf"))
+        cpad = self._pad_spatial(c, pads, 0)
+        out = xp.zeros(y.shape, dtype=c.dtype)
+        taken = xp.zeros(y.shape, dtype=bool)  # windows whose first maximum has been found
+        for offset in _offsets(pool_size):
+            key = _window(offset, out_sizes, strides)
+            first = xp.greater(xp.equal(xpad[key], y), taken)
+            taken |= first
+            out += xp.where(first, cpad[key], 0)
+        return out
+
     def avg_pool(self, x, pool_size, strides, padding):
         out_sizes, pads = pool_geometry(x.shape[1:-1], pool_size, strides, padding)
         xpad = self._pad_spatial(x, pads, 0)

@@ -60,8 +60,53 @@ def _pool_samples(rng):
                                                  "padding": "same"})]
 
 
+# max_pool's VJP and its transpose as primitives of (g, x), for higher-order gradients. Each recomputes
+# the maxima from x (never taking them as an input: a perturbed output would match no element), so with
+# the window maxima apart both are linear in g and constant in x, and each is the other's VJP.
+def _max_pool_grad_fwd(b, g, x, pool_size, strides, padding="valid"):
+    args = _params(pool_size, strides, padding)
+    y = b.max_pool(x, *args)
+    return b.max_pool_grad(g, x, y, *args), (x, y)
+
+
+def _max_pool_select_fwd(b, c, x, pool_size, strides, padding="valid"):
+    args = _params(pool_size, strides, padding)
+    y = b.max_pool(x, *args)
+    return b.max_pool_select(c, x, y, *args), (x, y)
+
+
+def _max_pool_grad_samples(rng, which):
+    out = []
+    for (x,), params in _pool_samples(rng):
+        k, s, same = params["pool_size"], params["strides"], params["padding"] == "same"
+        spatial = tuple(-(-n // si) if same else (n - ki) // si + 1 for n, ki, si in zip(x.shape[1:-1], k, s))
+        shape = (x.shape[0],) + spatial + (x.shape[-1],) if which == "grad" else x.shape
+        out.append(((rng.standard_normal(shape), x), params))
+    return out
+
+
+max_pool_grad_p = primitive(
+    "max_pool_grad", _max_pool_grad_fwd,
+    lambda b, c, res, needs, pool_size, strides, padding="valid": (
+        b.max_pool_select(c, res[0], res[1], *_params(pool_size, strides, padding)), None),
+    lambda rng: _max_pool_grad_samples(rng, "grad"),
+    diff_vjp=lambda c, xs, out, needs, pool_size, strides, padding="valid": (
+        max_pool_select_p(c, xs[1], pool_size=pool_size, strides=strides, padding=padding), None),
+    doc="max_pool's VJP: each window's g sent to its first maximum of x.")
+
+max_pool_select_p = primitive(
+    "max_pool_select", _max_pool_select_fwd,
+    lambda b, c, res, needs, pool_size, strides, padding="valid": (
+        b.max_pool_grad(c, res[0], res[1], *_params(pool_size, strides, padding)), None),
+    lambda rng: _max_pool_grad_samples(rng, "select"),
+    diff_vjp=lambda c, xs, out, needs, pool_size, strides, padding="valid": (
+        max_pool_grad_p(c, xs[1], pool_size=pool_size, strides=strides, padding=padding), None),
+    doc="The transpose of max_pool's VJP: each window's element of c at its first maximum of x.")
+
 max_pool = primitive("max_pool", _max_pool_fwd, _max_pool_vjp, _pool_samples,
                      static=("pool_size", "strides", "padding"),
+                     diff_vjp=lambda g, xs, out, needs, pool_size, strides, padding="valid": (
+                         max_pool_grad_p(g, xs[0], pool_size=pool_size, strides=strides, padding=padding),),
                      doc="Max pooling of channels_last ``x`` over ``len(pool_size)`` spatial axes.")
 
 

@@ -210,3 +210,39 @@ def test_every_cupy_pool_override_has_a_parity_case():
     from backends.cupy_pool import CupyPoolingKernels
     overrides = sorted(k for k, v in vars(CupyPoolingKernels).items() if not k.startswith("_") and callable(v))
     assert overrides == ["avg_pool", "avg_pool_grad", "max_pool", "max_pool_grad"], overrides
+
+
+def ref_max_pool_select(c, x, pool_size, strides, padding):
+    out = np.zeros(_out_shape(x.shape, pool_size, strides, padding), c.dtype)
+    for out_idx, key in _windows(x.shape[1:-1], pool_size, strides, padding):
+        for b in range(x.shape[0]):
+            for ch in range(x.shape[-1]):
+                win = x[(b,) + key + (ch,)]
+                first = np.unravel_index(np.argmax(win), win.shape)
+                pos = tuple(sl.start + f for sl, f in zip(key, first))
+                out[(b,) + out_idx + (ch,)] = c[(b,) + pos + (ch,)]
+    return out
+
+
+@covers("max_pool_select")
+@pytest.mark.parametrize("shape, pool_size, strides, padding", CASES)
+def test_max_pool_select(backend, shape, pool_size, strides, padding):
+    x, c = rand(*shape), rand(*shape, seed=1)
+    y = backend.max_pool(dev(backend, x), pool_size, strides, padding)
+    got = backend.max_pool_select(dev(backend, c), dev(backend, x), y, pool_size, strides, padding)
+    check(backend, got, ref_max_pool_select(c, x, pool_size, strides, padding), rtol=0, atol=0)
+
+
+def test_max_pool_select_is_the_transpose_of_max_pool_grad(backend):
+    # <max_pool_grad(g), c> == <g, max_pool_select(c)>, ties included (a constant block).
+    x = rand(1, 6, 7, 2)
+    x[0, :2, :2] = 0.5
+    c, shape = rand(1, 6, 7, 2, seed=1), (1, 6, 7, 2)
+    y = backend.max_pool(dev(backend, x), (3, 3), (2, 2), "same")
+    g = rand(*y.shape, seed=2)
+    lhs = np.sum(backend.to_numpy(backend.max_pool_grad(dev(backend, g), dev(backend, x), y, (3, 3), (2, 2),
+                                                        "same")) * c)
+    rhs = np.sum(g * backend.to_numpy(backend.max_pool_select(dev(backend, c), dev(backend, x), y, (3, 3),
+                                                              (2, 2), "same")))
+    assert shape == x.shape
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-5)
