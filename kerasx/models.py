@@ -1,6 +1,7 @@
 """`keras.models`: the model classes, saving and loading, and `clone_model`."""
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.functional import Functional
+from kerasx.engine.graph_losses import connect_ancillary_layers
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.model import Model
@@ -77,6 +78,10 @@ def _clone_functional(model, input_tensors, clone_function):
         out = clones[key](*map_structure(swap, node.call_args), **map_structure(swap, node.call_kwargs))
         for old, fresh in zip(flatten(node.outputs), flatten(out)):
             new[id(old)] = fresh
-    return Functional(inputs=map_structure(lambda t: new[id(t)], model._nested_inputs),
-                      outputs=map_structure(lambda t: new[id(t)], model._nested_outputs),
-                      name=model.name)
+    clone = Functional(inputs=map_structure(lambda t: new[id(t)], model._nested_inputs),
+                       outputs=map_structure(lambda t: new[id(t)], model._nested_outputs),
+                       name=model.name)
+    # The clones of layers the outputs do not need (AddLoss/AddMetric branches) join its graph too.
+    connect_ancillary_layers(clone, [clones[id(layer)] for layer in model._tracked_layers
+                                     if id(layer) in clones])
+    return clone

@@ -50,6 +50,7 @@ class Layer:
         self._non_trainable_weights = []
         self._regularized = []      # (variable, regularizer): penalties recomputed on each `losses` read
         self._call_losses = []      # add_loss() / activity penalties from the latest call
+        self._callable_losses = []  # add_loss() of zero-argument callables, evaluated on each `losses` read
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._initial_weights = kwargs.get("weights")
@@ -192,14 +193,45 @@ class Layer:
         return int(sum(w.size for w in self.weights))
 
     # ------------------------------------------------------------ losses
-    def add_loss(self, loss):
-        self._call_losses.append(loss)
+    def add_loss(self, losses, **kwargs):
+        """Adds loss tensors (inside `call`), zero-argument callables (evaluated on each `losses` read,
+        e.g. a weight penalty) or, on a functional model, symbolic tensors of its graph (as tf.keras's
+        `add_loss`). `losses` may be a (nested) list; None entries are skipped."""
+        kwargs.pop("inputs", None)
+        if kwargs:
+            raise TypeError(f"Unknown keyword arguments: {kwargs.keys()}")
+        callables, eager, symbolic = [], [], []
+        for loss in flatten(losses):
+            if callable(loss):
+                callables.append(loss)
+            elif isinstance(loss, KerasTensor):
+                symbolic.append(loss)
+            elif loss is not None:
+                eager.append(loss if isinstance(loss, Tensor) else as_tensor(loss, dtype=floatx()))
+        if eager and not call_context.in_call():
+            raise ValueError("Expected a symbolic Tensors or a callable for the loss value. Please wrap your "
+                             "loss computation in a zero argument `lambda`.")
+        if symbolic:
+            self._add_symbolic_losses(symbolic)
+        self._callable_losses.extend(callables)
+        self._call_losses.extend(eager)
+
+    def _add_symbolic_losses(self, tensors):
+        # Functional overrides it: only a graph network can compute a symbolic tensor of its graph.
+        raise ValueError(
+            f'Layer "{self.name}" ({type(self).__name__}) cannot add the symbolic tensor {tensors[0]!r} as a '
+            "loss: only a functional model (`Model(inputs, outputs)`) takes losses on symbolic tensors of "
+            "its graph. Add a loss computed in `call`, or a zero-argument callable.")
 
     @property
     def losses(self):
-        """Weight penalties (recomputed now, so they are differentiable inside a tape) plus the losses
-        added during the latest call, of this layer and its sublayers."""
+        """Weight penalties and `add_loss` callables (evaluated now, so they are differentiable inside
+        a tape) plus the losses added during the latest call, of this layer and its sublayers."""
         out = [reg(var) for var, reg in self._regularized]
+        for fn in self._callable_losses:
+            value = fn()
+            if value is not None:
+                out.append(value if isinstance(value, Tensor) else as_tensor(value, dtype=floatx()))
         out.extend(self._call_losses)
         for layer in self._tracked_layers:
             out.extend(layer.losses)

@@ -7,6 +7,7 @@ from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer, check_tensor_like
 from kerasx.engine.functional_config import functional_config, functional_from_config
+from kerasx.engine.graph_losses import AddLoss, AddMetric, add_to_graph, new_nodes, producer_node
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.model import Model
@@ -177,6 +178,32 @@ class Functional(Model):
         # Inputs are converted (and cast) by each layer of the graph; only make Tensors here.
         return map_structure(lambda x: x if isinstance(x, Tensor) else
                              as_tensor(check_tensor_like(self, x)), inputs)
+
+    # ------------------------------------------------------------ losses and metrics of the graph
+    def _needed_nodes(self, tensor, method):
+        return new_nodes(self, [producer_node(self, tensor, method)], method, tensor)
+
+    def _add_symbolic_losses(self, tensors):
+        """tf.keras's `_graph_network_add_loss`: each tensor's subgraph joins the graph behind an
+        `AddLoss` layer. Every tensor is checked before any joins."""
+        needed = [self._needed_nodes(t, "add_loss") for t in tensors]
+        for tensor, nodes in zip(tensors, needed):
+            add_to_graph(self, tensor, nodes, AddLoss(unconditional=False, dtype=tensor.dtype))
+
+    def add_metric(self, value, name=None, aggregation=None):
+        """Inside a call, as `Layer.add_metric`; outside, a symbolic tensor of the graph becomes the
+        metric `name` (the mean of its values over the batches) through an `AddMetric` layer, as in
+        tf.keras, logged by `fit`/`evaluate` under `name` and `val_` + `name`."""
+        if not isinstance(value, KerasTensor) or call_context.in_call():
+            return super().add_metric(value, name=name, aggregation=aggregation)
+        if name is None:
+            raise ValueError("Please provide a name for your metric like `self.add_metric(tf.reduce_sum("
+                             "inputs), name='mean_activation')`")
+        if aggregation is not None and aggregation != "mean":
+            raise ValueError("We currently support only `mean` sample-wise metric aggregation. You provided "
+                             f"aggregation=`{aggregation}`")
+        nodes = self._needed_nodes(value, "add_metric")
+        add_to_graph(self, value, nodes, AddMetric("mean", name, dtype=value.dtype))
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -3,6 +3,7 @@
 The layout is tf.keras 2.x's (what `model.to_json()` and the HDF5 `model_config` attribute hold), so
 configs move both ways between kerasx and tf.keras."""
 from kerasx.autodiff.nest import flatten
+from kerasx.engine.graph_losses import connect_ancillary_layers
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.saving.object_registration import serialization, serialize_keras_object
@@ -83,8 +84,11 @@ def functional_from_config(cls, config, custom_objects=None):
 
     inputs = tensors(config["input_layers"])
     outputs = tensors(config["output_layers"])
-    return cls(inputs=inputs[0] if len(inputs) == 1 else inputs,
-               outputs=outputs[0] if len(outputs) == 1 else outputs, name=config.get("name"))
+    model = cls(inputs=inputs[0] if len(inputs) == 1 else inputs,
+                outputs=outputs[0] if len(outputs) == 1 else outputs, name=config.get("name"))
+    # Layers the outputs do not need (AddLoss/AddMetric branches) join the graph after it, as tf.keras's.
+    connect_ancillary_layers(model, list(created.values()))
+    return model
 
 
 def _node_ref(r):

@@ -157,6 +157,24 @@ class Sequential(Functional):
     def _convert_inputs(self, inputs):
         return Layer._convert_inputs(self, inputs) if self._stack else inputs
 
+    # ------------------------------------------------------------ losses and metrics of the graph
+    def _refuse_symbolic(self, tensor, method):
+        # A Sequential runs its stack, not its graph, and rebuilds the graph on `add`/`pop`: a branch
+        # hanging off it would neither run nor survive (tf.keras's own Sequential would save an AddLoss
+        # layer as one more layer of the stack).
+        raise ValueError(
+            f'Sequential model "{self.name}" cannot {method} the symbolic tensor {tensor!r}: symbolic losses '
+            "and metrics belong to a functional model, `Model(inputs, outputs)`. Add a loss computed in a "
+            "layer's `call`, or a zero-argument callable.")
+
+    def _add_symbolic_losses(self, tensors):
+        self._refuse_symbolic(tensors[0], "add_loss")
+
+    def add_metric(self, value, name=None, aggregation=None):
+        if isinstance(value, KerasTensor) and not call_context.in_call():
+            self._refuse_symbolic(value, "add_metric")
+        return Layer.add_metric(self, value, name=name, aggregation=aggregation)
+
     def get_config(self):
         return sequential_config(self)
 

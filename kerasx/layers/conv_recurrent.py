@@ -1,5 +1,6 @@
-"""ConvLSTM1D, ConvLSTM2D and ConvLSTM3D (tf.keras.layers.ConvLSTM*D): an `RNN` over `ConvLSTMCell`, an LSTM
-whose input and recurrent transformations are convolutions.
+"""ConvLSTM1D, ConvLSTM2D and ConvLSTM3D (tf.keras.layers.ConvLSTM*D): a `ConvRNN` over `ConvLSTMCell`, an
+LSTM whose input and recurrent transformations are convolutions; `ConvLSTM2DCell` is the 2-D cell as a
+class of its own (Keras 2.2.5's), for `ConvRNN2D`.
 
 The cell runs a whole sequence itself (`_fused_sequence`) with the existing conv primitive and ordinary
 ops: the recurrent convolution ('same', stride 1) and the gates per step, the input convolution either
@@ -12,10 +13,8 @@ from kerasx import activations, ops, regularizers
 from kerasx.autodiff.tape import active_tapes
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
-from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.rnn_base import RNN, build_sublayer
+from kerasx.layers.conv_rnn_base import ConvRNN
 from kerasx.layers.rnn_cells import _dropout_mask, _rate, forget_bias_initializer, store_cell_arguments
-from kerasx.layers.rnn_inputs import first_shape
 from kerasx.layers.weight_arguments import add_bias, add_configured_weight, serialize_arguments
 from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
 
@@ -224,7 +223,17 @@ class ConvLSTMCell(Layer):
         return config
 
 
-class ConvLSTM(RNN):
+class ConvLSTM2DCell(ConvLSTMCell):
+    """The 2-D ConvLSTM cell (Keras 2.2.5's and tf.keras <= 2.5's `ConvLSTM2DCell`), for `ConvRNN2D`:
+    inputs ``(batch, rows, cols, channels)`` per step."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), **kwargs):
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, **kwargs)
+
+
+class ConvLSTM(ConvRNN):
     """N-d convolutional LSTM over ``(batch, time, *spatial, channels)`` inputs (channels after time
     where ``data_format='channels_first'``). Private base of ConvLSTM1D/2D/3D, as tf.keras's."""
 
@@ -251,12 +260,9 @@ class ConvLSTM(RNN):
             kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
             bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
             dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+        super().__init__(rank, cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, activity_regularizer=activity_regularizer,
                          **kwargs)
-        self.rank = rank
-        self.input_spec = InputSpec(ndim=rank + 3)
-        self._input_spatial = None
 
     def __getattr__(self, key):
         # Only reached for attributes the layer lacks: the cell's arguments (`filters`, `dropout`, ...).
@@ -264,81 +270,6 @@ class ConvLSTM(RNN):
         if cell is not None and key in _CELL_KEYS:
             return getattr(cell, key)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
-
-    # ------------------------------------------------------------ shapes
-    def _spatial(self, shape):
-        return tuple(shape[3:] if self.cell._channels_first else shape[2:-1])
-
-    def _state_shape(self, batch, spatial):
-        out = self.cell.output_spatial(spatial)
-        f = self.cell.filters
-        return (batch, f) + out if self.cell._channels_first else (batch,) + out + (f,)
-
-    def compute_output_shape(self, input_shape):
-        shape = first_shape(input_shape)
-        state = self._state_shape(shape[0], self._spatial(shape))
-        output = state[:1] + (shape[1],) + state[1:] if self.return_sequences else state
-        if self.return_state:
-            return [output, state, state]
-        return output
-
-    def build(self, input_shape):
-        shape = first_shape(input_shape)
-        spatial = self._spatial(shape)
-        out = self.cell.output_spatial(spatial)
-        if any(d is not None and d <= 0 for d in out):
-            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}): inputs of shape {shape} are too '
-                             f"small for kernel_size {self.cell.kernel_size} with padding "
-                             f"'{self.cell.padding}': the output would have spatial shape {out}.")
-        if self.stateful and (shape[0] is None or None in spatial):
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) is stateful, so it needs to know its batch '
-                "size and the spatial size of its inputs. Pass `batch_input_shape=(...)` (or `batch_size`) "
-                "to the first layer of a Sequential model, or `batch_shape=(...)` to `Input`, with every "
-                f"dimension but time known. Received input shape: {shape}")
-        self._batch_size, self._input_spatial = shape[0], spatial
-        build_sublayer(self.cell, (shape[0],) + shape[2:], self)
-        channel_axis = 2 if self.cell._channels_first else -1
-        self._set_input_spec(InputSpec(ndim=self.rank + 3, axes={channel_axis: shape[channel_axis]}))
-        self.built = True
-
-    # ------------------------------------------------------------ states
-    def _zero_states(self, batch, dtype, spatial=None):
-        shape = self._state_shape(batch, self._input_spatial if spatial is None else spatial)
-        return [ops.zeros(shape, dtype=dtype) for _ in range(2)]
-
-    def _checked_states(self, values, batch, what, spatial=None):
-        expected = self._state_shape(batch, self._input_spatial if spatial is None else spatial)
-        values = [as_tensor(v) for v in (values if isinstance(values, (list, tuple)) else [values])]
-        if len(values) != 2:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) expects 2 {what}(s) (h and c), but it received '
-                f"{len(values)} {what} tensor(s).")
-        for i, v in enumerate(values):
-            if tuple(v.shape) != expected:
-                raise ValueError(
-                    f'{what.capitalize()} {i} of layer "{self.name}" ({type(self).__name__}) is '
-                    f"incompatible: expected shape {expected}, received shape {tuple(v.shape)}.")
-        return [v if v.dtype == self.dtype else ops.cast(v, self.dtype) for v in values]
-
-    def _initial_states(self, inputs, initial_state):
-        batch, spatial = inputs.shape[0], self._spatial(inputs.shape)
-        if initial_state is not None:
-            return self._checked_states(initial_state, batch, "initial state", spatial)
-        if not self.stateful:
-            return self._zero_states(batch, self.dtype, spatial)
-        if self.states is None:
-            self.states = self._zero_states(batch, self.dtype, spatial)
-        elif tuple(self.states[0].shape) != self._state_shape(batch, spatial):
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) is stateful with states of shape '
-                f"{tuple(self.states[0].shape)}, but inputs of shape {tuple(inputs.shape)} need states of "
-                f"shape {self._state_shape(batch, spatial)}.")
-        return list(self.states)
-
-    def get_initial_state(self, inputs):
-        """The zero states ``[h, c]`` for a batch of `inputs`."""
-        return self._zero_states(inputs.shape[0], self.dtype, self._spatial(inputs.shape))
 
     # ------------------------------------------------------------ config
     def get_config(self):

@@ -1,6 +1,8 @@
 """Locally connected layers (Keras 2's `keras.layers.local`): LocallyConnected1D and LocallyConnected2D, a
-convolution whose kernel is not shared: each output position has its own (tf.keras's implementation=1
-weight layout). `local_conv`, their math, is also `K.local_conv1d`/`K.local_conv2d`'s."""
+convolution whose kernel is not shared: each output position has its own. `implementation` picks tf.keras's
+weight layout and computation: 1 (a kernel per position, `local_conv` here, also `K.local_conv1d`/
+`K.local_conv2d`'s math), 2 (a dense masked matrix) or 3 (the nonzeros of a sparse one), the last two in
+`locally_connected_utils`; their weights have tf.keras's shapes and order, so h5 files move both ways."""
 import itertools
 import math
 
@@ -9,6 +11,8 @@ from kerasx import activations, ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.locally_connected_utils import (connectivity_mask, gather_tables, kernel_idxs,
+                                                   local_conv_matmul, local_conv_sparse_matmul)
 from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
                                             store_weight_arguments)
 from kerasx.ops.conv_utils import normalize_data_format, normalize_padding, normalize_tuple
@@ -59,15 +63,14 @@ class _LocallyConnected(Layer):
                  kernel_constraint=None, bias_constraint=None, implementation=1, **kwargs):
         name = type(self).__name__
         padding = normalize_padding(padding)
-        if implementation not in (1, 2, 3):
+        if isinstance(implementation, bool) or implementation not in (1, 2, 3):
             raise ValueError(f"Unrecognized implementation mode: {implementation}.")
-        if implementation != 1:
-            # kerasx keeps the one weight layout (implementation=1); 2 and 3 compute the same function
-            # on differently shaped kernels, which saved weights would not fit.
-            raise ValueError(f"{name}: only implementation=1 is supported, received {implementation}.")
-        if padding != "valid":
+        if padding != "valid" and implementation == 1:
             raise ValueError(f'Invalid border mode for {name} (only "valid" is supported if implementation '
                              f"is 1): {padding}")
+        if padding not in ("valid", "same"):
+            raise ValueError(f'Invalid border mode for {name} (only "valid" and "same" are supported): '
+                             f"{padding}")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size")
@@ -81,8 +84,12 @@ class _LocallyConnected(Layer):
         store_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
+    @property
+    def _channels_first(self):
+        return self.data_format == "channels_first"
+
     def _spatial(self, input_shape):
-        return tuple(input_shape[2:]) if self.data_format == "channels_first" else tuple(input_shape[1:-1])
+        return tuple(input_shape[2:]) if self._channels_first else tuple(input_shape[1:-1])
 
     def _output_spatial(self, input_shape):
         return tuple(conv_output_length(n, k, self.padding, s)
@@ -90,35 +97,66 @@ class _LocallyConnected(Layer):
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
-        channels = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
-        if channels is None or any(n is None for n in self._spatial(input_shape)):
+        channels = input_shape[1] if self._channels_first else input_shape[-1]
+        spatial = self._spatial(input_shape)
+        if channels is None or any(n is None for n in spatial):
             raise ValueError(f"{type(self).__name__} needs fully defined spatial and channel dimensions, "
                              f"received input shape {input_shape}.")
         self.output_spatial = self._output_spatial(input_shape)
         if any(n <= 0 for n in self.output_spatial):
             raise ValueError(f"{type(self).__name__}: the kernel_size {self.kernel_size} does not fit the input "
                              f"shape {input_shape}.")
-        self.kernel = add_configured_weight(
-            self, "kernel", (math.prod(self.output_spatial), math.prod(self.kernel_size) * channels, self.filters))
-        bias_shape = ((self.filters,) + self.output_spatial if self.data_format == "channels_first" and
-                      self.rank == 2 else self.output_spatial + (self.filters,))
-        self.bias = add_bias(self, bias_shape)
+        self.kernel_shape = self._kernel_shape(spatial, channels)
+        if self.implementation == 2:
+            self.kernel_mask = connectivity_mask(spatial, self.output_spatial, self.kernel_size, self.strides,
+                                                 self.padding, self._channels_first, self.dtype)
+        if self.implementation == 3:
+            self.kernel_idxs = kernel_idxs(spatial, self.output_spatial, self.kernel_size, self.strides,
+                                           self.padding, channels, self.filters, self._channels_first)
+            self._gather_tables = gather_tables(self.kernel_idxs, *self.kernel_shape)
+            weight_shape = (len(self.kernel_idxs),)
+        else:
+            weight_shape = self.kernel_shape
+        self.kernel = add_configured_weight(self, "kernel", weight_shape)
+        # tf.keras's bias is (*output_spatial, filters) in both data formats.
+        self.bias = add_bias(self, self.output_spatial + (self.filters,))
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={1 if self._channels_first else -1: channels})
         self.built = True
 
+    def _kernel_shape(self, spatial, channels):
+        """The `kernel_shape` tf.keras records: implementation 1's weight, implementation 2's dense masked
+        matrix (also its weight), implementation 3's sparse matrix (its weight holds the nonzeros)."""
+        out = self.output_spatial
+        if self.implementation == 1:
+            return (math.prod(out), math.prod(self.kernel_size) * channels, self.filters)
+        if self.implementation == 2:
+            if self._channels_first:
+                return (channels,) + spatial + (self.filters,) + out
+            return spatial + (channels,) + out + (self.filters,)
+        return (math.prod(out) * self.filters, math.prod(spatial) * channels)
+
     def call(self, inputs):
-        out = local_conv(inputs, self.kernel, self.kernel_size, self.strides, self.output_spatial,
-                         self.data_format)
+        output_shape = self.compute_output_shape(tuple(inputs.shape))[1:]
+        if self.implementation == 1:
+            out = local_conv(inputs, self.kernel, self.kernel_size, self.strides, self.output_spatial,
+                             self.data_format)
+        elif self.implementation == 2:
+            out = local_conv_matmul(inputs, self.kernel, self.kernel_mask, output_shape)
+        else:
+            out = local_conv_sparse_matmul(inputs, self.kernel, *self._gather_tables, output_shape)
         if self.bias is not None:
-            bias = self.bias
-            if self.data_format == "channels_first" and self.rank == 1:
-                # The 1-D bias is (length, filters) in both formats, as tf.keras's.
-                bias = ops.transpose(bias, axes=(1, 0))
-            out = ops.add(out, bias)
+            # K.bias_add of a (*spatial, filters) bias: channels_first reshapes it (not transposes) to
+            # (1, filters, *spatial), as tf.keras does.
+            shape = tuple(self.bias.shape)
+            if self._channels_first:
+                out = ops.add(out, ops.reshape(self.bias, shape=(1, shape[-1]) + shape[:-1]))
+            else:
+                out = ops.add(out, self.bias)
         return self.activation(out)
 
     def compute_output_shape(self, input_shape):
         spatial = self._output_spatial(tuple(input_shape))
-        if self.data_format == "channels_first":
+        if self._channels_first:
             return (input_shape[0], self.filters) + spatial
         return (input_shape[0],) + spatial + (self.filters,)
 

@@ -68,6 +68,11 @@ def _cell_output_size(cell):
     return flat_state_sizes(cell.state_size)[0]
 
 
+def _per_sample(keep, like):
+    """The (batch,) step mask shaped to broadcast over `like` (vectors, or a convolutional cell's images)."""
+    return ops.reshape(keep, shape=(keep.shape[0],) + (1,) * (like.ndim - 1))
+
+
 def _accepts_constants(cell):
     params = inspect.signature(cell.call).parameters
     return "constants" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
@@ -234,10 +239,10 @@ class RNN(RecurrentCall, Layer):
             out, new_states = self.cell.call(ops.getitem(inputs, (slice(None), t)), states, **kwargs)
             new_states = flatten(new_states)
             if mask is not None:
-                keep = ops.getitem(mask, (slice(None), t, None))
+                keep = ops.getitem(mask, (slice(None), t))
                 fallback = ops.zeros_like(out) if prev is None or self.zero_output_for_mask else prev
-                out = ops.where(keep, out, fallback)
-                new_states = [ops.where(keep, n, s) for n, s in zip(new_states, states)]
+                out = ops.where(_per_sample(keep, out), out, fallback)
+                new_states = [ops.where(_per_sample(keep, n), n, s) for n, s in zip(new_states, states)]
             outputs.append(out)
             prev, states = out, new_states
         return ops.stack(outputs, axis=1), states

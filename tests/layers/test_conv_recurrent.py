@@ -364,7 +364,7 @@ def test_bad_arguments():
 def test_bad_states_and_masks(backend):
     layer = layers.ConvLSTM2D(2, 3)
     with pytest.raises(ValueError, match=r'Layer "conv_lst_m2d" \(ConvLSTM2D\) expects 2 initial state\(s\) '
-                                         r"\(h and c\), but it received 1 initial state tensor"):
+                                         r"\(cell.state_size=\[2, 2\]\), but it received 1 initial state tensor"):
         layer(X2, initial_state=[np.zeros((2, 3, 2, 2), "float32")])
     with pytest.raises(ValueError, match=r'Initial state 1 of layer "conv_lst_m2d" \(ConvLSTM2D\) is '
                                          r"incompatible: expected shape \(2, 3, 2, 2\), received shape "
