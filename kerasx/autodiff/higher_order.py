@@ -43,9 +43,8 @@ class NotDifferentiable:
             "inner gradient outside this tape's block, or leave it out of the target.")
 
 
-NO_RULE = ("which has no differentiable form yet: higher-order gradients go through dense, conv, "
-           "pooling, normalization, activations, reductions, elementwise, shape ops and losses, "
-           "not yet through this op.")
+NO_RULE = ("which has no differentiable form (no diff_vjp): every kerasx primitive has one, so this "
+           "is an op registered without it; give it a diff_vjp (kerasx/autodiff/primitive.py says how).")
 NOT_KEPT = ("which was recorded while only one tape, not persistent, was recording, so it kept no "
             "tensors to differentiate again: open the outer tape before the forward pass (or make the "
             "inner tape persistent).")
