@@ -14,14 +14,14 @@ ever has to differentiate through it. Nothing is silently None.
 from kerasx.autodiff.tensor import Tensor
 
 # Installed by `kerasx.ops`, which defines them (autodiff is the floor below the ops and never imports
-# them): the differentiable forms of the tape's two pieces of arithmetic.
-_ARITHMETIC = {}
+# them): the differentiable forms of the arithmetic the tape itself does on gradients.
+ARITHMETIC = {}
 
 
-def install_arithmetic(sum_to_shape, add):
-    """`sum_to_shape(t, shape)` sums a broadcast gradient back to an input's shape; `add(a, b)`."""
-    _ARITHMETIC["sum_to_shape"] = sum_to_shape
-    _ARITHMETIC["add"] = add
+def install_arithmetic(**ops):
+    """`sum_to_shape(t, shape)`, which sums a broadcast gradient back to an input's shape, `add(a, b)`,
+    and for the Jacobians `stack(ts, axis)`, `reshape(t, shape)`, `transpose(t, perm)`."""
+    ARITHMETIC.update(ops)
 
 
 class NotDifferentiable:
@@ -59,7 +59,7 @@ def node_inputs(inputs, arrays):
 
 def _accumulate(grads, uid, g):
     prev = grads.get(uid)
-    grads[uid] = g if prev is None else _ARITHMETIC["add"](prev, g)
+    grads[uid] = g if prev is None else ARITHMETIC["add"](prev, g)
 
 
 def _tracked_by(tape, uids):
@@ -69,7 +69,7 @@ def _tracked_by(tape, uids):
 def walk(b, nodes, grads, source_uids, needed, observers):
     """Runs `nodes` backwards from the Tensor cotangents in `grads` (serial -> Tensor), leaving the
     gradients of `source_uids` there. `observers` are the tapes that may differentiate the result."""
-    sum_to_shape = _ARITHMETIC["sum_to_shape"]
+    sum_to_shape = ARITHMETIC["sum_to_shape"]
     for node in reversed(nodes):
         gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
         if all(g is None for g in gouts):
