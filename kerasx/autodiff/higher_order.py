@@ -66,10 +66,10 @@ def _tracked_by(tape, uids):
     return [u for u in uids if u != -1 and u in tape._tracked]
 
 
-def walk(b, nodes, grads, source_uids, needed, observers):
-    """Runs `nodes` backwards from the Tensor cotangents in `grads` (serial -> Tensor), leaving the
-    gradients of `source_uids` there. `observers` are the tapes that may differentiate the result."""
-    sum_to_shape = ARITHMETIC["sum_to_shape"]
+def pending_nodes(nodes, grads, source_uids, needed):
+    """The nodes a backward walk runs, last first, each with its output cotangents (taken out of
+    `grads`, but for the sources') and which of its inputs need a gradient; both walks share it. It
+    raises at a `NotDifferentiable` marker the walk would have to go through."""
     for node in reversed(nodes):
         gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
         if all(g is None for g in gouts):
@@ -79,6 +79,20 @@ def walk(b, nodes, grads, source_uids, needed, observers):
             continue
         if isinstance(node.prim, NotDifferentiable):
             raise node.prim.error()
+        yield node, gouts, needs
+
+
+def freed_residuals_error():
+    return RuntimeError(
+        "This tape's intermediate values were freed by an earlier gradient() call; use "
+        "GradientTape(persistent=True) to differentiate the same tape twice.")
+
+
+def walk(b, nodes, grads, source_uids, needed, observers):
+    """Runs `nodes` backwards from the Tensor cotangents in `grads` (serial -> Tensor), leaving the
+    gradients of `source_uids` there. `observers` are the tapes that may differentiate the result."""
+    sum_to_shape = ARITHMETIC["sum_to_shape"]
+    for node, gouts, needs in pending_nodes(nodes, grads, source_uids, needed):
         if len(gouts) == 1:
             cot = gouts[0]
         else:
@@ -97,9 +111,7 @@ def _raw_vjp(b, node, gouts, cot, needs, observers):
     """The node's raw-kernel VJP on Tensor cotangents; marks its result on every observing tape that
     tracks what the result depends on (the cotangents, and the inputs where the node kept arrays)."""
     if node.residuals is None:
-        raise RuntimeError(
-            "This tape's intermediate values were freed by an earlier gradient() call; use "
-            "GradientTape(persistent=True) to differentiate the same tape twice.")
+        raise freed_residuals_error()
     raw_cot = cot.data if isinstance(cot, Tensor) else tuple(c.data for c in cot)
     raw = node.prim.vjp(b, raw_cot, node.residuals, needs, **node.params)
     in_grads = tuple(None if g is None else Tensor(g) for g in raw)

@@ -230,19 +230,9 @@ class GradientTape:
         # Where the walk may still meet a marker and raise, it frees residuals only once it has
         # finished, so that the error leaves the tape as it was.
         free_now = free and not self._persistent and not self._holds_markers
-        for node in reversed(self._nodes):
-            gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
-            if all(g is None for g in gouts):
-                continue
-            needs = tuple(u in needed for u in node.in_uids)
-            if not any(needs):
-                continue
-            if isinstance(node.prim, higher_order.NotDifferentiable):
-                raise node.prim.error()
+        for node, gouts, needs in higher_order.pending_nodes(self._nodes, grads, source_uids, needed):
             if node.residuals is None:
-                raise RuntimeError(
-                    "This tape's intermediate values were freed by an earlier gradient() call; use "
-                    "GradientTape(persistent=True) to differentiate the same tape twice.")
+                raise higher_order.freed_residuals_error()
             if len(gouts) == 1:
                 cot = gouts[0]
             else:

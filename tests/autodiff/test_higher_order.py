@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kerasx import ops
-from kerasx.autodiff import GradientTape, Variable, as_tensor
+from kerasx.autodiff import GradientTape, Variable, as_tensor, numeric_gradient
 from kerasx.autodiff.primitive import Primitive
 
 
@@ -43,23 +43,6 @@ def _penalty(critic, x_hat):
     return ops.mean(ops.square(ops.sqrt(ops.sum(ops.square(g), axis=1)) - 1.0))
 
 
-def _numeric_gradient(f, variables, eps=1e-6):
-    """Central differences of the scalar f() with respect to every element of `variables`."""
-    out = []
-    for v in variables:
-        base = v.numpy()
-        num = np.zeros_like(base)
-        for idx in np.ndindex(base.shape):
-            for sign in (1.0, -1.0):
-                bumped = base.copy()
-                bumped[idx] += sign * eps
-                v.assign(bumped)
-                num[idx] += sign * float(f().numpy()) / (2 * eps)
-        v.assign(base)
-        out.append(num)
-    return out
-
-
 # ---------------------------------------------------------------- values
 def test_gradient_penalty_matches_finite_differences(backend):
     weights, critic = _critic()
@@ -67,7 +50,7 @@ def test_gradient_penalty_matches_finite_differences(backend):
     with GradientTape() as outer:
         penalty = _penalty(critic, x_hat)
     grads = outer.gradient(penalty, weights)
-    for got, want in zip(grads, _numeric_gradient(lambda: _penalty(critic, x_hat), weights)):
+    for got, want in zip(grads, numeric_gradient(lambda: _penalty(critic, x_hat), weights)):
         np.testing.assert_allclose(npy(got), want, rtol=1e-6, atol=1e-8)
 
 
@@ -253,17 +236,7 @@ def test_recurrent_layers_differentiate_twice(backend):
     with GradientTape() as outer:
         p = penalty()
     grads = outer.gradient(p, weights)
-    eps = 1e-6
-    for w, g in zip(weights, grads):
-        base = w.numpy()
-        num = np.zeros_like(base)
-        for idx in np.ndindex(base.shape):
-            for sign in (1.0, -1.0):
-                bumped = base.copy()
-                bumped[idx] += sign * eps
-                w.assign(bumped)
-                num[idx] += sign * float(penalty().numpy()) / (2 * eps)
-        w.assign(base)
+    for g, num in zip(grads, numeric_gradient(penalty, weights)):
         np.testing.assert_allclose(npy(g), num, rtol=1e-6, atol=1e-9)
 
 
