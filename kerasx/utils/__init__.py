@@ -5,5 +5,8 @@ from kerasx.saving.object_registration import (CustomObjectScope, custom_object_
 from kerasx.utils.random import set_random_seed
 from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
+from kerasx.utils.file_utils import get_file
 from kerasx.utils.generic_utils import Progbar
-from kerasx.utils.np_utils import normalize, to_categorical
+from kerasx.utils.np_utils import normalize, to_categorical, to_ordinal
+from kerasx.utils.sequence_utils import pad_sequences
+from kerasx.utils.timeseries_dataset import timeseries_dataset_from_array
