@@ -37,6 +37,7 @@ NUMPY_ALLOWED = {
     "kerasx/datasets/reuters.py": "dataset loading, before anything reaches a backend",
     "kerasx/datasets/word_sequences.py": "dataset loading: word-index lists re-indexed on the host",
     "kerasx/utils/sequence_utils.py": "host-side: user sequences padded into one NumPy array (pad_sequences)",
+    "kerasx/utils/dataset_utils.py": "input pipeline: split_dataset gathers and stacks samples on the host",
     "kerasx/utils/timeseries_dataset.py": "input pipeline: window positions built on the host for a Dataset",
     "kerasx/preprocessing/sequence.py": "host-side: windows and sampling tables built from user arrays",
     "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",

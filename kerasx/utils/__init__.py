@@ -6,6 +6,7 @@ from kerasx.utils.random import set_random_seed
 from kerasx.utils import legacy
 from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
+from kerasx.utils.dataset_utils import split_dataset
 from kerasx.utils.file_utils import get_file
 from kerasx.utils.generic_utils import Progbar
 from kerasx.utils.np_utils import normalize, to_categorical, to_ordinal
