@@ -140,9 +140,6 @@ NOT_YET = {
     ("utils", "issue 14: FeatureSpace, over the preprocessing layers"): ("FeatureSpace",),
     ("utils", "issue 14: the tf.keras 2.13+ serialization format (module, registered_name); "
               "utils.legacy has the Keras 2 one"): ("serialize_keras_object", "deserialize_keras_object"),
-    ("utils", "issue 14: small helpers"): (
-        "TimedThread", "disable_interactive_logging", "enable_interactive_logging",
-        "is_interactive_logging_enabled", "get_source_inputs", "warmstart_embedding_matrix"),
 }
 NOT_YET_NAMES = {(module, name) for (module, _), names in NOT_YET.items() for name in names}
 

@@ -31,6 +31,7 @@ import zipfile
 from backends.config import config_dir
 from kerasx.saving.atomic import atomic_path
 from kerasx.utils.generic_utils import Progbar
+from kerasx.utils.io_utils import print_msg
 
 _CHUNK = 1 << 16
 _ARCHIVE_FORMATS = ("tar", "zip")
@@ -171,7 +172,7 @@ class _DownloadProgress:
 
 def _download(origin, fpath, file_hash, hash_algorithm):
     """Writes `origin` to `fpath` through a temporary file, verified before it replaces `fpath`."""
-    print(f"Downloading data from {origin}")
+    print_msg(f"Downloading data from {origin}")
     error_msg = "URL fetch failure on {}: {} -- {}"
     with atomic_path(fpath) as tmp:
         try:
@@ -251,9 +252,9 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
 
     download = not os.path.exists(fpath)
     if not download and file_hash is not None and not validate_file(fpath, file_hash, hash_algorithm):
-        print("A local file was found, but it seems to be incomplete or outdated because the "
-              f"{_algorithm_name(hash_algorithm, file_hash)} file hash does not match the original value "
-              f"of {file_hash} so we will re-download the data.")
+        print_msg("A local file was found, but it seems to be incomplete or outdated because the "
+                  f"{_algorithm_name(hash_algorithm, file_hash)} file hash does not match the original value "
+                  f"of {file_hash} so we will re-download the data.")
         download = True
     if download:
         _download(origin, fpath, file_hash, hash_algorithm)
