@@ -65,8 +65,13 @@ def allreduce_tensors(communicator, tensors, bytes_per_pack, timer=None):
         flat = [ops.reshape(tensors[i], (-1,)) for i in indices]
         if wire != dtype:
             flat = [ops.cast(f, wire) for f in flat]
-        packed = flat[0] if len(flat) == 1 else ops.concatenate(flat, axis=0)
-        summed = as_tensor(communicator.allreduce_sum_(writeable(packed.numpy())))
+        if len(flat) == 1:
+            # Alone, the tensor is not copied on the device, and its host view may be the tensor's own
+            # memory (NumPy backend): MPI must not write into a gradient another tensor may share.
+            host = flat[0].numpy().copy()
+        else:
+            host = writeable(ops.concatenate(flat, axis=0).numpy())  # a fresh array of its own
+        summed = as_tensor(communicator.allreduce_sum_(host))
         offset = 0
         for i in indices:
             size = int(tensors[i].size)
