@@ -8,13 +8,16 @@ given, and training is exactly as without a strategy.
   (EarlyStopping, ModelCheckpoint's "best", learning-rate schedules) agree; those that only write (the
   progress bar, CSVLogger, TensorBoard, RemoteMonitor) run on the chief (rank 0) alone. A `ReplicaSync`
   callback is added after the user's: it OR-reduces `model.stop_training` after every batch and epoch,
-  so one rank's stop stops all, and names the step in the collective watchdog's messages.
+  so one rank's stop stops all, and names the step in the collective watchdog's messages. In `fit`, an
+  `AverageMovingStatistics` callback comes first: BatchNormalization's moving statistics are averaged
+  over the replicas at each epoch's end, before any callback saves (`batch_norm_sync.py`).
 - `chief_writes`: `model.save` / `save_weights` write on the chief only, then every rank waits at a
   barrier, so the file is whole when any rank goes on.
 """
 from kerasx.autodiff.nest import flatten
 from kerasx.callbacks import BackupAndRestore, CallbackList, CSVLogger, ProgbarLogger, RemoteMonitor, TensorBoard
 from kerasx.callbacks.callback import Callback
+from kerasx.distribute.batch_norm_sync import AverageMovingStatistics
 from kerasx.distribute.communicator import share_host_random_state
 from kerasx.distribute.replica_steps import ReplicaSteps
 from kerasx.distribute.strategy import strategy_of
@@ -131,7 +134,8 @@ def prepare_callbacks(model, callbacks, verbose, training=False):
     if not strategy.is_chief:
         cbs = [c for c in cbs if not isinstance(c, CHIEF_ONLY_CALLBACKS)]
         verbose = 0
-    return cbs + [ReplicaSync(strategy)], verbose
+    first = [AverageMovingStatistics(strategy)] if training else []
+    return first + cbs + [ReplicaSync(strategy)], verbose
 
 
 def chief_writes(model, write):

@@ -53,3 +53,16 @@ def test_ranks_see_the_same_validation_numbers_and_stop_together(job):
         assert r["early_stopping_epochs"] == 2  # min_delta=10: the second epoch cannot improve enough
         assert r["rank1_epoch_stop_epochs"] == 3  # rank 1 alone stopped at the end of epoch index 2
         assert r["rank1_batch_stop_batches"] == [0, 1]  # rank 1 alone stopped after batch 1
+
+
+@requires_mpi
+def test_batch_norm_moving_statistics_are_averaged_over_the_replicas(job):
+    _, ranks = job
+    x = np.random.default_rng(0).normal(size=(64, 6)).astype("float32")  # the job's training data
+    assert ranks[0]["bn_moving_mean"] == ranks[1]["bn_moving_mean"]
+    assert ranks[0]["bn_moving_variance"] == ranks[1]["bn_moving_variance"]
+    # The last global batch is rows 32..63; rank 0 normalised rows 32..47, rank 1 rows 48..63.
+    np.testing.assert_allclose(ranks[0]["bn_moving_mean"], x[32:64].mean(axis=0), rtol=1e-5, atol=1e-6)
+    # fused=False: the moving variance takes the batch (biased) variance of each replica's rows.
+    shard_variances = [x[32:48].var(axis=0), x[48:64].var(axis=0)]
+    np.testing.assert_allclose(ranks[0]["bn_moving_variance"], np.mean(shard_variances, axis=0), rtol=1e-5)

@@ -66,5 +66,14 @@ batch_logger = []
 log_batches = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batch_logger.append(batch))
 make_model().fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[StopOnRank(1, batch=1), log_batches])
 results["rank1_batch_stop_batches"] = batch_logger
+# BatchNormalization: local statistics per replica, moving statistics averaged at the epoch's end. With
+# momentum 0 the moving mean is the last step's batch mean: averaged over the two equal shards, the mean
+# of the last global batch.
+with strategy.scope():
+    bn_model = keras.Sequential([layers.Input((6,)), layers.BatchNormalization(momentum=0.0, fused=False), layers.Dense(3)])
+    bn_model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+bn_model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False)
+results["bn_moving_mean"] = bn_model.layers[0].moving_mean.numpy().tolist()
+results["bn_moving_variance"] = bn_model.layers[0].moving_variance.numpy().tolist()
 with open(os.path.join(out_dir, f"result_r{rank}.json"), "w") as f:
     json.dump(results, f)
