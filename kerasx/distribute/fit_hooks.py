@@ -37,30 +37,24 @@ def _replica_steps(model):
     return steps
 
 
-def _custom_step_error(model, which):
-    return ValueError(f"Model {model.name!r} overrides `{which}`; under a multi-process strategy kerasx runs "
-                      f"its own distributed `{which}` (sharding, loss scaling, gradient and metric "
-                      f"reduction) and cannot distribute an overridden one. Use the default `{which}`, or "
-                      "train with one process.")
-
-
 def train_step(model, is_default):
-    """The step `fit` and `train_on_batch` run: `model.train_step`, or the distributed one."""
+    """The step `fit` and `train_on_batch` run: `model.train_step`, or the distributed one (for an
+    overridden `train_step`, the user's step on this rank's rows with its gradients summed)."""
     steps = _replica_steps(model)
     if steps is None:
         return model.train_step
-    if not is_default:
-        raise _custom_step_error(model, "train_step")
-    return steps.train_step
+    if getattr(type(model.optimizer), "_kerasx_distributed", False):
+        raise ValueError(f"Model {model.name!r} was compiled under a multi-process strategy with a horovod "
+                         "DistributedOptimizer: the strategy already sums the gradients over the replicas. "
+                         "Use the plain optimizer with the strategy, or the horovod API without a strategy.")
+    return steps.train_step if is_default else steps.custom_train_step
 
 
 def test_step(model, is_default):
     steps = _replica_steps(model)
     if steps is None:
         return model.test_step
-    if not is_default:
-        raise _custom_step_error(model, "test_step")
-    return steps.test_step
+    return steps.test_step if is_default else steps.custom_test_step
 
 
 def predict_step(model):

@@ -119,6 +119,46 @@ class ReplicaSteps:
         model.optimizer.apply_gradients(zip(summed[:len(grads)], [variables[i] for i in present]))
         return model.get_metrics_result()
 
+    # ---------------------------------------------------------------- a model's own train_step
+    def custom_train_step(self, data):
+        """An overridden `train_step` on this rank's rows: every `apply_gradients` it makes first sums
+        the gradients, scaled by ``local rows / global rows``, over the ranks (so its loss is taken as a
+        mean over its rows, as `compiled_loss` gives); then the metric changes are summed."""
+        model = self.model
+        local, local_rows, global_rows = self._shard(data)
+        if global_rows < self.communicator.size:  # known alike on every rank: all raise, none waits
+            raise ValueError(f"Model {model.name!r} overrides `train_step`, and a batch of {global_rows} rows "
+                             f"leaves some of the {self.communicator.size} replicas without rows. "
+                             "With an overridden train_step every global batch needs at least one row per "
+                             "replica: choose a number of samples whose last batch is large enough.")
+        before = metric_sync.snapshot(model)
+        optimizer = model.optimizer
+        apply = type(optimizer).apply_gradients
+        factor = float(local_rows) / float(global_rows)
+
+        def apply_summed_gradients(grads_and_vars, name=None, experimental_aggregate_gradients=True):
+            pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+            summed = self._reduce([ops.multiply(as_tensor(g), factor) for g, _ in pairs])
+            return apply(optimizer, list(zip(summed, [v for _, v in pairs])), name=name)
+        optimizer.apply_gradients = apply_summed_gradients  # for this step only
+        try:
+            logs = model.train_step(local)
+        finally:
+            del optimizer.apply_gradients
+        metric_vars, deltas = metric_sync.changes(model, before)
+        metric_sync.apply_summed(metric_vars, before, self._reduce(deltas))
+        return {**(logs or {}), **model.get_metrics_result()}
+
+    def custom_test_step(self, data):
+        """An overridden `test_step` on this rank's rows, its metric changes then summed."""
+        model = self.model
+        local, local_rows, _ = self._shard(data)
+        before = metric_sync.snapshot(model)
+        logs = model.test_step(local) if local_rows else {}
+        metric_vars, deltas = metric_sync.changes(model, before)
+        metric_sync.apply_summed(metric_vars, before, self._reduce(deltas))
+        return {**(logs or {}), **model.get_metrics_result()}
+
     # ---------------------------------------------------------------- evaluate
     def test_step(self, data):
         model = self.model

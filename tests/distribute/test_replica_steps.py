@@ -9,7 +9,7 @@ from tests.conftest import HOST_BACKEND
 from tests.distribute.mpi_launch import describe, requires_mpi, run_job
 
 CASES = ["mlp_sgd", "mlp_adam", "cnn_sgd", "cnn_adam", "ragged", "tiny_last", "sample_weight", "class_weight",
-         "global_clipnorm", "clipnorm", "regularized", "validation"]
+         "global_clipnorm", "clipnorm", "regularized", "custom_train_step", "validation"]
 SIZES = [2, 4]
 
 
@@ -50,3 +50,14 @@ def test_the_cases_train_and_differ_from_their_start(results):
     assert a["history_loss"].shape == (1,) and np.isfinite(a["history_loss"]).all()
     assert not np.allclose(a["weights"], results("mlp_sgd", 1, 0)["weights"])
     assert a["predicted"].shape == (37, 3) and b["evaluated"].shape == (2,)
+
+
+@requires_mpi
+def test_step_errors_are_raised_on_every_rank():
+    job = run_job(2, "step_errors_job.py", backend_name=HOST_BACKEND, timeout=120, KERASX_COLLECTIVE_TIMEOUT=20)
+    assert job.returncode == 0, describe(job)
+    for rank in (0, 1):
+        assert (f"rank {rank} custom: Model 'sequential' overrides `train_step`, and a batch of 1 rows leaves some "
+                "of the 2 replicas without rows") in job.stdout, describe(job)
+        assert (f"rank {rank} horovod: Model 'sequential_1' was compiled under a multi-process strategy with a "
+                "horovod DistributedOptimizer") in job.stdout, describe(job)

@@ -28,6 +28,33 @@ def cnn():
                              layers.MaxPooling2D(), layers.Flatten(), layers.Dense(3)])
 
 
+class CustomStepModel(keras.Sequential):
+    """A model with its own train_step and test_step (the tf.keras guide's recipe)."""
+
+    def train_step(self, data):
+        x, y = data
+        with keras.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+def custom_mlp():
+    return CustomStepModel([layers.Input((6,)), layers.Dense(16, activation="relu",
+                                                            kernel_regularizer=keras.regularizers.l2(0.05)),
+                            layers.Dense(3)])
+
+
 def data(n, image=False):
     x = data_rng.normal(size=(n, 8, 8, 1) if image else (n, 6)).astype("float32")
     return x, data_rng.integers(0, 3, size=(n,))
@@ -46,6 +73,7 @@ CASES = {
     "global_clipnorm": (mlp, lambda: keras.optimizers.SGD(0.5, global_clipnorm=0.05), 96, {}),
     "clipnorm": (mlp, lambda: keras.optimizers.Adam(0.01, clipnorm=0.02), 96, {}),
     "regularized": (lambda: mlp(keras.regularizers.l2(0.05)), lambda: keras.optimizers.SGD(0.1), 96, {}),
+    "custom_train_step": (custom_mlp, lambda: keras.optimizers.Adam(0.01), 100, {}),  # last batch: 4 rows
     "validation": (mlp, lambda: keras.optimizers.Adam(0.01), 128, {"validation_split": 0.25}),
 }
 
