@@ -24,6 +24,19 @@ def moving_statistics(model):
     return out
 
 
+def synchronized_layers(model):
+    """The layers of the model built with `synchronized=True` (BatchNormalization's global statistics)."""
+    out = []
+
+    def visit(layer):
+        if layer.__dict__.get("synchronized") is True:
+            out.append(layer)
+        for sub in layer.__dict__.get("_tracked_layers", []):
+            visit(sub)
+    visit(model)
+    return out
+
+
 def average_moving_statistics(strategy, model):
     """Sets every moving statistic to its mean over the replicas (one fused allreduce)."""
     stats = moving_statistics(model)

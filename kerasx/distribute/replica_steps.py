@@ -19,6 +19,7 @@ from kerasx.autodiff.nest import flatten, map_structure, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.distribute import metric_sync
+from kerasx.distribute.batch_norm_sync import synchronized_layers
 from kerasx.distribute.reduction import ReductionTimer, allreduce_tensors
 from kerasx.distribute.sharding import shard_batch
 from kerasx.distribute.weight_sync import sync_model
@@ -84,6 +85,12 @@ class ReplicaSteps:
                 self.model(x, training=False)
             sync_model(comm, self.model)
             self.model._kerasx_replicas_synced = True
+        if global_rows < comm.size and synchronized_layers(self.model):
+            # Known alike on every rank (the same global batch): all raise, none waits in a collective.
+            raise ValueError(f"Model {self.model.name!r} has BatchNormalization layers with synchronized=True, "
+                             f"which every replica must run; a batch of {global_rows} rows leaves some of the "
+                             f"{comm.size} replicas without rows. Choose a number of samples whose last batch "
+                             "has at least one row per replica.")
         return local, local_rows, global_rows
 
     def _reduce(self, tensors):
@@ -97,12 +104,13 @@ class ReplicaSteps:
         before = metric_sync.snapshot(model)
         if local_rows:
             x, y, sample_weight = unpack_x_y_sample_weight(local)
-            with GradientTape() as tape:
+            with GradientTape() as tape, ops.replica_communicator(self.communicator):
                 y_pred = model(x, training=True)
                 loss = model.compute_loss(x, y, y_pred, sample_weight)
                 model._validate_target_and_loss(y, loss)
                 scaled = scale_loss_for_replica(model, loss, local_rows, global_rows, self.communicator.size)
-            grads = tape.gradient(scaled, variables)
+            with ops.replica_communicator(self.communicator):
+                grads = tape.gradient(scaled, variables)
             model.compiled_metrics.update_state(y, y_pred, sample_weight)
             mine = [g is not None for g in grads]
         else:
@@ -142,7 +150,8 @@ class ReplicaSteps:
             return apply(optimizer, list(zip(summed, [v for _, v in pairs])), name=name)
         optimizer.apply_gradients = apply_summed_gradients  # for this step only
         try:
-            logs = model.train_step(local)
+            with ops.replica_communicator(self.communicator):
+                logs = model.train_step(local)
         finally:
             del optimizer.apply_gradients
         metric_vars, deltas = metric_sync.changes(model, before)

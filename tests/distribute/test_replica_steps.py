@@ -9,7 +9,7 @@ from tests.conftest import HOST_BACKEND
 from tests.distribute.mpi_launch import describe, requires_mpi, run_job
 
 CASES = ["mlp_sgd", "mlp_adam", "cnn_sgd", "cnn_adam", "ragged", "tiny_last", "sample_weight", "class_weight",
-         "global_clipnorm", "clipnorm", "regularized", "custom_train_step", "validation"]
+         "global_clipnorm", "clipnorm", "regularized", "synchronized_batch_norm", "custom_train_step", "validation"]
 SIZES = [2, 4]
 
 
@@ -61,3 +61,6 @@ def test_step_errors_are_raised_on_every_rank():
                 "of the 2 replicas without rows") in job.stdout, describe(job)
         assert (f"rank {rank} horovod: Model 'sequential_1' was compiled under a multi-process strategy with a "
                 "horovod DistributedOptimizer") in job.stdout, describe(job)
+        assert (f"rank {rank} synchronized: Model 'sequential_2' has BatchNormalization layers with "
+                "synchronized=True, which every replica must run; a batch of 1 rows leaves some of the 2 "
+                "replicas without rows") in job.stdout, describe(job)

@@ -1,5 +1,5 @@
 """Errors of the distributed steps, each caught on every rank and printed: an overridden train_step
-given a batch that leaves a replica without rows, and a horovod DistributedOptimizer under a strategy."""
+or BatchNormalization(synchronized=True) given a batch that leaves a replica without rows, and a horovod DistributedOptimizer under a strategy."""
 import numpy as np
 
 import kerasx as keras
@@ -37,3 +37,7 @@ with strategy.scope():
     plain = keras.Sequential([layers.Input((4,)), layers.Dense(2)])
     plain.compile(optimizer=hvd.DistributedOptimizer(keras.optimizers.SGD(0.1)), loss="mse")
 attempt("horovod", lambda: plain.fit(x, y, batch_size=32, verbose=0))
+with strategy.scope():
+    synced = keras.Sequential([layers.Input((4,)), layers.BatchNormalization(synchronized=True), layers.Dense(2)])
+    synced.compile(optimizer="sgd", loss="mse")
+attempt("synchronized", lambda: synced.fit(x, y, batch_size=32, verbose=0))

@@ -49,6 +49,13 @@ class CustomStepModel(keras.Sequential):
         return {m.name: m.result() for m in self.metrics}
 
 
+def sync_bn_mlp():
+    # No bias before the normalization: its true gradient is 0, and Adam would turn rounding noise into steps.
+    return keras.Sequential([layers.Input((6,)), layers.Dense(16, use_bias=False),
+                             layers.BatchNormalization(synchronized=True),
+                             layers.Activation("relu"), layers.Dense(3)])
+
+
 def custom_mlp():
     return CustomStepModel([layers.Input((6,)), layers.Dense(16, activation="relu",
                                                             kernel_regularizer=keras.regularizers.l2(0.05)),
@@ -73,6 +80,7 @@ CASES = {
     "global_clipnorm": (mlp, lambda: keras.optimizers.SGD(0.5, global_clipnorm=0.05), 96, {}),
     "clipnorm": (mlp, lambda: keras.optimizers.Adam(0.01, clipnorm=0.02), 96, {}),
     "regularized": (lambda: mlp(keras.regularizers.l2(0.05)), lambda: keras.optimizers.SGD(0.1), 96, {}),
+    "synchronized_batch_norm": (sync_bn_mlp, lambda: keras.optimizers.SGD(0.1), 100, {}),
     "custom_train_step": (custom_mlp, lambda: keras.optimizers.Adam(0.01), 100, {}),  # last batch: 4 rows
     "validation": (mlp, lambda: keras.optimizers.Adam(0.01), 128, {"validation_split": 0.25}),
 }

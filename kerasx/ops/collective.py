@@ -1,0 +1,48 @@
+"""The one cross-replica primitive: `cross_replica_sum(x)`, the sum of `x` over the replicas of the
+distributed step in progress (kerasx/distribute sets the step's communicator with
+`replica_communicator`), and `x` itself outside one. Its VJP is the same sum of the upstream gradient:
+every replica's loss depends on every replica's `x` through the sum. BatchNormalization(synchronized=True)
+builds its global batch statistics on it.
+
+The communicator is duck-typed (`size`, `allreduce_sum_(host_array)`): the sum travels through a host
+copy, as the gradients do (kerasx/distribute/reduction.py), counted by the backend.
+"""
+import contextlib
+
+from kerasx.autodiff.primitive import primitive
+
+_current = {"communicator": None}
+
+
+@contextlib.contextmanager
+def replica_communicator(communicator):
+    """Within the block, `cross_replica_sum` sums over `communicator`'s ranks."""
+    previous = _current["communicator"]
+    _current["communicator"] = communicator
+    try:
+        yield
+    finally:
+        _current["communicator"] = previous
+
+
+def _summed(b, x):
+    communicator = _current["communicator"]
+    if communicator is None or communicator.size == 1:
+        return x
+    host = b.to_numpy(x).copy()  # a host buffer of its own for MPI to write into
+    return b.asarray(communicator.allreduce_sum_(host))
+
+
+def _cross_replica_sum_fwd(b, x):
+    return _summed(b, x), ()
+
+
+def _cross_replica_sum_vjp(b, g, res, needs):
+    return (_summed(b, g),)
+
+
+def _samples(rng):
+    return [((rng.standard_normal((3, 4)),), {}), ((rng.standard_normal((5,)),), {})]
+
+
+cross_replica_sum = primitive("cross_replica_sum", _cross_replica_sum_fwd, _cross_replica_sum_vjp, _samples)
