@@ -42,7 +42,8 @@ def average_moving_statistics(strategy, model):
     stats = moving_statistics(model)
     if not stats:
         return
-    summed = allreduce_tensors(strategy.communicator, stats, strategy.bytes_per_pack)
+    summed = allreduce_tensors(strategy.communicator, stats, strategy.bytes_per_pack,
+                               device_reducer=strategy.device_reducer)
     scale = 1.0 / strategy.num_replicas_in_sync
     for v, total in zip(stats, summed):
         v.assign(ops.multiply(total, scale))

@@ -7,7 +7,8 @@ Each pack is concatenated on the device (one kernel), copied to the host once (`
 one `MPI_Allreduce` in place, moved back once (`as_tensor`) and split into views of the result. So a
 step costs one device-to-host and one host-to-device copy per pack, which the backends count; on the
 NumPy backend both are free (host memory is the device), on CuPy they are the PCIe copies a
-non-CUDA-aware MPI needs. float16/bfloat16 travel as float32 (MPI has no half-precision sum).
+non-CUDA-aware MPI needs. float16/bfloat16 travel as float32 (MPI has no half-precision sum). With
+NCCL (`communication='nccl'`, CuPy) the packs never leave the device: one NCCL group per step.
 """
 import time
 
@@ -56,22 +57,34 @@ class ReductionTimer:
         self.calls = 0
 
 
-def allreduce_tensors(communicator, tensors, bytes_per_pack, timer=None):
-    """Each Tensor of `tensors` summed over the ranks (same shapes and dtypes on every rank), in order."""
+def allreduce_tensors(communicator, tensors, bytes_per_pack, timer=None, device_reducer=None):
+    """Each Tensor of `tensors` summed over the ranks (same shapes and dtypes on every rank), in order.
+
+    With a `device_reducer` (NCCL, `communication='nccl'`), the packs stay on the device and are summed
+    in one NCCL group (`ops.device_allreduce_`); otherwise each goes through a host buffer and MPI."""
     start = time.perf_counter()
     out = [None] * len(tensors)
-    for dtype, indices in plan_packs(tensors, bytes_per_pack):
-        wire = _WIDER.get(dtype, dtype)
+    packs = plan_packs(tensors, bytes_per_pack)
+    wires, packed = [], []
+    for dtype, indices in packs:
+        wire = _WIDER.get(dtype, dtype) if device_reducer is None or dtype == "bool" else dtype
         flat = [ops.reshape(tensors[i], (-1,)) for i in indices]
         if wire != dtype:
             flat = [ops.cast(f, wire) for f in flat]
-        if len(flat) == 1:
+        wires.append(wire)
+        packed.append(flat[0] if len(flat) == 1 else ops.concatenate(flat, axis=0))
+    if device_reducer is not None:
+        # A pack of one tensor is a view of it: reduced in a copy, never in a buffer another tensor shares.
+        summed_packs = ops.device_allreduce_([ops.device_copy(p) if len(ix) == 1 else p
+                                              for p, (_, ix) in zip(packed, packs)], device_reducer)
+    else:
+        summed_packs = []
+        for p, (_, indices) in zip(packed, packs):
             # Alone, the tensor is not copied on the device, and its host view may be the tensor's own
             # memory (NumPy backend): MPI must not write into a gradient another tensor may share.
-            host = flat[0].numpy().copy()
-        else:
-            host = writeable(ops.concatenate(flat, axis=0).numpy())  # a fresh array of its own
-        summed = as_tensor(communicator.allreduce_sum_(host))
+            host = p.numpy().copy() if len(indices) == 1 else writeable(p.numpy())
+            summed_packs.append(as_tensor(communicator.allreduce_sum_(host)))
+    for summed, wire, (dtype, indices) in zip(summed_packs, wires, packs):
         offset = 0
         for i in indices:
             size = int(tensors[i].size)

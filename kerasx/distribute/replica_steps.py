@@ -94,7 +94,8 @@ class ReplicaSteps:
         return local, local_rows, global_rows
 
     def _reduce(self, tensors):
-        return allreduce_tensors(self.communicator, tensors, self.strategy.bytes_per_pack, self.timer)
+        return allreduce_tensors(self.communicator, tensors, self.strategy.bytes_per_pack, self.timer,
+                                 device_reducer=self.strategy.device_reducer)
 
     # ---------------------------------------------------------------- train
     def train_step(self, data):

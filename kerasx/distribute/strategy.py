@@ -15,6 +15,7 @@ What `fit`/`evaluate`/`predict` do with it is in `replica_steps.py` and `fit_hoo
 import contextlib
 
 from kerasx import backend as K
+from kerasx import ops
 from kerasx.distribute import context
 from kerasx.distribute.communicator import LocalCommunicator, MPICommunicator
 from kerasx.distribute.mpi_runtime import install_abort_on_uncaught_exception, mpi_module
@@ -102,9 +103,14 @@ class Strategy:
         # NCCL is used for the gradients only where it helps: GPU buffers of several ranks.
         self.communication = ("nccl" if communication == "nccl" or (
             communication == "auto" and K.backend() == "cupy" and self.communicator.size > 1) else "mpi")
+        self.device_reducer = None
+        if K.backend() == "cupy" and self.communicator.size > 1:
+            ops.use_device(self.communicator.local_rank)  # one process per GPU: the local rank's GPU
         if self.communication == "nccl" and self.communicator.size > 1:
-            raise ValueError(f"{type(self).__name__}: the NCCL gradient path is not part of this kerasx build; "
-                             "pass communication='mpi' (gradients then travel through host buffers).")
+            # MPI carries the unique id (control and objects); NCCL the gradients, on the device.
+            unique_id = ops.nccl_unique_id() if self.communicator.rank == 0 else None
+            unique_id = self.communicator.bcast_object(unique_id)
+            self.device_reducer = ops.nccl_reducer(self.communicator.size, self.communicator.rank, unique_id)
         self.cluster_resolver = ClusterResolver(self.communicator)
         if self.communicator.size > 1:
             install_abort_on_uncaught_exception(self.communicator._world, self.communicator.rank,

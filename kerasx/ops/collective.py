@@ -9,7 +9,9 @@ copy, as the gradients do (kerasx/distribute/reduction.py), counted by the backe
 """
 import contextlib
 
+import backends
 from kerasx.autodiff.primitive import primitive
+from kerasx.autodiff.tensor import Tensor
 
 _current = {"communicator": None}
 
@@ -46,3 +48,38 @@ def _samples(rng):
 
 
 cross_replica_sum = primitive("cross_replica_sum", _cross_replica_sum_fwd, _cross_replica_sum_vjp, _samples)
+
+
+# ---------------------------------------------------------------- device-buffer reduction (NCCL)
+def _nccl_backend(what):
+    b = backends.get()
+    if b.name != "cupy":
+        raise ValueError(f"{what}: NCCL reduces GPU buffers and needs the 'cupy' backend; the active backend "
+                         f"is {b.name!r}.")
+    return b
+
+
+def use_device(local_rank):
+    """Makes the GPU of this local rank the process's device (the 'cupy' backend); returns its id."""
+    return _nccl_backend("use_device").use_device(local_rank)
+
+
+def nccl_unique_id():
+    return _nccl_backend("nccl_unique_id").nccl_unique_id()
+
+
+def nccl_reducer(size, rank, unique_id):
+    """The backend's NCCL reducer for this rank (`allreduce_sum_(device arrays)`, in place)."""
+    return _nccl_backend("nccl_reducer").nccl_reducer(size, rank, unique_id)
+
+
+def device_allreduce_(tensors, reducer):
+    """Sums each Tensor's device buffer over the ranks with `reducer` (NCCL), in place, in one group;
+    returns the Tensors. Not differentiable: the gradients' reduction, after the tape has run."""
+    reducer.allreduce_sum_([t.data for t in tensors])
+    return tensors
+
+
+def device_copy(tensor):
+    """A Tensor with a buffer of its own (a reduction in place must not reach a shared buffer)."""
+    return Tensor(backends.get().copy(tensor.data))

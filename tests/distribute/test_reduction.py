@@ -53,3 +53,32 @@ def test_one_copy_each_way_per_pack(backend):
         allreduce_tensors(Doubling(), t, 1 << 20)
     # NumPy's host memory is its device memory: the way back is no copy there.
     assert moved == {"to_host": 1, "to_device": 0 if backend.name == "numpy" else 1}
+
+
+class DoublingDevice:
+    """A device reducer (NCCL's place) for two identical ranks: doubles the device buffers in place, in
+    one call per step."""
+
+    def __init__(self):
+        self.calls = []
+
+    def allreduce_sum_(self, arrays):
+        self.calls.append(len(arrays))
+        for a in arrays:
+            a *= 2
+        return arrays
+
+
+@pytest.mark.parametrize("bytes_per_pack", [1, 60, 1 << 20])
+def test_a_device_reducer_sums_every_pack_on_the_device_in_one_group(backend, bytes_per_pack):
+    t = _tensors()
+    originals = [a.numpy().copy() for a in t]
+    reducer = DoublingDevice()
+    with backends.get().transfers.counting() as moved:
+        out = allreduce_tensors(LocalCommunicator(), t, bytes_per_pack, device_reducer=reducer)
+    assert moved == {"to_host": 0, "to_device": 0}  # no host buffer, no MPI
+    assert reducer.calls == [len(plan_packs(t, bytes_per_pack))]
+    for a, b, original in zip(t, out, originals):
+        assert b.shape == a.shape and b.dtype == a.dtype
+        np.testing.assert_array_equal(b.numpy(), original * 2)
+        np.testing.assert_array_equal(a.numpy(), original)  # the inputs' own buffers are left alone
