@@ -88,9 +88,14 @@ def main():
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--pack", type=int, default=0)
     parser.add_argument("--packs", type=int, nargs="+", default=[64 << 10, 1 << 20, 64 << 20])
-    args = parser.parse_args()
+    # Arguments run_all.py passes to every benchmark (--threads, --max-seconds, ...) that do not apply here
+    # are ignored: each rank has one BLAS thread by design.
+    args, _ = parser.parse_known_args()
     if args.worker:
         worker(args)
+        return
+    if not os.access(MPIEXEC, os.X_OK):
+        print(f"bench_distribute: no mpiexec next to {sys.executable}; install the extra: pip install -e '.[mpi]'")
         return
     configs = [("size", n, 0) for n in args.sizes] + [("pack", 2, p) for p in args.packs]
     runs = {c: [] for c in configs}

@@ -68,6 +68,9 @@ class CollectiveWatchdog:
                 message = (f"[kerasx rank {self.rank}] collective '{name}' ({where}) has waited {waited:.1f} s, "
                            f"more than {TIMEOUT_VARIABLE}={self.timeout:g} s: another rank stopped calling "
                            "collectives (it hangs, or it took another path). Aborting the MPI job.\n")
+                if name == "barrier":
+                    message += (f"[kerasx rank {self.rank}] (model.save / save_weights end with a barrier: under a "
+                                "multi-process strategy call them on every rank; the chief writes.)\n")
                 sys.stderr.write(message)
                 sys.stderr.flush()
                 self._on_timeout(message)

@@ -39,3 +39,13 @@ def test_collectives_that_complete_in_time_are_not_reported():
         watchdog.end()
     threading.Event().wait(0.8)
     assert messages == []
+
+
+def test_a_stuck_barrier_reminds_that_every_rank_must_save(capsys):
+    fired = threading.Event()
+    messages = []
+    watchdog = CollectiveWatchdog(0.2, rank=0, on_timeout=lambda m: (messages.append(m), fired.set()))
+    watchdog.begin("barrier")
+    assert fired.wait(5)
+    assert "model.save / save_weights end with a barrier: under a multi-process strategy call them on every rank" \
+        in messages[0]
