@@ -47,7 +47,12 @@ def _samples(rng):
     return [((rng.standard_normal((3, 4)),), {}), ((rng.standard_normal((5,)),), {})]
 
 
-cross_replica_sum = primitive("cross_replica_sum", _cross_replica_sum_fwd, _cross_replica_sum_vjp, _samples)
+def _cross_replica_sum_diff_vjp(g, xs, out, needs):
+    return (cross_replica_sum(g),)  # the sum is linear: its VJP is itself, differentiable again
+
+
+cross_replica_sum = primitive("cross_replica_sum", _cross_replica_sum_fwd, _cross_replica_sum_vjp, _samples,
+                              diff_vjp=_cross_replica_sum_diff_vjp)
 
 
 # ---------------------------------------------------------------- device-buffer reduction (NCCL)
