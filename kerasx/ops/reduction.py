@@ -85,3 +85,10 @@ min = primitive("min", _min_fwd, _extreme_vjp, _reduce_samples, static=("axis", 
 
 argmax = primitive("argmax", lambda b, x, axis=-1: (b.argmax(x, axis=axis), ()), static=("axis",))
 argmin = primitive("argmin", lambda b, x, axis=-1: (b.argmin(x, axis=axis), ()), static=("axis",))
+
+# Confusion counts (not differentiable): (tp, fp, tn, fn) at ascending thresholds; see the backend kernel.
+def _threshold_counts_fwd(b, preds, y_true, weights, thresholds):
+    return b.threshold_counts(preds, y_true, weights, thresholds), ()
+
+
+threshold_counts = primitive("threshold_counts", _threshold_counts_fwd, n_outputs=4)
