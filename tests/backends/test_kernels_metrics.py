@@ -22,7 +22,7 @@ def _reference(preds, y_true, weights, thresholds):
     return [c.sum(axis=1) for c in (tp, fp, tn, fn)]
 
 
-def _check(backend, preds, y_true, weights, thresholds, dtype="float32", rtol=1e-6):
+def _check(backend, preds, y_true, weights, thresholds, dtype="float32", rtol=1e-5):
     got = backend.threshold_counts(dev(backend, preds), dev(backend, y_true),
                                    1 if weights is None else dev(backend, weights), dev(backend, thresholds))
     ref = _reference(preds, y_true, weights, thresholds)
