@@ -180,7 +180,7 @@ class Trainer:
     def make_train_function(self, force=False):
         """The function `fit` calls per execution: `n` train steps on batches drawn from `iterator`."""
         if self.train_function is None or force:
-            lazy = type(self).train_step is Trainer.train_step
+            lazy = _default_step(self, "train_step")
 
             def train_function(iterator, n=1):
                 for _ in range(n):
@@ -192,7 +192,7 @@ class Trainer:
 
     def make_test_function(self, force=False):
         if self.test_function is None or force:
-            lazy = type(self).test_step is Trainer.test_step
+            lazy = _default_step(self, "test_step")
 
             def test_function(iterator, n=1):
                 for _ in range(n):
@@ -434,9 +434,16 @@ class Trainer:
 
 
 # ---------------------------------------------------------------- helpers
+def _default_step(model, step):
+    """Whether `model` runs Trainer's own `step` and `compute_metrics` (then its logs may be lazy: an
+    override that calls them gets the eager dict)."""
+    cls = type(model)
+    return getattr(cls, step) is getattr(Trainer, step) and cls.compute_metrics is Trainer.compute_metrics
+
+
 class _LazyStepLogs:
-    """Within it, the default step's `compute_metrics` returns `LazyLogs` (when `lazy`: the model
-    keeps the default step, which returns what `compute_metrics` gives untouched)."""
+    """Within it, the default step's `compute_metrics` returns `LazyLogs` (when `lazy`: the model keeps
+    the default step and `compute_metrics`, so the step returns the `LazyLogs` untouched)."""
 
     __slots__ = ("_model", "_lazy", "_before")
 

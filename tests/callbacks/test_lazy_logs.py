@@ -213,3 +213,21 @@ def test_progress_bar_on_a_terminal_computes_only_when_it_draws(backend, capsys,
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1] and outs[0].count("\r") == 2 and "1/6 [" in outs[0]
     assert (lazy.result_calls, eager.result_calls) == (2, 6)
+
+
+class _ExtendedMetrics(keras.Sequential):
+    """tf.keras's documented pattern: `compute_metrics` extends its parent's dict."""
+
+    def compute_metrics(self, x, y, y_pred, sample_weight):
+        logs = super().compute_metrics(x, y, y_pred, sample_weight)
+        assert type(logs) is dict  # an override gets the eager dict
+        logs["twice_loss"] = logs["loss"] * 2.0
+        return logs
+
+
+def test_an_overridden_compute_metrics_gets_a_dict(backend):
+    set_random_seed(0)
+    model = _ExtendedMetrics([layers.Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile("adam", "categorical_crossentropy")
+    history = model.fit(*_data(), batch_size=8, epochs=1, verbose=0).history
+    assert history["twice_loss"][0] == pytest.approx(2 * history["loss"][0])
