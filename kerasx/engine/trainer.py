@@ -437,8 +437,9 @@ class Trainer:
 def _default_step(model, step):
     """Whether `model` runs Trainer's own `step` and `compute_metrics` (then its logs may be lazy: an
     override that calls them gets the eager dict)."""
-    cls = type(model)
-    return getattr(cls, step) is getattr(Trainer, step) and cls.compute_metrics is Trainer.compute_metrics
+    cls, own = type(model), vars(model)
+    return (getattr(cls, step) is getattr(Trainer, step) and cls.compute_metrics is Trainer.compute_metrics
+            and step not in own and "compute_metrics" not in own)
 
 
 class _LazyStepLogs:

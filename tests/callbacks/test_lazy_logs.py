@@ -231,3 +231,20 @@ def test_an_overridden_compute_metrics_gets_a_dict(backend):
     model.compile("adam", "categorical_crossentropy")
     history = model.fit(*_data(), batch_size=8, epochs=1, verbose=0).history
     assert history["twice_loss"][0] == pytest.approx(2 * history["loss"][0])
+
+
+def test_a_step_set_on_the_instance_gets_the_eager_dict(backend):
+    set_random_seed(0)
+    model = keras.Sequential([layers.Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    seen = []
+    default_step = model.train_step
+
+    def train_step(data):
+        logs = default_step(data)
+        seen.append(type(logs))
+        return logs
+
+    model.train_step = train_step
+    model.fit(*_data(), batch_size=8, epochs=1, verbose=0)
+    assert seen == [dict] * 6
