@@ -222,6 +222,16 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         """``x`` limited to ``[lo, hi]``."""
         raise NotImplementedError("abstract kernel")
 
+    @abc.abstractmethod
+    def threshold_counts(self, preds, y_true, weights, thresholds):
+        """The confusion counts at ascending ``thresholds`` (T,): ``(tp, fp, tn, fn)``, where ``tp[j]``
+        is the weight of the predictions with a non-zero label and ``preds > thresholds[j]`` (NaN is
+        above none), ``fn[j]`` of those with a non-zero label not above it, ``fp``/``tn`` the same for
+        zero labels. ``y_true`` and ``weights`` have ``preds``' shape, or ``weights`` is the number 1
+        (unweighted). ``preds`` (N,) gives counts of shape (T,); ``preds`` (N, L), one count per label,
+        (T, L). In ``preds``' dtype."""
+        raise NotImplementedError("abstract kernel")
+
     # ---------------------------------------------------------------- reductions
     @abc.abstractmethod
     def sum(self, x, axis=None, keepdims=False):

@@ -8,6 +8,7 @@ import operator
 
 from backends.base import Backend
 from backends.generic_conv import ConvolutionKernels
+from backends.generic_metrics import MetricKernels
 from backends.generic_norm import NormalizationKernels
 from backends.generic_pool import PoolingKernels
 from backends.generic_rnn import RecurrentKernels
@@ -27,7 +28,7 @@ def _basic_key(key):
 
 
 class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, OptimizerUpdateKernels,
-                Backend):
+                MetricKernels, Backend):
     """The generic implementation; subclasses set ``xp`` and ``name``."""
 
     xp = None

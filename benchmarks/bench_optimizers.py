@@ -6,7 +6,8 @@ weights (669,706 parameters) with fixed gradients: the update kernels without th
 Rows run round-robin in one process (benchmarks/harness.py); the table reports medians and the ratio to
 Adam's row of the same kind (the issue's target: AdamW and Lion cost no more than Adam).
 
-    python benchmarks/bench_optimizers.py [--rounds 10] [--block 5] [--threads 2] [--backends numpy cupy]
+    python benchmarks/bench_optimizers.py [--rounds 10] [--block 5] [--threads 2] [--clock wall|cpu]
+                                          [--backends numpy cupy]
 """
 import os
 import sys
@@ -83,15 +84,23 @@ def _rows(opt_name):
 
 
 def table(cases):
-    """Step median (IQR) per row and its ratio to Adam's row of the same kind and backend."""
+    """Step median (IQR) per row and its ratio to Adam's row of the same kind and backend: the ratio of
+    the medians, and the median (IQR) of the ratios of calls paired by position (the same round and
+    place in the block, so close in time: steadier when the machine's load changes)."""
     med = {c.name: harness._quartiles_ms(c.times["step"]) for c in cases}
-    header = f"{'row':26s} {'ms (IQR)':>21s} {'vs Adam':>8s}"
+    times = {c.name: c.times["step"] for c in cases}
+    header = f"{'row':26s} {'ms (IQR)':>21s} {'vs Adam':>8s} {'paired vs Adam (IQR)':>22s}"
     lines = [header, "-" * len(header)]
     for c in cases:
         m, q1, q3 = med[c.name]
         ref = "Adam " + c.name.split(" ", 1)[1]
-        ratio = f"{m / med[ref][0]:.2f}x" if ref in med else "-"
-        lines.append(f"{c.name:26s} {m:7.3f} ({q1:6.3f}-{q3:6.3f}) {ratio:>8s}")
+        ratio = paired = "-"
+        if ref in med:
+            ratio = f"{m / med[ref][0]:.2f}x"
+            r2, r1, r3 = (v / 1e3 for v in harness._quartiles_ms(
+                [a / b for a, b in zip(times[c.name], times[ref])]))
+            paired = f"{r2:.2f}x ({r1:.2f}-{r3:.2f})"
+        lines.append(f"{c.name:26s} {m:7.3f} ({q1:6.3f}-{q3:6.3f}) {ratio:>8s} {paired:>22s}")
     return lines
 
 

@@ -87,6 +87,14 @@ def build_cases(backend_names, kerasx_rows, torch_rows, with_torch, threads):
     return cases, notes
 
 
+# What the timed calls are measured with: the wall clock, or (`--clock cpu`) the process's CPU time, all
+# its threads (`time.process_time`): on a machine whose cores other jobs share, the time a call waits for
+# a core then counts for nobody. CPU rows only (a GPU's work is not the process's CPU time), and best
+# with `--threads 1`, since idle BLAS threads that spin would count too.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+timer = time.perf_counter
+
+
 def run(cases, rounds, block, warmup, cooldown, deadline=None):
     """Rounds of round-robin: each round runs a block of timed calls of every case in turn, so slow drift
     of the machine spreads over all cases alike; returns how many rounds ran.
@@ -107,9 +115,9 @@ def run(cases, rounds, block, warmup, cooldown, deadline=None):
                 time.sleep(cooldown)
                 fn()
                 for _ in range(block):
-                    t0 = time.perf_counter()
+                    t0 = timer()
                     fn()
-                    case.times[what].append(time.perf_counter() - t0)
+                    case.times[what].append(timer() - t0)
         done += 1
     return done
 
@@ -155,9 +163,13 @@ def main(doc, argv, title, kerasx_rows, torch_rows, run_fn=None, table_fn=None):
     parser.add_argument("--backends", nargs="*", default=None,
                         help="default: every available backend but the test-only 'strict'")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall (default) or cpu: the process's CPU time (see harness.CLOCKS)")
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="no round starts after this many seconds of timing (default: no limit)")
     args = parser.parse_args(argv)
+    global timer
+    timer = CLOCKS[args.clock]
 
     # `strict` computes what `numpy` does, slower by its checks: a test backend, not one to time.
     names = args.backends if args.backends is not None else [n for n in backends.available() if n != "strict"]
@@ -168,6 +180,7 @@ def main(doc, argv, title, kerasx_rows, torch_rows, run_fn=None, table_fn=None):
         limiter = None
     print(title(args))
     print("\n".join(environment_lines(args.threads)))
+    print(f"  clock: {args.clock}")
     cases, notes = build_cases(names, kerasx_rows, torch_rows, not args.no_torch, args.threads)
     for note in notes:
         print("  " + note)

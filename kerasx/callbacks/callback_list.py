@@ -2,10 +2,13 @@
 `ProgbarLogger` that `fit` wants (hence its own module: those loggers are callbacks themselves).
 
 Batch hooks go only to the callbacks that override them; batch logs are read back from the device once
-per hook, and only when a callback needs plain numbers (see `callback.py`).
+per hook, and only when a callback needs plain numbers (see `callback.py`). Lazy batch logs
+(`lazy_logs.py`) stay uncomputed only when every callback called is the progress bar, which reads them
+when it draws; for any other callback they are computed before its hook runs.
 """
 from kerasx.autodiff.nest import flatten
 from kerasx.callbacks.callback import sync_logs
+from kerasx.callbacks.lazy_logs import resolve_logs
 from kerasx.callbacks.loggers import History, ProgbarLogger
 
 
@@ -42,6 +45,10 @@ class CallbackList:
         self._train_batch = [c for c in cbs if c._implements_train_batch_hooks()]
         self._test_batch = [c for c in cbs if c._implements_test_batch_hooks()]
         self._predict_batch = [c for c in cbs if c._implements_predict_batch_hooks()]
+        # Whether lazy logs may reach the train/test batch hooks uncomputed: only kerasx's own progress
+        # bar (not a subclass, which may keep them) reads them within the hook and leaves the metrics be.
+        self._lazy_train = all(type(c) is ProgbarLogger for c in self._train_batch)
+        self._lazy_test = all(type(c) is ProgbarLogger for c in self._test_batch)
 
     def append(self, callback):
         self.callbacks.append(callback)
@@ -65,7 +72,9 @@ class CallbackList:
 
     # ------------------------------------------------------------ batch hooks
     @staticmethod
-    def _call_batch(callbacks, hook, batch, logs):
+    def _call_batch(callbacks, hook, batch, logs, lazy=True):
+        if not lazy:
+            logs = resolve_logs(logs)
         synced = None
         for callback in callbacks:
             if getattr(callback, "_supports_tf_logs", False):
@@ -83,19 +92,19 @@ class CallbackList:
 
     def on_train_batch_begin(self, batch, logs=None):
         if self._train_batch:
-            self._call_batch(self._train_batch, "on_train_batch_begin", batch, logs)
+            self._call_batch(self._train_batch, "on_train_batch_begin", batch, logs, self._lazy_train)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._train_batch:
-            self._call_batch(self._train_batch, "on_train_batch_end", batch, logs)
+            self._call_batch(self._train_batch, "on_train_batch_end", batch, logs, self._lazy_train)
 
     def on_test_batch_begin(self, batch, logs=None):
         if self._test_batch:
-            self._call_batch(self._test_batch, "on_test_batch_begin", batch, logs)
+            self._call_batch(self._test_batch, "on_test_batch_begin", batch, logs, self._lazy_test)
 
     def on_test_batch_end(self, batch, logs=None):
         if self._test_batch:
-            self._call_batch(self._test_batch, "on_test_batch_end", batch, logs)
+            self._call_batch(self._test_batch, "on_test_batch_end", batch, logs, self._lazy_test)
 
     def on_predict_batch_begin(self, batch, logs=None):
         if self._predict_batch:

@@ -6,6 +6,7 @@ import math
 import os
 
 from kerasx.callbacks.callback import Callback, sync_logs
+from kerasx.callbacks.lazy_logs import LazyLogs
 from kerasx.utils.generic_utils import Progbar
 from kerasx.utils.io_utils import print_msg
 
@@ -32,7 +33,8 @@ class History(Callback):
 
 class ProgbarLogger(Callback):
     """Prints metrics to stdout through a `Progbar` (added by `fit`/`evaluate`/`predict` when
-    `verbose` is not 0). Batch logs are passed to the bar unread; it reads them only when it draws."""
+    `verbose` is not 0). Batch logs are passed to the bar unread; it reads them only when it draws, and
+    lazy logs are not even computed between two drawings once every value it shows is a running metric."""
 
     def __init__(self, count_mode="samples", stateful_metrics=None):
         super().__init__()
@@ -138,7 +140,13 @@ class ProgbarLogger(Callback):
             num_steps = logs.pop("num_steps", 1)
             logs.pop("batch", None)
             self.seen += num_steps * batch_size
-        if self.verbose == 1:
+        if self.verbose != 1:
+            return
+        if (isinstance(logs, LazyLogs) and not logs.resolved and self.progbar.shows_only_stateful()
+                and not self.progbar.will_render()):
+            # Nothing drawn now and every value shown as-is: the logs need not be computed (lazy_logs.py).
+            self.progbar.advance(self.seen)
+        else:
             self.progbar.update(self.seen, list(logs.items()), finalize=False)
 
     def _finalize_progbar(self, logs):

@@ -4,7 +4,8 @@ predict, the `*_on_batch` methods, and the overridable `train_step`/`test_step`/
 Per batch the loop does only the work a step needs: the batch arrives on the device (see
 `data_adapter`), the step's loss and metrics stay device scalars (running means inside the metrics),
 and callbacks read them back only when a person looks (the progress bar's refresh, the end of an epoch)
-or when a user callback asks for numbers every batch. `predict` runs without a tape, so no graph is
+or when a user callback asks for numbers every batch. The default steps' results are not even computed
+until someone reads the logs (`callbacks.lazy_logs`). `predict` runs without a tape, so no graph is
 recorded, and concatenates the batches on the device before one copy to the host.
 """
 from kerasx import callbacks as callbacks_module
@@ -13,6 +14,7 @@ from kerasx import optimizers
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
+from kerasx.callbacks.lazy_logs import LazyLogs, resolve_logs
 from kerasx.distribute import context as distribute_context
 from kerasx.distribute import fit_hooks
 from kerasx.engine import data_adapter, data_handler, fit_arguments
@@ -41,6 +43,8 @@ class Trainer:
         self._training_state = None
         # The strategy whose scope `compile` ran in (kerasx/distribute): None trains this process alone.
         self._distribution_strategy = None
+        # True while `fit`/`evaluate` run the default step, whose logs may then be lazy.
+        self._lazy_step_logs = False
 
     # ------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -136,8 +140,11 @@ class Trainer:
         return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
 
     def compute_metrics(self, x, y, y_pred, sample_weight):
-        """Updates the compiled metrics and returns every metric's current value."""
+        """Updates the compiled metrics and returns every metric's current value (inside `fit` and
+        `evaluate`'s default steps as `LazyLogs`, computed when read)."""
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        if getattr(self, "_lazy_step_logs", False):
+            return LazyLogs(self.get_metrics_result, nonempty=bool(self.metrics))
         return self.get_metrics_result()
 
     def train_step(self, data):
@@ -181,10 +188,12 @@ class Trainer:
         if self.train_function is None or force:
             # Under a multi-process strategy, the distributed step (kerasx/distribute/replica_steps.py).
             train_step = fit_hooks.train_step(self, type(self).train_step is Trainer.train_step)
+            lazy = _default_step(self, "train_step")
 
             def train_function(iterator, n=1):
                 for _ in range(n):
-                    logs = train_step(next(iterator))
+                    with _LazyStepLogs(self, lazy):
+                        logs = train_step(next(iterator))
                 return logs
             self.train_function = train_function
         return self.train_function
@@ -192,10 +201,12 @@ class Trainer:
     def make_test_function(self, force=False):
         if self.test_function is None or force:
             test_step = fit_hooks.test_step(self, type(self).test_step is Trainer.test_step)
+            lazy = _default_step(self, "test_step")
 
             def test_function(iterator, n=1):
                 for _ in range(n):
-                    logs = test_step(next(iterator))
+                    with _LazyStepLogs(self, lazy):
+                        logs = test_step(next(iterator))
                 return logs
             self.test_function = test_function
         return self.test_function
@@ -273,6 +284,8 @@ class Trainer:
                 with handler.catch_stop_iteration():
                     for step in handler.steps():
                         cbks.on_train_batch_begin(step)
+                        if handler.steps_in_execution > 1:
+                            resolve_logs(logs)  # its steps may update the metrics, then run out of data
                         step_logs = train_function(iterator, handler.steps_in_execution)
                         logs = step_logs
                         cbks.on_train_batch_end(step + handler.step_increment, logs)
@@ -341,6 +354,8 @@ class Trainer:
                 with handler.catch_stop_iteration():
                     for step in handler.steps():
                         cbks.on_test_batch_begin(step)
+                        if handler.steps_in_execution > 1:
+                            resolve_logs(logs)
                         logs = test_function(iterator, handler.steps_in_execution)
                         cbks.on_test_batch_end(step + handler.step_increment, logs)
         finally:
@@ -434,6 +449,34 @@ class Trainer:
 
 
 # ---------------------------------------------------------------- helpers
+def _default_step(model, step):
+    """Whether `model` runs Trainer's own `step` and `compute_metrics` (then its logs may be lazy: an
+    override that calls them gets the eager dict)."""
+    cls, own = type(model), vars(model)
+    return (getattr(cls, step) is getattr(Trainer, step) and cls.compute_metrics is Trainer.compute_metrics
+            and step not in own and "compute_metrics" not in own)
+
+
+class _LazyStepLogs:
+    """Within it, the default step's `compute_metrics` returns `LazyLogs` (when `lazy`: the model keeps
+    the default step and `compute_metrics`, so the step returns the `LazyLogs` untouched)."""
+
+    __slots__ = ("_model", "_lazy", "_before")
+
+    def __init__(self, model, lazy):
+        self._model = model
+        self._lazy = lazy
+        self._before = False
+
+    def __enter__(self):
+        self._before = getattr(self._model, "_lazy_step_logs", False)
+        self._model._lazy_step_logs = self._lazy
+
+    def __exit__(self, *exc):
+        self._model._lazy_step_logs = self._before
+        return False
+
+
 def _get_optimizer(optimizers, optimizer):
     if isinstance(optimizer, (list, tuple)):
         return [optimizers.get(o) for o in optimizer]

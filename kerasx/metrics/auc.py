@@ -5,7 +5,7 @@ from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.metrics.base import Metric, divide_no_nan
 from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, add_count_weights, check_num_thresholds,
-                                             confusion_counts, evenly_spaced_thresholds, thresholds_column)
+                                             confusion_counts, evenly_spaced_thresholds, device_thresholds)
 
 CURVES = {"roc": "ROC", "pr": "PR"}
 SUMMATION_METHODS = ("interpolation", "majoring", "minoring")
@@ -59,7 +59,7 @@ class AUC(Metric):
         super().__init__(name=name, dtype=dtype)
         self.num_thresholds = int(num_thresholds)
         self._thresholds = [0.0 - epsilon()] + inner + [1.0 + epsilon()]
-        self._thresholds_col = thresholds_column(self._thresholds, self._dtype)
+        self._device_thresholds = device_thresholds(self._thresholds, self._dtype)
         self.multi_label = bool(multi_label)
         self.num_labels = num_labels
         self._label_weights_list = label_weights
@@ -109,7 +109,7 @@ class AUC(Metric):
         if self._from_logits:
             y_pred = ops.sigmoid(y_pred)
         counts = confusion_counts(
-            self.name, y_true, y_pred, self._thresholds_col, sample_weight, dtype=self._dtype,
+            self.name, y_true, y_pred, self._device_thresholds, sample_weight, dtype=self._dtype,
             multi_label=self.multi_label, label_weights=None if self.multi_label else self.label_weights)
         if not self._counts:
             self._build(int(y_pred.shape[-1]))

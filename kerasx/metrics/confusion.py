@@ -3,7 +3,7 @@ the device through `confusion_matrix.confusion_counts`."""
 from kerasx import ops
 from kerasx.metrics.base import Metric, divide_no_nan
 from kerasx.metrics.confusion_matrix import (NEG_INF, accumulate, add_count_weights, confusion_counts,
-                                             parse_init_thresholds, thresholds_column)
+                                             parse_init_thresholds, device_thresholds)
 
 
 class _ThresholdedMetric(Metric):
@@ -18,12 +18,12 @@ class _ThresholdedMetric(Metric):
         self.class_id = class_id
         default = 0.5 if top_k is None else NEG_INF
         self.thresholds = parse_init_thresholds(thresholds, default_threshold=default)
-        self._thresholds_col = thresholds_column(self.thresholds, self._dtype)
+        self._device_thresholds = device_thresholds(self.thresholds, self._dtype)
         self._counts = add_count_weights(self, self._COUNTS, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         accumulate(self._counts, confusion_counts(
-            self.name, y_true, y_pred, self._thresholds_col, sample_weight, dtype=self._dtype,
+            self.name, y_true, y_pred, self._device_thresholds, sample_weight, dtype=self._dtype,
             wanted=self._COUNTS, top_k=self.top_k, class_id=self.class_id))
 
     def _result_of(self, values):
@@ -67,7 +67,7 @@ class _ConfusionMatrixConditionCount(_ThresholdedMetric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         accumulate(self._counts, confusion_counts(
-            self.name, y_true, y_pred, self._thresholds_col, sample_weight, dtype=self._dtype,
+            self.name, y_true, y_pred, self._device_thresholds, sample_weight, dtype=self._dtype,
             wanted=(self._CONDITION,)))
 
     def result(self):

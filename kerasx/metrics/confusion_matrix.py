@@ -3,9 +3,10 @@
 above each threshold, weighted, accumulated on the device.
 
 A prediction counts as positive at a threshold when it is strictly greater than it, as tf.keras; a label
-is positive when it is non-zero. The counts are one broadcast compare of the predictions against a
-column of thresholds and one matmul against the (positive, negative) label weights, so a batch costs a
-few kernels whatever the number of thresholds, and nothing is read back to the host.
+is positive when it is non-zero. The counts are one kernel (`ops.threshold_counts`: each prediction's
+bucket among the sorted thresholds, the (positive, negative) label weights summed per bucket, a
+cumulative sum from the top), so a batch costs a few kernels and O(N log T) work whatever the number of
+thresholds T, and nothing is read back to the host.
 """
 import numbers
 
@@ -42,9 +43,26 @@ def evenly_spaced_thresholds(num_thresholds):
     return [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
 
 
-def thresholds_column(thresholds, dtype):
-    """One device copy of the thresholds, made once, shaped (T, 1) against a row of predictions."""
-    return as_tensor([[float(t)] for t in thresholds], dtype=dtype)
+class DeviceThresholds:
+    """The thresholds on the device, copied once: ascending (the counting kernel's order), with the
+    indices that put the counts back in the given order when that order was not ascending."""
+
+    def __init__(self, thresholds, dtype):
+        values = [float(t) for t in thresholds]
+        order = sorted(range(len(values)), key=values.__getitem__)
+        self.ascending = as_tensor([values[i] for i in order], dtype=dtype)
+        if order == list(range(len(values))):
+            self.restore = None
+        else:
+            inverse = [0] * len(order)
+            for position, i in enumerate(order):
+                inverse[i] = position
+            self.restore = as_tensor(inverse, dtype="int32")
+
+
+def device_thresholds(thresholds, dtype):
+    """The thresholds as the counting kernel takes them (`DeviceThresholds`), made once per metric."""
+    return DeviceThresholds(thresholds, dtype)
 
 
 def filter_top_k(x, k):
@@ -86,54 +104,28 @@ def _prepared(metric_name, y_true, y_pred, sample_weight, dtype, top_k, class_id
     return y_true, y_pred, sample_weight
 
 
-def confusion_counts(metric_name, y_true, y_pred, thresholds_col, sample_weight=None, *, dtype,
+def confusion_counts(metric_name, y_true, y_pred, thresholds, sample_weight=None, *, dtype,
                      wanted=COUNT_NAMES, multi_label=False, label_weights=None, top_k=None, class_id=None):
-    """The `wanted` counts of one batch, a dict name -> Tensor of shape (T,), or (T, L) with
-    `multi_label` (L the predictions' last axis; one count per label).
+    """The `wanted` counts of one batch at `thresholds` (a `DeviceThresholds`), a dict name -> Tensor of
+    shape (T,), or (T, L) with `multi_label` (L the predictions' last axis; one count per label).
 
     `label_weights` (a (L,) Tensor) multiplies the weights of each label's predictions; with
     `multi_label` tf.keras applies them to the per-label results instead, so the caller does."""
     y_true, y_pred, sample_weight = _prepared(metric_name, y_true, y_pred, sample_weight, dtype, top_k,
                                               class_id)
-    labels = ops.cast(ops.not_equal(y_true, 0.0), dtype=dtype)
     weights = sample_weight
     if label_weights is not None and not multi_label:
         lw = ops.broadcast_to(label_weights, shape=y_pred.shape)
         weights = lw if weights is None else ops.multiply(weights, lw)
-    positives = labels if weights is None else ops.multiply(labels, weights)
-    negatives = ops.subtract(1.0, labels) if weights is None else ops.multiply(ops.subtract(1.0, labels),
-                                                                                 weights)
-    if multi_label:
-        return _multi_label_counts(y_pred, positives, negatives, thresholds_col, wanted)
-    preds = ops.reshape(y_pred, shape=(1, -1))
-    above = ops.cast(ops.greater(preds, thresholds_col), dtype=dtype)          # (T, M)
-    by_label = ops.stack([ops.reshape(positives, shape=(-1,)), ops.reshape(negatives, shape=(-1,))],
-                         axis=1)                                                # (M, 2)
-    above_counts = ops.matmul(above, by_label)                                  # (T, 2): tp, fp
-    tp, fp = above_counts[:, 0], above_counts[:, 1]
-    out = {"true_positives": tp, "false_positives": fp}
-    if "false_negatives" in wanted:
-        out["false_negatives"] = ops.subtract(ops.sum(positives), tp)
-    if "true_negatives" in wanted:
-        out["true_negatives"] = ops.subtract(ops.sum(negatives), fp)
-    return {name: out[name] for name in wanted}
-
-
-def _multi_label_counts(y_pred, positives, negatives, thresholds_col, wanted):
-    labels_axis = y_pred.shape[-1]
-    preds = ops.reshape(y_pred, shape=(1, -1, labels_axis))                     # (1, N, L)
-    thresholds = ops.expand_dims(thresholds_col, -1)                           # (T, 1, 1)
-    above = ops.cast(ops.greater(preds, thresholds), dtype=y_pred.dtype)       # (T, N, L)
-    positives = ops.reshape(positives, shape=(1, -1, labels_axis))
-    negatives = ops.reshape(negatives, shape=(1, -1, labels_axis))
-    tp = ops.sum(ops.multiply(above, positives), axis=1)
-    fp = ops.sum(ops.multiply(above, negatives), axis=1)
-    out = {"true_positives": tp, "false_positives": fp}
-    if "false_negatives" in wanted:
-        out["false_negatives"] = ops.subtract(ops.sum(positives, axis=1), tp)
-    if "true_negatives" in wanted:
-        out["true_negatives"] = ops.subtract(ops.sum(negatives, axis=1), fp)
-    return {name: out[name] for name in wanted}
+    # One sample per prediction, or (multi_label) per row, with one count per label.
+    shape = (-1, y_pred.shape[-1]) if multi_label else (-1,)
+    counts = ops.threshold_counts(ops.reshape(y_pred, shape=shape), ops.reshape(y_true, shape=shape),
+                                  1.0 if weights is None else ops.reshape(weights, shape=shape),
+                                  thresholds.ascending)
+    counts = dict(zip(COUNT_NAMES, counts))
+    if thresholds.restore is None:
+        return {name: counts[name] for name in wanted}
+    return {name: ops.take(counts[name], thresholds.restore, axis=0) for name in wanted}
 
 
 def add_count_weights(metric, names, shape):

@@ -6,7 +6,7 @@ import numbers
 from kerasx import ops
 from kerasx.metrics.base import Metric, divide_no_nan
 from kerasx.metrics.confusion_matrix import (COUNT_NAMES, accumulate, add_count_weights, check_num_thresholds,
-                                             confusion_counts, evenly_spaced_thresholds, thresholds_column)
+                                             confusion_counts, evenly_spaced_thresholds, device_thresholds)
 
 
 class _SensitivitySpecificityBase(Metric):
@@ -27,12 +27,12 @@ class _SensitivitySpecificityBase(Metric):
             self.thresholds = [0.5]
         else:
             self.thresholds = [0.0] + evenly_spaced_thresholds(num_thresholds) + [1.0]
-        self._thresholds_col = thresholds_column(self.thresholds, self._dtype)
+        self._device_thresholds = device_thresholds(self.thresholds, self._dtype)
         self._counts = add_count_weights(self, COUNT_NAMES, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         accumulate(self._counts, confusion_counts(
-            self.name, y_true, y_pred, self._thresholds_col, sample_weight, dtype=self._dtype,
+            self.name, y_true, y_pred, self._device_thresholds, sample_weight, dtype=self._dtype,
             class_id=self.class_id))
 
     def _sensitivities(self):

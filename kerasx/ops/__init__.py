@@ -22,7 +22,7 @@ from kerasx.ops.nn import (elu, gelu, hard_sigmoid, log_softmax, logsumexp, one_
 from kerasx.ops.norm import assign_moving_average, batch_norm_infer, batch_norm_train, layer_norm
 from kerasx.ops.pool import avg_pool, max_pool
 from kerasx.ops.rnn import gru, lstm, simple_rnn
-from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum
+from kerasx.ops.reduction import argmax, argmin, max, mean, min, normalize_axes, sum, threshold_counts
 from kerasx.ops.shape import (broadcast_to, concatenate, expand_dims, flatten_batch, getitem, pad, reshape,
                               squeeze, stack, take, transpose)
 from kerasx.ops.updates import (adadelta_update, adafactor_update, adagrad_update, adam_update, adamax_update,

@@ -128,3 +128,11 @@ def sum_to_shape(x, shape):
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     out = sum(x, axis=axes, keepdims=True) if axes else x
     return sh.reshape(out, shape) if tuple(out.shape) != shape else out
+
+
+# Confusion counts (not differentiable): (tp, fp, tn, fn) at ascending thresholds; see the backend kernel.
+def _threshold_counts_fwd(b, preds, y_true, weights, thresholds):
+    return b.threshold_counts(preds, y_true, weights, thresholds), ()
+
+
+threshold_counts = primitive("threshold_counts", _threshold_counts_fwd, n_outputs=4)

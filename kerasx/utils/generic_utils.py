@@ -76,6 +76,17 @@ class Progbar:
             return self._dynamic_display and time.time() - self._last_update >= self.interval
         return self.verbose == 2 and finalize
 
+    def shows_only_stateful(self):
+        """Whether the bar has values and shows every one as-is (none averaged over the steps), so that
+        skipping a step's values changes nothing it draws later."""
+        return bool(self._values_order) and all(k in self.stateful_metrics for k in self._values_order)
+
+    def advance(self, current):
+        """`update(current)` without values, for a step that will not be drawn (see `will_render`)."""
+        self._seen_so_far = current
+        if current == self.target:
+            self._time_at_epoch_end = time.time()
+
     def update(self, current, values=None, finalize=None):
         """Updates the progress bar.
 

@@ -129,3 +129,21 @@ def test_metric_classes_are_found_by_snake_case_name(backend, name, cls):
         assert type(m) is getattr(metrics, cls) and m.name.startswith(name)
     # A function of the same name keeps its name: 'mean_squared_error' is the function.
     assert metrics.get("mean_squared_error") is metrics.mean_squared_error
+
+
+def test_unsorted_and_repeated_thresholds_keep_their_order(backend):
+    # The counting kernel works on ascending thresholds; the counts come back in the order given.
+    ths = [0.8, 0.2, 0.5, 0.2, 0.0]
+    t = (RNG.uniform(size=(40, 3)) > 0.5).astype("float32")
+    p = RNG.uniform(size=(40, 3)).astype("float32")
+    w = RNG.uniform(0, 2, (40, 1)).astype("float32")
+    tp, fn = metrics.TruePositives(thresholds=ths), metrics.FalseNegatives(thresholds=ths)
+    prec = metrics.Precision(thresholds=ths)
+    for m in (tp, fn, prec):
+        m.update_state(t, p, sample_weight=w)
+    pos, true = p[None] > np.array(ths)[:, None, None], (t != 0)[None]
+    ref_tp, ref_fp = np.sum(w * (pos & true), axis=(1, 2)), np.sum(w * (pos & ~true), axis=(1, 2))
+    np.testing.assert_allclose(val(tp.result()), ref_tp, rtol=1e-5)
+    np.testing.assert_allclose(val(fn.result()), np.sum(w * (~pos & true), axis=(1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(val(prec.result()), ref_tp / (ref_tp + ref_fp), rtol=1e-5)
+    assert tp.thresholds == ths
