@@ -391,14 +391,19 @@ class Layer:
 
     def _resolve_call_kwargs(self, kwargs, params=None):
         """Fits `kwargs` to this layer's `call` (in place) and returns the training flag the call runs
-        under: the caller's, else the enclosing call's. A `call` without a `training` argument is not
-        passed it, but the flag still reaches the layers it calls, as in tf.keras (a subclassed model
+        under: the caller's, else the enclosing call's, else the learning phase, else the default of
+        `call`'s `training` argument where it is a bool (tf.keras's order: a RandomFlip, whose default is
+        True, augments when called on its own), else False. A `call` without a `training` argument is
+        not passed it, but the flag still reaches the layers it calls, as in tf.keras (a subclassed model
         whose `call(self, x)` holds a Dropout trains it in `fit`)."""
         if params is None:
             params = _call_params(type(self))
         training = kwargs.pop("training", None)
         if training is None:
-            training = call_context.training()
+            training = call_context.explicit_training()
+        if training is None:
+            default = _call_info(type(self)).training_default
+            training = default if isinstance(default, bool) else False
         if "training" in params:
             kwargs["training"] = training
         if "mask" not in params:
@@ -482,12 +487,14 @@ register_built_in("layer", Layer)
 
 class _CallInfo:
     """What the engine needs to know about a Layer class's `call` and `compute_mask`, read once."""
-    __slots__ = ("params", "expects_mask", "mask_position", "custom_compute_mask")
+    __slots__ = ("params", "expects_mask", "mask_position", "custom_compute_mask", "training_default")
 
     def __init__(self, cls):
         sig = inspect.signature(cls.call)
         names = list(sig.parameters)
         self.params = set(names)
+        training = sig.parameters.get("training")
+        self.training_default = None if training is None else training.default
         if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
             self.params |= {"training", "mask"}
         self.expects_mask = "mask" in self.params

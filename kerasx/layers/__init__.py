@@ -32,11 +32,16 @@ from kerasx.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePo
 from kerasx.layers.wrappers import TimeDistributed, Wrapper
 from kerasx.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                      UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from kerasx.layers.preprocessing import (CategoryEncoding, CenterCrop, Normalization, RandomBrightness,
+                                         RandomContrast, RandomCrop, RandomFlip, RandomHeight, RandomRotation,
+                                         RandomTranslation, RandomWidth, RandomZoom, Rescaling, Resizing)
 from kerasx.layers.recurrent import GRU, LSTM, SimpleRNN
 from kerasx.layers.rnn_base import RNN, StackedRNNCells
 from kerasx.layers.rnn_cells import AbstractRNNCell, GRUCell, LSTMCell, SimpleRNNCell
 from kerasx.layers.spectral_normalization import SpectralNormalization
 from kerasx.layers.wrappers_rnn import Bidirectional
+# `layers.experimental.preprocessing`: the same preprocessing classes under tf.keras 2.x's older path.
+from kerasx.layers import experimental  # noqa: F401
 from kerasx.saving.object_registration import (built_in_objects, deserialize_keras_object,
                                                register_serialization, serialize_keras_object)
 
