@@ -142,13 +142,13 @@ def _brightness_factor(factor):
             raise ValueError(_FACTOR_ERROR + f"Got {factor}")
         bounds = list(factor)
     elif isinstance(factor, (int, float)) and not isinstance(factor, bool):
-        bounds = [-abs(factor), abs(factor)]
+        bounds = [factor]
     else:
         raise ValueError(_FACTOR_ERROR + f"Got {factor}")
     for value in bounds:
         if value > 1.0 or value < -1.0:
             raise ValueError(_FACTOR_ERROR + f"Got {value}")
-    return sorted(bounds)
+    return sorted(bounds) if len(bounds) == 2 else [-abs(factor), abs(factor)]
 
 
 class RandomBrightness(BaseRandomLayer):

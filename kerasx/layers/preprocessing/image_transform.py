@@ -81,10 +81,13 @@ def transform(images, transforms, fill_mode="reflect", fill_value=0.0, interpola
         return ops.reshape(transforms[:, k], (batch, 1, 1))
 
     projection = ops.add(ops.add(ops.multiply(coefficient(6), xs), ops.multiply(coefficient(7), ys)), 1.0)
+    degenerate = ops.equal(projection, 0.0)
+    # Pixels with k == 0 take the fill value below; dividing them by 1 keeps their coordinates finite.
+    divisor = ops.where(degenerate, ops.ones_like(projection), projection)
     x_in = ops.divide(ops.add(ops.add(ops.multiply(coefficient(0), xs), ops.multiply(coefficient(1), ys)),
-                              coefficient(2)), projection)
+                              coefficient(2)), divisor)
     y_in = ops.divide(ops.add(ops.add(ops.multiply(coefficient(3), xs), ops.multiply(coefficient(4), ys)),
-                              coefficient(5)), projection)
+                              coefficient(5)), divisor)
     x_in = _map_coordinates(x_in, width, fill_mode)
     y_in = _map_coordinates(y_in, height, fill_mode)
     flat = ops.reshape(images, (batch * height * width, channels))
@@ -110,7 +113,7 @@ def transform(images, transforms, fill_mode="reflect", fill_value=0.0, interpola
         out = ops.add(ops.multiply(weight(ops.subtract(y1, y_in)), top),
                       ops.multiply(weight(ops.subtract(y_in, y0)), bottom))
     # A degenerate projection (k == 0) gives the fill value, as tf's kernel.
-    out = ops.where(ops.expand_dims(ops.equal(projection, 0.0), -1), as_tensor(float(fill_value), dtype=out.dtype), out)
+    out = ops.where(ops.expand_dims(degenerate, -1), as_tensor(float(fill_value), dtype=out.dtype), out)
     return out if out.dtype == images.dtype else ops.cast(out, images.dtype)
 
 
