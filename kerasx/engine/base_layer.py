@@ -178,7 +178,7 @@ class Layer:
         arrays = [w.numpy() if isinstance(w, Tensor) else w for w in weights]
         for p, w in zip(params, arrays):
             shape = tuple(getattr(w, "shape", ()))
-            if shape != p.shape:
+            if not p.accepts_shape(shape):
                 raise ValueError(
                     f'Layer "{self.name}" weight shape {p.shape} is not compatible with provided weight '
                     f"shape {shape}.")
@@ -383,8 +383,9 @@ class Layer:
     def _convert_inputs(self, inputs):
         def convert(x):
             t = x if isinstance(x, Tensor) else as_tensor(check_tensor_like(self, x))
-            # Keras autocasting: floating inputs take the layer's dtype (float64 data -> float32).
-            if self._autocast and is_float_dtype(t.dtype) and t.dtype != self._dtype:
+            # Keras autocasting: floating inputs take the layer's floating dtype (float64 data -> float32);
+            # a layer of an integer dtype (Discretization's int64 outputs) keeps them, as tf.keras's.
+            if self._autocast and is_float_dtype(t.dtype) and t.dtype != self._dtype and is_float_dtype(self._dtype):
                 t = ops.cast(t, dtype=self._dtype)
             return t
         return map_structure(convert, inputs)

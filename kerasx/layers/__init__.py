@@ -32,9 +32,10 @@ from kerasx.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePo
 from kerasx.layers.wrappers import TimeDistributed, Wrapper
 from kerasx.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                      UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
-from kerasx.layers.preprocessing import (CategoryEncoding, CenterCrop, Normalization, RandomBrightness,
-                                         RandomContrast, RandomCrop, RandomFlip, RandomHeight, RandomRotation,
-                                         RandomTranslation, RandomWidth, RandomZoom, Rescaling, Resizing)
+from kerasx.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
+                                         RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomHeight,
+                                         RandomRotation, RandomTranslation, RandomWidth, RandomZoom, Rescaling,
+                                         Resizing)
 from kerasx.layers.recurrent import GRU, LSTM, SimpleRNN
 from kerasx.layers.rnn_base import RNN, StackedRNNCells
 from kerasx.layers.rnn_cells import AbstractRNNCell, GRUCell, LSTMCell, SimpleRNNCell

@@ -5,6 +5,7 @@ Each module holds one family; the string layers (hashing, lookups, text vectoriz
 of their own beside these."""
 from kerasx.layers.preprocessing.base_preprocessing_layer import PreprocessingLayer
 from kerasx.layers.preprocessing.category_encoding import CategoryEncoding
+from kerasx.layers.preprocessing.discretization import Discretization
 from kerasx.layers.preprocessing.image_augmentation import (RandomBrightness, RandomContrast, RandomCrop,
                                                             RandomFlip, RandomHeight, RandomWidth)
 from kerasx.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
