@@ -103,9 +103,10 @@ class Discretization(PreprocessingLayer):
         x = as_tensor(inputs)
         if self.bin_boundaries:
             # Bucketize: the number of boundaries at or below each value.
-            boundaries = as_tensor(self.bin_boundaries, dtype=x.dtype if x.dtype.startswith("float") else "float64")
-            values = ops.cast(x, boundaries.dtype)
-            indices = ops.sum(ops.cast(ops.greater_equal(ops.expand_dims(values, -1), boundaries), "int64"), axis=-1)
+            dtype = x.dtype if x.dtype.startswith("float") else "float64"
+            boundaries = as_tensor(self.bin_boundaries, dtype=dtype)
+            at_or_above = ops.greater_equal(ops.expand_dims(ops.cast(x, dtype), -1), boundaries)
+            indices = ops.sum(ops.cast(at_or_above, "int64"), axis=-1)
         else:
             indices = ops.zeros(tuple(x.shape), dtype="int64")
         return encode_categorical_inputs(indices, self.output_mode, self._depth(), self.dtype)

@@ -7,6 +7,7 @@ kernels (resize_bilinear_op.cc, resize_nearest_neighbor_op.cc, resize_bicubic_op
 
 Also the cropping that tf.keras's image layers share: a fixed crop box, and `smart_resize` (the largest
 centred crop of the target's aspect ratio, then a resize)."""
+import functools
 import math
 import struct
 
@@ -89,6 +90,7 @@ def _area_rows(n_in, n_out):
     return rows
 
 
+@functools.lru_cache(maxsize=256)
 def nearest_indices(n_in, n_out):
     scale = _scale(n_in, n_out)
     return [max(min(math.floor(_f32((i + 0.5) * scale)), n_in - 1), 0) for i in range(n_out)]
@@ -97,8 +99,10 @@ def nearest_indices(n_in, n_out):
 _ROWS = {"bilinear": _bilinear_rows, "bicubic": _bicubic_rows, "area": _area_rows}
 
 
+@functools.lru_cache(maxsize=256)
 def interpolation_matrix(interpolation, n_in, n_out):
-    """The (n_out, n_in) weights of one spatial axis (a list of lists, on the host)."""
+    """The (n_out, n_in) weights of one spatial axis (a list of lists, on the host; cached by size, so
+    a layer called on one image size builds them once: callers must not change them)."""
     if interpolation == "nearest":
         return [[1.0 if j == k else 0.0 for j in range(n_in)] for k in nearest_indices(n_in, n_out)]
     return _ROWS[interpolation](n_in, n_out)

@@ -7,6 +7,7 @@ outside the image in ('reflect': d c b a | a b c d | d c b a, 'wrap': a b c d | 
 edge pixel, 'constant': `fill_value`), then 'nearest' takes the pixel at the rounded point and
 'bilinear' weighs its four neighbours (a neighbour outside the image gives `fill_value`). The samples
 are gathered with `take`, so gradients reach the image."""
+import functools
 import math
 
 from kerasx import ops
@@ -63,10 +64,21 @@ def _read(flat, batch_offsets, y, x, height, width, fill_value):
                              ops.logical_and(ops.greater_equal(x, 0.0), ops.less(x, float(width))))
     yi = ops.clip_by_value(y, 0.0, height - 1.0)
     xi = ops.clip_by_value(x, 0.0, width - 1.0)
-    index = ops.cast(ops.add(ops.add(ops.multiply(yi, float(width)), xi), batch_offsets), "int32")
+    # Integer arithmetic: float32 would lose exactness past 2 ** 24 pixels in a batch.
+    index = ops.add(ops.add(ops.multiply(ops.cast(yi, "int32"), width), ops.cast(xi, "int32")), batch_offsets)
     values = ops.take(flat, ops.reshape(index, (-1,)), axis=0)  # (B * H' * W', C)
     values = ops.reshape(values, tuple(y.shape) + (flat.shape[-1],))
     return ops.where(ops.expand_dims(inside, -1), values, as_tensor(float(fill_value), dtype=values.dtype))
+
+
+@functools.lru_cache(maxsize=64)
+def _grid(batch, height, width):
+    """The output pixels' x and y (height, width) and each image's offset into the flattened batch, as
+    host lists built once per size."""
+    xs = [[float(j) for j in range(width)]] * height
+    ys = [[float(i)] * width for i in range(height)]
+    offsets = [[[b * height * width]] for b in range(batch)]
+    return xs, ys, offsets
 
 
 def transform(images, transforms, fill_mode="reflect", fill_value=0.0, interpolation="bilinear"):
@@ -74,8 +86,9 @@ def transform(images, transforms, fill_mode="reflect", fill_value=0.0, interpola
     coordinates (the module docstring)."""
     images, transforms = as_tensor(images), ops.cast(as_tensor(transforms), "float32")
     batch, height, width, channels = images.shape
-    xs = as_tensor([[float(j) for j in range(width)]] * height, dtype="float32")
-    ys = as_tensor([[float(i)] * width for i in range(height)], dtype="float32")
+    xs, ys, offsets = _grid(batch, height, width)
+    xs, ys = as_tensor(xs, dtype="float32"), as_tensor(ys, dtype="float32")
+    offsets = as_tensor(offsets, dtype="int32")
 
     def coefficient(k):
         return ops.reshape(transforms[:, k], (batch, 1, 1))
@@ -91,7 +104,6 @@ def transform(images, transforms, fill_mode="reflect", fill_value=0.0, interpola
     x_in = _map_coordinates(x_in, width, fill_mode)
     y_in = _map_coordinates(y_in, height, fill_mode)
     flat = ops.reshape(images, (batch * height * width, channels))
-    offsets = as_tensor([[[float(b * height * width)]] for b in range(batch)], dtype="float32")
     if interpolation == "nearest":
         def rounded(t):  # std::round: halves away from zero
             return ops.multiply(ops.sign(t), _floor(ops.add(ops.abs(t), 0.5)))

@@ -13,7 +13,8 @@ def _axis_tuple(axis):
         return (axis,)
     if isinstance(axis, (list, tuple)) and all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
         return tuple(axis)
-    raise TypeError(f"`axis` of Normalization must be an int, a list/tuple of ints or None. Received: axis={axis!r}")
+    raise TypeError("`axis` of Normalization must be an int, a list/tuple of ints or None. "
+                    f"Received: axis={axis!r}")
 
 
 def _listify(value):
@@ -94,7 +95,8 @@ class Normalization(PreprocessingLayer):
         data = ops.cast(as_tensor(data), self.dtype)
         if data.ndim != len(self._broadcast_shape):
             raise ValueError(f'Layer "{self.name}" (Normalization) was built for inputs of rank '
-                             f"{len(self._broadcast_shape)}, but adapt received a batch of shape {tuple(data.shape)}.")
+                             f"{len(self._broadcast_shape)}, but adapt received a batch of shape "
+                             f"{tuple(data.shape)}.")
         axes = self._reduce_axis
         batch_mean = ops.mean(data, axis=axes) if axes else data
         batch_variance = ops.mean(ops.square(ops.subtract(data, ops.mean(data, axis=axes, keepdims=True))),
