@@ -120,3 +120,13 @@ def test_errors():
     with pytest.raises(ValueError, match=r"adapt of layer .* takes a kerasx.data.Dataset, a NumPy array, a list or a "
                                          r"Tensor. Received: dict"):
         layers.Normalization().adapt({"x": np.zeros((4, 2))})
+
+
+def test_update_state_errors():
+    layer = layers.Normalization()
+    with pytest.raises(RuntimeError, match=r"`build` must be called before `update_state`."):
+        layer.update_state(np.zeros((2, 3)))
+    layer.adapt(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r'Layer "normalization(_\d+)?" \(Normalization\) was built for inputs of '
+                                         r"rank 2, but adapt received a batch of shape \(2, 3, 1\)."):
+        layer.update_state(np.zeros((2, 3, 1)))
