@@ -89,8 +89,15 @@ class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, Re
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod
-    def uniform(self, shape, minval, maxval, dtype):
-        """Uniform samples in ``[minval, maxval)``."""
+    def generator(self, seed):
+        """A generator of this backend's own, seeded with `seed` (an int): the ``generator`` argument of
+        `uniform`, for a layer whose draws repeat with its `seed`, independent of the backend's."""
+        raise NotImplementedError("abstract kernel")
+
+    @abc.abstractmethod
+    def uniform(self, shape, minval, maxval, dtype, generator=None):
+        """Uniform samples in ``[minval, maxval)``, from `generator` (made by `generator()`) or else from
+        the backend's generator."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod

@@ -73,9 +73,12 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
     def seed(self, seed):
         self._rng = self.xp.random.default_rng(seed)
 
-    def uniform(self, shape, minval, maxval, dtype):
+    def generator(self, seed):
+        return self.xp.random.default_rng(seed)
+
+    def uniform(self, shape, minval, maxval, dtype, generator=None):
         # Generator.random takes a dtype; Generator.uniform does not (it always draws float64).
-        u = self._rng.random(shape, dtype=dtype)
+        u = (self._rng if generator is None else generator).random(shape, dtype=dtype)
         return (u * (maxval - minval) + minval).astype(dtype, copy=False)
 
     def normal(self, shape, mean, stddev, dtype):

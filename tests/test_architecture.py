@@ -43,6 +43,8 @@ NUMPY_ALLOWED = {
     "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",
     "kerasx/distribute/communicator.py": "MPI sends and receives host buffers (device arrays are copied "
                                          "to and from them by .numpy()/as_tensor, counted)",
+    "kerasx/layers/preprocessing/quantiles.py": "adapt: quantile summaries of user data on the host, as "
+                                                "tf.keras's numpy_function",
 }
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
 

@@ -107,7 +107,7 @@ class Variable(Tensor):
     new value; take `.numpy()` (a copy) to keep a snapshot.
     """
 
-    __slots__ = ("name", "trainable", "constraint", "regularizer")
+    __slots__ = ("name", "trainable", "constraint", "regularizer", "resizable_axes")
 
     def __init__(self, initial_value, dtype=None, trainable=True, name="Variable", constraint=None):
         b = backends.get()
@@ -128,6 +128,9 @@ class Variable(Tensor):
         self.name = name
         self.trainable = trainable
         self.constraint = constraint
+        # Axes whose length `assign` may change, as a tf.Variable of shape (2, None) (Discretization's
+        # summary); none for every other weight.
+        self.resizable_axes = ()
 
     def numpy(self):
         return backends.get().to_numpy(backends.get().copy(self.data))
@@ -145,6 +148,11 @@ class Variable(Tensor):
             src = b.asarray(value)
             shape = tuple(src.shape)
         self._check_assign_shape(shape)
+        if shape != self.shape:  # a resizable axis changes length: a new array of the new shape
+            self.data = b.cast(src if b.is_array(src) else b.asarray(src), self.dtype)
+            if self.data is src:
+                self.data = b.copy(src)
+            return self
         b.copy_(self.data, src)
         return self
 
@@ -163,8 +171,17 @@ class Variable(Tensor):
         backends.get().copy_(self.data, result)
         return self
 
+    def accepts_shape(self, shape):
+        """Whether `assign` takes a value of `shape`: the variable's, or another length along its
+        `resizable_axes`."""
+        shape = tuple(shape)
+        if shape == self.shape:
+            return True
+        return len(shape) == len(self.shape) and bool(self.resizable_axes) and all(
+            a == b or i in self.resizable_axes for i, (a, b) in enumerate(zip(shape, self.shape)))
+
     def _check_assign_shape(self, shape):
-        if shape != self.shape:
+        if not self.accepts_shape(shape):
             raise ValueError(
                 f"Cannot assign a value of shape {shape} to variable {self.name!r} of shape {self.shape}.")
 

@@ -178,7 +178,7 @@ class Layer:
         arrays = [w.numpy() if isinstance(w, Tensor) else w for w in weights]
         for p, w in zip(params, arrays):
             shape = tuple(getattr(w, "shape", ()))
-            if shape != p.shape:
+            if not p.accepts_shape(shape):
                 raise ValueError(
                     f'Layer "{self.name}" weight shape {p.shape} is not compatible with provided weight '
                     f"shape {shape}.")
@@ -383,22 +383,28 @@ class Layer:
     def _convert_inputs(self, inputs):
         def convert(x):
             t = x if isinstance(x, Tensor) else as_tensor(check_tensor_like(self, x))
-            # Keras autocasting: floating inputs take the layer's dtype (float64 data -> float32).
-            if self._autocast and is_float_dtype(t.dtype) and t.dtype != self._dtype:
+            # Keras autocasting: floating inputs take the layer's floating dtype (float64 data -> float32);
+            # a layer of an integer dtype (Discretization's int64 outputs) keeps them, as tf.keras's.
+            if self._autocast and is_float_dtype(t.dtype) and t.dtype != self._dtype and is_float_dtype(self._dtype):
                 t = ops.cast(t, dtype=self._dtype)
             return t
         return map_structure(convert, inputs)
 
     def _resolve_call_kwargs(self, kwargs, params=None):
         """Fits `kwargs` to this layer's `call` (in place) and returns the training flag the call runs
-        under: the caller's, else the enclosing call's. A `call` without a `training` argument is not
-        passed it, but the flag still reaches the layers it calls, as in tf.keras (a subclassed model
+        under: the caller's, else the enclosing call's, else the learning phase, else the default of
+        `call`'s `training` argument where it is a bool (tf.keras's order: a RandomFlip, whose default is
+        True, augments when called on its own), else False. A `call` without a `training` argument is
+        not passed it, but the flag still reaches the layers it calls, as in tf.keras (a subclassed model
         whose `call(self, x)` holds a Dropout trains it in `fit`)."""
         if params is None:
             params = _call_params(type(self))
         training = kwargs.pop("training", None)
         if training is None:
-            training = call_context.training()
+            training = call_context.explicit_training()
+        if training is None:
+            default = _call_info(type(self)).training_default
+            training = default if isinstance(default, bool) else False
         if "training" in params:
             kwargs["training"] = training
         if "mask" not in params:
@@ -482,12 +488,14 @@ register_built_in("layer", Layer)
 
 class _CallInfo:
     """What the engine needs to know about a Layer class's `call` and `compute_mask`, read once."""
-    __slots__ = ("params", "expects_mask", "mask_position", "custom_compute_mask")
+    __slots__ = ("params", "expects_mask", "mask_position", "custom_compute_mask", "training_default")
 
     def __init__(self, cls):
         sig = inspect.signature(cls.call)
         names = list(sig.parameters)
         self.params = set(names)
+        training = sig.parameters.get("training")
+        self.training_default = None if training is None else training.default
         if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
             self.params |= {"training", "mask"}
         self.expects_mask = "mask" in self.params

@@ -19,6 +19,14 @@ def training():
     return bool(_learning_phase[0]) if _learning_phase[0] is not None else False
 
 
+def explicit_training():
+    """The innermost explicit training flag, else the global learning phase if set, else None."""
+    for value in reversed(_stack):
+        if value is not None:
+            return value
+    return bool(_learning_phase[0]) if _learning_phase[0] is not None else None
+
+
 def in_call():
     """Whether a layer's `call` is running."""
     return bool(_stack)

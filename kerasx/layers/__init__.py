@@ -7,7 +7,7 @@ from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
-from kerasx.layers.core_layers import Activation, Dense, Dropout, Flatten, Reshape
+from kerasx.layers.core_layers import Activation, Dense, Dropout, Flatten, Identity, Reshape
 from kerasx.layers.conv_separable import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
                                           SeparableConvolution1D, SeparableConvolution2D)
 from kerasx.layers.conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
@@ -19,7 +19,8 @@ from kerasx.layers.local import LocallyConnected1D, LocallyConnected2D
 from kerasx.layers.embedding import Embedding, Masking
 from kerasx.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                  average, concatenate, dot, maximum, minimum, multiply, subtract)
-from kerasx.layers.normalization import BatchNormalization, LayerNormalization
+from kerasx.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                         UnitNormalization)
 from kerasx.layers.noise import (AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
                                  SpatialDropout2D, SpatialDropout3D)
 from kerasx.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
@@ -31,10 +32,17 @@ from kerasx.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePo
 from kerasx.layers.wrappers import TimeDistributed, Wrapper
 from kerasx.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                      UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from kerasx.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,
+                                         RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomHeight,
+                                         RandomRotation, RandomTranslation, RandomWidth, RandomZoom, Rescaling,
+                                         Resizing)
 from kerasx.layers.recurrent import GRU, LSTM, SimpleRNN
 from kerasx.layers.rnn_base import RNN, StackedRNNCells
-from kerasx.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from kerasx.layers.rnn_cells import AbstractRNNCell, GRUCell, LSTMCell, SimpleRNNCell
+from kerasx.layers.spectral_normalization import SpectralNormalization
 from kerasx.layers.wrappers_rnn import Bidirectional
+# `layers.experimental.preprocessing`: the same preprocessing classes under tf.keras 2.x's older path.
+from kerasx.layers import experimental  # noqa: F401
 from kerasx.saving.object_registration import (built_in_objects, deserialize_keras_object,
                                                register_serialization, serialize_keras_object)
 

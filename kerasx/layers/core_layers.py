@@ -1,8 +1,9 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape (tf.keras.layers.core)."""
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Identity (tf.keras.layers.core)."""
 import math
 
 from kerasx import activations, ops
-from kerasx.autodiff.tensor import is_float_dtype
+from kerasx.autodiff.nest import map_structure
+from kerasx.autodiff.tensor import as_tensor, is_float_dtype
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
@@ -127,6 +128,17 @@ class Dropout(Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
         return config
+
+
+class Identity(Layer):
+    """Returns its inputs (any nested structure of tensors) unchanged, as new tensors; gradients pass
+    through. A placeholder where a model needs a layer that does nothing."""
+
+    def call(self, inputs):
+        return map_structure(lambda t: ops.reshape(as_tensor(t), tuple(as_tensor(t).shape)), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
 
 class Flatten(Layer):

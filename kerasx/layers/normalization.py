@@ -1,4 +1,5 @@
-"""Normalization layers: BatchNormalization and LayerNormalization (tf.keras.layers)."""
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization
+(tf.keras.layers)."""
 import warnings
 
 from kerasx import initializers, ops
@@ -285,3 +286,121 @@ class LayerNormalization(_Normalization):
     def call(self, inputs):
         return ops.layer_norm(inputs, self.gamma, self.beta, axes=tuple(sorted(self.axis)),
                               epsilon=self.epsilon)
+
+
+def l2_normalize(x, axis):
+    """``x / sqrt(max(sum(x ** 2, axis), 1e-12))``, as tf.math.l2_normalize."""
+    square_sum = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return ops.divide(x, ops.sqrt(ops.maximum(square_sum, 1e-12)))
+
+
+class UnitNormalization(Layer):
+    """Scales each example to unit L2 norm over `axis` (an int or a list of ints)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)) and all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
+            self.axis = list(axis)
+        elif isinstance(axis, int) and not isinstance(axis, bool):
+            self.axis = axis
+        else:
+            raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
+                            f"Received: axis={axis}")
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self._axes = tuple(validate_axis(self, self.axis, tuple(input_shape)))
+        self.built = True
+
+    def call(self, inputs):
+        return l2_normalize(ops.cast(inputs, self.dtype), self._axes)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class GroupNormalization(Layer):
+    """Splits the channels of `axis` into `groups` and normalizes each group of each example with its
+    own mean and variance (tf.keras's GroupNormalization; `groups=-1` is one group per channel, instance
+    normalization). gamma and beta have one entry per channel; a mask weights the statistics."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if isinstance(groups, bool) or not isinstance(groups, int) or (groups < 1 and groups != -1):
+            raise ValueError("`groups` of GroupNormalization must be a positive integer (or -1 for one group "
+                             f"per channel). Received: groups={groups!r}")
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"`axis` of GroupNormalization must be an int. Received: axis={axis!r}")
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.groups = groups
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        store_weight_arguments(self, "beta", beta_initializer, beta_regularizer, beta_constraint)
+        store_weight_arguments(self, "gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        self._axis = validate_axis(self, self.axis, input_shape)[0]
+        dim = input_shape[self._axis]
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels "
+                             f'({dim}) (layer "{self.name}").')
+        if dim % self.groups != 0:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
+                             f'({dim}) (layer "{self.name}").')
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self._axis: dim})
+        # tf.keras creates gamma, then beta.
+        self.gamma = add_configured_weight(self, "gamma", (dim,)) if self.scale else None
+        self.beta = add_configured_weight(self, "beta", (dim,)) if self.center else None
+        self.built = True
+
+    def _grouped_shape(self, shape):
+        """The shape with the channel axis split into (groups, channels // groups)."""
+        shape = list(shape)
+        shape[self._axis:self._axis + 1] = [self.groups, shape[self._axis] // self.groups]
+        return tuple(shape)
+
+    def call(self, inputs, mask=None):
+        grouped = self._grouped_shape(inputs.shape)
+        x = ops.reshape(inputs, grouped)
+        # Statistics over everything but the batch and the group axis (tf.nn.weighted_moments).
+        reduce = tuple(i for i in range(1, len(grouped)) if i != self._axis)
+        if mask is None:
+            mean = ops.mean(x, axis=reduce, keepdims=True)
+            variance = ops.mean(ops.square(ops.subtract(x, mean)), axis=reduce, keepdims=True)
+        else:
+            weights = ops.reshape(ops.broadcast_to(ops.cast(mask, inputs.dtype), tuple(inputs.shape)), grouped)
+            total = ops.sum(weights, axis=reduce, keepdims=True)
+            mean = ops.divide(ops.sum(ops.multiply(weights, x), axis=reduce, keepdims=True), total)
+            deviations = ops.multiply(weights, ops.square(ops.subtract(x, mean)))
+            variance = ops.divide(ops.sum(deviations, axis=reduce, keepdims=True), total)
+        y = ops.divide(ops.subtract(x, mean), ops.sqrt(ops.add(variance, self.epsilon)))
+        broadcast = [1] * len(grouped)
+        broadcast[self._axis:self._axis + 2] = grouped[self._axis:self._axis + 2]
+        if self.gamma is not None:
+            y = ops.multiply(y, ops.reshape(self.gamma, tuple(broadcast)))
+        if self.beta is not None:
+            y = ops.add(y, ops.reshape(self.beta, tuple(broadcast)))
+        return ops.reshape(y, tuple(inputs.shape))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["groups"] = self.groups
+        config.update(serialize_arguments(self, (
+            "axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "beta_regularizer",
+            "gamma_regularizer", "beta_constraint", "gamma_constraint")))
+        return config

@@ -5,6 +5,7 @@ from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
+from kerasx.layers.preprocessing.image_resize import interpolation_matrix
 from kerasx.ops.conv_utils import normalize_data_format, normalize_tuple
 
 _ORDINALS = ("1st", "2nd", "3rd")
@@ -200,29 +201,13 @@ def repeat_elements(x, sizes, axes):
     return ops.reshape(y, shape=tuple(final))
 
 
-def _bilinear_matrix(n_in, scale):
-    """(n_in * scale, n_in) weights of TensorFlow 2's bilinear resize (half-pixel centers: output i
-    samples input coordinate (i + 0.5) / scale - 0.5, clamped at the borders)."""
-    rows = []
-    for i in range(n_in * scale):
-        src = (i + 0.5) / scale - 0.5
-        floor = int(src // 1)
-        frac = src - floor
-        lo, hi = min(max(floor, 0), n_in - 1), min(max(floor + 1, 0), n_in - 1)
-        row = [0.0] * n_in
-        row[lo] += 1.0 - frac
-        row[hi] += frac
-        rows.append(row)
-    return rows
-
-
 def bilinear_upsample(x, size, data_format):
     """``x`` (rank 4) enlarged by the integer factors ``size`` as TensorFlow 2's bilinear resize; shared
     by UpSampling2D and `K.resize_images`."""
     x = x if data_format == "channels_first" else ops.transpose(x, axes=(0, 3, 1, 2))
     # Separable: one GEMM per spatial axis, (N, C, H, W) -> (N, C, H', W) -> (N, C, H', W').
-    rows = as_tensor(_bilinear_matrix(x.shape[2], size[0]), dtype=x.dtype)
-    cols = as_tensor(_bilinear_matrix(x.shape[3], size[1]), dtype=x.dtype)
+    rows = as_tensor(interpolation_matrix("bilinear", x.shape[2], x.shape[2] * size[0]), dtype=x.dtype)
+    cols = as_tensor(interpolation_matrix("bilinear", x.shape[3], x.shape[3] * size[1]), dtype=x.dtype)
     y = ops.matmul(ops.matmul(rows, x), ops.transpose(cols, axes=(1, 0)))
     return y if data_format == "channels_first" else ops.transpose(y, axes=(0, 2, 3, 1))
 

@@ -1,4 +1,5 @@
-"""The built-in recurrent cells: SimpleRNNCell, LSTMCell, GRUCell (tf.keras.layers.*Cell).
+"""The built-in recurrent cells: SimpleRNNCell, LSTMCell, GRUCell (tf.keras.layers.*Cell), and
+AbstractRNNCell, the base tf.keras offers for cells of one's own.
 
 Each cell computes one timestep with ordinary ops (`call(inputs, states)`, usable on its own or in a
 generic `RNN` loop) and also offers `_fused_sequence`, the whole sequence in one whole-sequence kernel
@@ -9,6 +10,7 @@ layer a slice (and its scatter in the backward) when it returns only the last ou
 import numbers
 
 from kerasx import activations, ops
+from kerasx.autodiff.nest import flatten
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.layers.weight_arguments import (add_bias, add_configured_weight, serialize_arguments,
@@ -49,6 +51,32 @@ def store_cell_arguments(cell, kernel_initializer, recurrent_initializer, bias_i
     cell.recurrent_dropout = recurrent_dropout
     cell._dropout_mask = None
     cell._recurrent_dropout_mask = None
+
+
+class AbstractRNNCell(Layer):
+    """The base of a custom RNN cell (tf.keras.layers.AbstractRNNCell): a subclass defines `state_size`,
+    `output_size` and ``call(inputs, states) -> (output, new_states)``; the initial states are zeros."""
+
+    def call(self, inputs, states):
+        """One timestep: ``(output, new_states)`` from the step's inputs and the previous states."""
+        raise NotImplementedError
+
+    @property
+    def state_size(self):
+        """The size of each state: an int or a (nested) list of ints."""
+        raise NotImplementedError
+
+    @property
+    def output_size(self):
+        """The size of the outputs."""
+        raise NotImplementedError
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Zeros of shape (batch, size) for each state, in the structure of `state_size`."""
+        batch = inputs.shape[0] if batch_size is None else batch_size
+        dtype = dtype or (inputs.dtype if inputs is not None else self.dtype)
+        states = [ops.zeros((batch, int(size)), dtype=dtype) for size in flatten(self.state_size)]
+        return states if isinstance(self.state_size, (list, tuple)) else states[0]
 
 
 class DropoutRNNCell(Layer):

@@ -8,8 +8,8 @@ tape records them.
 from kerasx.ops.collective import (cross_replica_sum, device_allreduce_, device_copy, nccl_reducer,
                                    nccl_unique_id, replica_communicator, use_device)
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
-from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
-                                 zeros, zeros_like)
+from kerasx.ops.creation import (SeedGenerator, fill, ones, ones_like, random_bernoulli, random_normal,
+                                 random_uniform, zeros, zeros_like)
 from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, cos, divide, equal, erf, exp,
                                     floor_divide, greater, greater_equal, less, less_equal, log, logical_and,
                                     logical_not, logical_or, maximum, minimum, mod, multiply, negative,

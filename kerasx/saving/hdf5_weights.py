@@ -181,10 +181,20 @@ def load_weights_from_hdf5_group(f, model):
         if len(datasets) != len(variables):
             raise _count_error(k, layer, len(variables), len(datasets))
         for variable, (weight_name, dataset, shape) in zip(variables, datasets):
-            if tuple(variable.shape) != shape:
+            if not variable.accepts_shape(shape):
                 raise _shape_error(k, layer, variable, shape)
             pairs.append((variable, dataset, f'the weight "{weight_name}" of layer "{name}"'))
     _assign_all(pairs, filepath)
+    _finalize(layers)
+
+
+def _finalize(layers):
+    """Lets layers whose state derives from their weights (tf.keras's preprocessing layers and their
+    `finalize_state`, e.g. Discretization's bin boundaries from its summary) recompute it."""
+    for layer in layers:
+        finalize = getattr(layer, "finalize_state", None)
+        if callable(finalize):
+            finalize()
 
 
 def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
@@ -206,7 +216,7 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
                     continue
                 raise _count_error(k, layer, len(variables), len(datasets))
             for variable, (weight_name, dataset, shape) in zip(variables, datasets):
-                if tuple(variable.shape) != shape:
+                if not variable.accepts_shape(shape):
                     if skip_mismatch:
                         _logger.warning(f"Skipping loading of weights for layer {layer.name} due to mismatch "
                                         f"in shape ({tuple(variable.shape)} vs {shape}).")
@@ -214,6 +224,7 @@ def load_weights_from_hdf5_group_by_name(f, model, skip_mismatch=False):
                     raise _shape_error(k, layer, variable, shape)
                 pairs.append((variable, dataset, f'the weight "{weight_name}" of layer "{name}"'))
     _assign_all(pairs, filepath)
+    _finalize([layer for layers_named in index.values() for layer in layers_named])
 
 
 def _assign_all(pairs, filepath):

@@ -88,6 +88,17 @@ def test_uniform(backend):
     assert backend.dtype_name(backend.uniform((3,), 0.0, 1.0, "float64")) == "float64"
 
 
+@covers("generator")
+def test_seeded_generators(backend):
+    a, b = backend.generator(5), backend.generator(5)
+    backend.seed(0)
+    u = host(backend, backend.uniform((50,), 2.0, 4.0, "float32", generator=a))
+    backend.uniform((10,), 0.0, 1.0, "float32")  # the backend's own generator is apart
+    np.testing.assert_array_equal(host(backend, backend.uniform((50,), 2.0, 4.0, "float32", generator=b)), u)
+    assert u.min() >= 2.0 and u.max() < 4.0
+    assert not np.array_equal(host(backend, backend.uniform((50,), 2.0, 4.0, "float32", generator=a)), u)
+
+
 @covers("normal")
 def test_normal(backend):
     backend.seed(2)

@@ -5,6 +5,7 @@ import pytest
 
 import kerasx as keras
 from kerasx import GradientTape, ops
+from kerasx.backend import learning_phase_scope
 from kerasx.engine.base_layer import Layer
 
 from tests.engine.engine_test_layers import Linear, TrainingEcho
@@ -161,3 +162,19 @@ def test_a_non_tensor_input_is_refused_naming_the_layer_and_the_type(backend, ba
         model(bad)
     with pytest.raises(TypeError, match=r'Inputs to a layer should be tensors. Layer "linear_2" \(Linear\)'):
         Linear(1, name="linear_2")(Linear(3))
+
+
+def test_the_training_default_of_call_applies_when_nothing_sets_the_flag():
+    class Flagged(Layer):
+        def call(self, inputs, training=True):
+            return inputs + (1.0 if training else 0.0)
+
+    layer = Flagged()
+    x = np.zeros((1, 2), "float32")
+    assert layer(x).numpy().sum() == 2.0  # its own default, True, as tf.keras
+    assert layer(x, training=False).numpy().sum() == 0.0
+    with learning_phase_scope(0):
+        assert layer(x).numpy().sum() == 0.0  # the learning phase comes before the default
+    model = keras.Sequential([keras.Input((2,)), layer])
+    assert model(x).numpy().sum() == 0.0  # an enclosing call's flag comes first too
+    assert model(x, training=True).numpy().sum() == 2.0

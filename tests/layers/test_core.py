@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import kerasx as keras
 from kerasx import GradientTape, activations, constraints, initializers, layers, ops, regularizers
 
 from kerasx.utils import set_random_seed
@@ -269,3 +270,15 @@ def test_reshape_two_unknown_dimensions(backend):
 def test_reshape_output_shape_with_unknown_dims():
     assert layers.Reshape((-1, 2)).compute_output_shape((None, None)) == (None, None, 2)
     assert layers.Reshape((-1, 2)).compute_output_shape((None, 6)) == (None, 3, 2)
+
+
+def test_identity_returns_its_inputs_and_passes_gradients(backend):
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    layer_test(layers.Identity, input_data=x, reference_fn=lambda x, w: x, expected_weights=[])
+    nested = layers.Identity()({"a": x, "b": [x * 2]})
+    np.testing.assert_array_equal(nested["a"].numpy(), x)
+    np.testing.assert_array_equal(nested["b"][0].numpy(), x * 2)
+    model = keras.Sequential([keras.Input((3,)), layers.Identity(), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(x, np.ones((2, 1), "float32"), epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]

@@ -103,7 +103,7 @@ def test_rnn_over_a_user_cell_with_mask_and_state(backend):
     # Rows 0 and 2 end on a kept step: the state is the last output.
     np.testing.assert_allclose(h.numpy()[[0, 2]], want[[0, 2], -1], rtol=1e-4, atol=1e-5)
     # Row 1 ends with two masked steps: its state stays at the last kept step's output.
-    np.testing.assert_allclose(h.numpy()[1], want[1, 2], rtol=1e-6)
+    np.testing.assert_allclose(h.numpy()[1], want[1, 2], rtol=1e-5, atol=1e-6)  # float32 against float64
 
 
 @pytest.mark.parametrize("cell_cls, kind", [(layers.LSTMCell, "lstm"), (layers.GRUCell, "gru"),
@@ -280,3 +280,63 @@ def test_stacked_cells_fused_equals_stepped(backend, go_backwards):
     b = stepped(X, mask=MASK)
     for got, want in zip(a, b):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+class _MinimalRNNCell(layers.AbstractRNNCell):
+    """tf.keras's AbstractRNNCell example: h = x K + h_prev R, two states of which one is a running sum."""
+
+    def __init__(self, units, **kwargs):
+        self.units = units
+        super().__init__(**kwargs)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", shape=(input_shape[-1], self.units), initializer="uniform")
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", shape=(self.units, self.units),
+                                                initializer="uniform")
+        self.built = True
+
+    def call(self, inputs, states):
+        h = ops.add(ops.matmul(inputs, self.kernel), ops.matmul(states[0], self.recurrent_kernel))
+        return h, [h, ops.add(states[1], h)]
+
+    def get_config(self):
+        config = super().get_config()
+        config["units"] = self.units
+        return config
+
+
+def test_abstract_rnn_cell_subclass_runs_in_rnn(backend):
+    cell = _MinimalRNNCell(3)
+    init = cell.get_initial_state(inputs=X[:, 0], batch_size=X.shape[0], dtype="float32")
+    assert [tuple(s.shape) for s in init] == [(X.shape[0], 3)] * 2 and all((s.numpy() == 0).all() for s in init)
+    rnn = layers.RNN(cell, return_sequences=True, return_state=True)
+    seq, h, total = rnn(X)
+    k, r = (w.numpy().astype("float64") for w in cell.weights)
+    want_h, want_total, outs = np.zeros((X.shape[0], 3)), np.zeros((X.shape[0], 3)), []
+    for t in range(X.shape[1]):
+        want_h = X[:, t].astype("float64") @ k + want_h @ r
+        want_total = want_total + want_h
+        outs.append(want_h)
+    np.testing.assert_allclose(seq.numpy(), np.stack(outs, 1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(h.numpy(), want_h, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(total.numpy(), want_total, rtol=1e-5, atol=1e-6)
+    with CustomObjectScope({"_MinimalRNNCell": _MinimalRNNCell}):
+        again = layers.deserialize(layers.serialize(rnn))
+    assert type(again.cell) is _MinimalRNNCell and again.cell.units == 3
+
+
+def test_abstract_rnn_cell_leaves_its_contract_abstract():
+    cell = layers.AbstractRNNCell()
+    for what in ("state_size", "output_size"):
+        with pytest.raises(NotImplementedError):
+            getattr(cell, what)
+    with pytest.raises(NotImplementedError):
+        cell.call(X[:, 0], [X[:, 0]])
