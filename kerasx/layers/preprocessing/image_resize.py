@@ -24,8 +24,8 @@ def check_interpolation(layer_name, interpolation):
     if not isinstance(interpolation, str) or interpolation.lower() not in INTERPOLATIONS:
         extra = " (tf.keras's other methods are not implemented in kerasx)" \
             if isinstance(interpolation, str) and interpolation.lower() in _UNSUPPORTED else ""
-        raise NotImplementedError(f"Value not recognized for `interpolation` of {layer_name}: {interpolation!r}"
-                                  f"{extra}. Supported values are: {list(INTERPOLATIONS)}")
+        raise ValueError(f"Value not recognized for `interpolation` of {layer_name}: {interpolation!r}"
+                         f"{extra}. Supported values are: {list(INTERPOLATIONS)}")
     return interpolation.lower()
 
 

@@ -20,11 +20,11 @@ TRANSFORM_INTERPOLATIONS = ("nearest", "bilinear")
 
 def check_fill_mode_and_interpolation(fill_mode, interpolation):
     if fill_mode not in FILL_MODES:
-        raise NotImplementedError(f"Unknown `fill_mode` {fill_mode}. Only `reflect`, `wrap`, `constant` and "
-                                  "`nearest` are supported.")
+        raise ValueError(f"Unknown `fill_mode` {fill_mode}. Only `reflect`, `wrap`, `constant` and "
+                         "`nearest` are supported.")
     if interpolation not in TRANSFORM_INTERPOLATIONS:
-        raise NotImplementedError(f"Unknown `interpolation` {interpolation}. Only `nearest` and `bilinear` are "
-                                  "supported.")
+        raise ValueError(f"Unknown `interpolation` {interpolation}. Only `nearest` and `bilinear` are "
+                         "supported.")
 
 
 def _floor(t):

@@ -159,7 +159,7 @@ def test_errors():
     with pytest.raises(ValueError, match=r"`factor` argument cannot have an upper bound less than the lower bound. "
                                          r"Received: factor=\(0.3, 0.1\)"):
         layers.RandomWidth((0.3, 0.1))
-    with pytest.raises(NotImplementedError, match=r"Value not recognized for `interpolation` of RandomWidth"):
+    with pytest.raises(ValueError, match=r"Value not recognized for `interpolation` of RandomWidth"):
         layers.RandomWidth(0.1, interpolation="linear")
     with pytest.raises(ValueError, match=r"`height` of RandomCrop must be a positive integer. Received: height=-2"):
         layers.RandomCrop(-2, 2)

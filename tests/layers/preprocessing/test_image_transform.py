@@ -175,10 +175,10 @@ def test_training_a_model_with_augmentation(backend):
 
 
 def test_errors():
-    with pytest.raises(NotImplementedError, match=r"Unknown `fill_mode` mirror. Only `reflect`, `wrap`, `constant` "
+    with pytest.raises(ValueError, match=r"Unknown `fill_mode` mirror. Only `reflect`, `wrap`, `constant` "
                                                   r"and `nearest` are supported."):
         layers.RandomRotation(0.1, fill_mode="mirror")
-    with pytest.raises(NotImplementedError, match=r"Unknown `interpolation` bicubic. Only `nearest` and `bilinear`"):
+    with pytest.raises(ValueError, match=r"Unknown `interpolation` bicubic. Only `nearest` and `bilinear`"):
         layers.RandomZoom(0.1, interpolation="bicubic")
     with pytest.raises(ValueError, match=r"`factor` argument cannot have a negative value. Received: "
                                          r"factor=\(0.2, 0.1\)"):
