@@ -28,6 +28,12 @@ NUMPY_ALLOWED = {
     "kerasx/data/transforms.py": "input pipeline: index permutations and batches are built on the host",
     "kerasx/data/sources.py": "input pipeline: dataset elements are NumPy arrays on the host",
     "kerasx/datasets/digits.py": "dataset loading, before anything reaches a backend",
+    "kerasx/layers/preprocessing/string_ops.py": "strings never reach a device: host string arrays are "
+                                                 "converted, standardized and split on the host",
+    "kerasx/layers/preprocessing/hash_functions.py": "strings never reach a device: TensorFlow's string "
+                                                     "hashes are computed on host arrays",
+    "kerasx/layers/preprocessing/lookup_tables.py": "strings never reach a device: vocabulary lookups and "
+                                                    "adapt's token counts run on host arrays",
 }
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
 
