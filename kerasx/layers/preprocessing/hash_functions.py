@@ -94,7 +94,7 @@ def mask_values(values, mask_value):
     if mask_value is None:
         return None
     if values.dtype.kind == "O":
-        return np.frompyfunc(lambda v: v == mask_value, 1, 1)(values).astype(bool)
+        return np.asarray(np.frompyfunc(lambda v: v == mask_value, 1, 1)(values), dtype=bool)
     if isinstance(mask_value, (str, bytes)):
         return np.zeros(values.shape, dtype=bool)
     return values == mask_value

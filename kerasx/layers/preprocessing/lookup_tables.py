@@ -32,8 +32,7 @@ def lookup_indices(values, index, num_oov_indices, oov_start, mask_token, mask_i
     indices = lookup(values, index, default)
     oov = indices == -1
     if mask_token is not None:
-        mask = np.frompyfunc(lambda v: v == mask_token, 1, 1)(values).astype(bool) if values.size else \
-            np.zeros(values.shape, dtype=bool)
+        mask = np.asarray(np.frompyfunc(lambda v: v == mask_token, 1, 1)(values), dtype=bool)
         indices = np.where(mask, mask_index, indices)
         oov &= ~mask
     if num_oov_indices == 0:

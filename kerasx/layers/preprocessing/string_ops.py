@@ -22,6 +22,11 @@ def _text(v):
     return v.decode("utf-8") if isinstance(v, bytes) else v
 
 
+def map_strings(fn, a):
+    """`fn` applied to each entry of the host array `a`, as an object array of `a`'s shape (0-d too)."""
+    return np.asarray(np.frompyfunc(fn, 1, 1)(a), dtype=object)
+
+
 def host_array(x):
     """`x` (a Tensor, NumPy array, nested list, number or string) as a host NumPy array; strings as an
     object array of `str`. A Tensor is read back (one explicit device-to-host copy)."""
@@ -31,7 +36,7 @@ def host_array(x):
     if a.dtype.kind == "U":
         return a.astype(object)
     if a.dtype.kind in "SO":
-        return np.frompyfunc(_text, 1, 1)(a).astype(object) if a.size else a.astype(object)
+        return map_strings(_text, a) if a.size else a.astype(object)
     return a
 
 
@@ -56,11 +61,11 @@ def string_array(values):
 
 
 def lower(a):
-    return np.frompyfunc(lambda s: s.translate(_ASCII_LOWER), 1, 1)(a).astype(object)
+    return map_strings(lambda s: s.translate(_ASCII_LOWER), a)
 
 
 def strip_punctuation(a):
-    return np.frompyfunc(lambda s: _STRIP.sub("", s), 1, 1)(a).astype(object)
+    return map_strings(lambda s: _STRIP.sub("", s), a)
 
 
 def split_whitespace(s):

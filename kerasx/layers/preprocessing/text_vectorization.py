@@ -136,7 +136,8 @@ class TextVectorization(PreprocessingLayer):
             if len(input_shape) <= 1:
                 input_shape = input_shape + (1,)
         else:
-            input_shape = input_shape + (None,)
+            # Split strings: a (batch, 1) input gives (batch, tokens), as `_preprocess` squeezes it.
+            input_shape = (input_shape[:-1] if len(input_shape) > 1 else input_shape) + (None,)
         return self._lookup_layer.compute_output_shape(input_shape)
 
     def compute_output_dtype(self):
