@@ -188,7 +188,39 @@ class IndexLookup(PreprocessingLayer):
                                "must set the layer's vocabulary before calling it. Either pass a `vocabulary` "
                                "argument to the layer, or call `adapt` with some sample data.")
 
-    # ------------------------------------------------------------ adapt
+    # ------------------------------------------------------------ state as weights
+    # As tf.keras: a layer that can be adapted (no `vocabulary` argument) has its vocabulary as a weight
+    # (the tokens without mask and OOV), after the tf-idf weights where there are some. Neither is a
+    # device Variable, so HDF5 files cannot hold them (tf.keras refuses too).
+    @property
+    def _state_outside_variables(self):
+        if self._has_input_vocabulary:
+            return None
+        return "its adapted vocabulary"
+
+    def get_weights(self):
+        weights = []
+        if self.output_mode == TF_IDF:
+            weights.append(self._idf_weights.numpy() if self._idf_weights is not None else
+                           tables.float_array([], self.dtype))
+        if not self._has_input_vocabulary:
+            weights.append(tables.token_array(self.get_vocabulary(include_special_tokens=False),
+                                              self.vocabulary_dtype == STRING))
+        return weights
+
+    def set_weights(self, weights):
+        expected = len(self.get_weights())
+        if len(weights) != expected:
+            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a weight list of '
+                             f"length {len(weights)}, but the layer was expecting {expected} weights. Provided "
+                             f"weights: {str(weights)[:50]}...")
+        weights = list(weights)
+        idf = weights.pop(0) if self.output_mode == TF_IDF else None
+        if weights:
+            self._set_tokens([self._parse_token(t) for t in host_array(weights[0]).ravel().tolist()])
+        if idf is not None:
+            self._idf_weights = as_tensor(tables.float_array(host_array(idf).tolist(), self.dtype))
+
     def reset_state(self):
         if self._has_input_vocabulary:
             return

@@ -111,6 +111,15 @@ def to_list(x):
     return list(x)
 
 
+def token_array(tokens, strings):
+    """A vocabulary as a 1-D array: object (of `str`) for strings, int64 for integers."""
+    if strings:
+        out = np.empty(len(tokens), dtype=object)
+        out[:] = tokens
+        return out
+    return np.asarray(tokens, dtype=np.int64)
+
+
 def float_array(values, dtype="float64"):
     return np.asarray(values, dtype=dtype)
 

@@ -84,6 +84,16 @@ class TextVectorization(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
 
+    @property
+    def _state_outside_variables(self):
+        return self._lookup_layer._state_outside_variables
+
+    def get_weights(self):
+        return self._lookup_layer.get_weights()
+
+    def set_weights(self, weights):
+        self._lookup_layer.set_weights(weights)
+
     def update_state(self, data):
         self._lookup_layer.update_state(self._preprocess(data))
 

@@ -198,3 +198,42 @@ def test_call_errors(backend):
     with pytest.raises(ValueError, match=r"Cannot adapt StringLookup layer after setting a static vocabulary"):
         fixed.adapt(DATA)
     assert fixed.get_vocabulary() == ["[UNK]"] + VOCAB
+
+
+def test_adapted_vocabulary_is_a_weight_as_in_tf_keras(backend):
+    layer = layers.StringLookup()
+    layer.adapt(DATA)
+    weights = layer.get_weights()
+    assert len(weights) == 1 and weights[0].tolist() == ["d", "z", "c", "b", "a"]
+    copy = layers.StringLookup()
+    copy.set_weights(weights)
+    assert copy.get_vocabulary() == layer.get_vocabulary()
+    np.testing.assert_array_equal(copy(DATA).numpy(), layer(DATA).numpy())
+    with pytest.raises(ValueError, match=r'You called `set_weights\(weights\)` on layer "string_lookup_2" with a '
+                                         r"weight list of length 0, but the layer was expecting 1 weights"):
+        layers.StringLookup().set_weights([])
+    assert layers.StringLookup(vocabulary=VOCAB).get_weights() == []
+    tfidf = layers.StringLookup(output_mode="tf_idf")
+    tfidf.adapt(DATA)
+    idf, vocab = tfidf.get_weights()
+    assert idf.shape == (6,) and vocab.tolist() == ["d", "z", "c", "b", "a"]
+    again = layers.StringLookup(output_mode="tf_idf")
+    again.set_weights([idf, vocab])
+    np.testing.assert_allclose(again(DATA).numpy(), tfidf(DATA).numpy())
+
+
+def test_hdf5_refuses_an_adapted_vocabulary_and_takes_a_given_one(backend, tmp_path):
+    adapted = layers.StringLookup(name="lookup")
+    adapted.adapt(DATA)
+    inp = keras.Input(shape=(3,), dtype="string")
+    model = keras.Model(inp, adapted(inp))
+    with pytest.raises(NotImplementedError, match=r'Cannot save layer "lookup" \(StringLookup\) to HDF5: its '
+                                                  r"adapted vocabulary is not held in Variables.*"
+                                                  r"`vocabulary=layer.get_vocabulary\(\)`"):
+        model.save(str(tmp_path / "adapted.h5"))
+    assert not (tmp_path / "adapted.h5").exists()
+    given = layers.StringLookup(vocabulary=adapted.get_vocabulary())
+    model = keras.Model(inp, given(inp))
+    model.save(str(tmp_path / "given.h5"))
+    loaded = keras.models.load_model(str(tmp_path / "given.h5"))
+    np.testing.assert_array_equal(loaded.predict(np.array(DATA, dtype=object), verbose=0), adapted(DATA).numpy())

@@ -203,3 +203,19 @@ def test_call_errors(backend):
     with pytest.raises(ValueError, match=r'Layer "text_vectorization_1" \(TextVectorization\) takes strings; '
                                          r"received an input of dtype int64"):
         layers.TextVectorization(vocabulary=["a"])(np.array([[1]]))
+
+
+def test_adapted_model_saves_once_the_vocabulary_is_an_argument(backend, tmp_path):
+    layer = layers.TextVectorization(output_sequence_length=3, name="tv")
+    layer.adapt(["b a", "c b"])
+    assert [w.tolist() for w in layer.get_weights()] == [["b", "c", "a"]]
+    inp = keras.Input(shape=(1,), dtype="string")
+    with pytest.raises(NotImplementedError, match=r'Cannot save layer "tv" \(TextVectorization\) to HDF5'):
+        keras.Model(inp, layer(inp)).save(str(tmp_path / "m.h5"))
+    fixed = layers.TextVectorization(output_sequence_length=3, vocabulary=layer.get_vocabulary())
+    assert fixed.get_vocabulary() == layer.get_vocabulary()
+    model = keras.Model(inp, fixed(inp))
+    model.save(str(tmp_path / "m.h5"))
+    loaded = keras.models.load_model(str(tmp_path / "m.h5"))
+    data = np.array([["a b c d"]], dtype=object)
+    np.testing.assert_array_equal(loaded.predict(data, verbose=0), layer(data).numpy())
