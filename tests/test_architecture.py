@@ -32,6 +32,8 @@ NUMPY_ALLOWED = {
                                                  "converted, standardized and split on the host",
     "kerasx/layers/preprocessing/hash_functions.py": "strings never reach a device: TensorFlow's string "
                                                      "hashes are computed on host arrays",
+    "kerasx/layers/preprocessing/encoding.py": "categorical indices are on the host (lookups and hashes run "
+                                               "there): rows are counted there and moved to the device once",
     "kerasx/layers/preprocessing/lookup_tables.py": "strings never reach a device: vocabulary lookups and "
                                                     "adapt's token counts run on host arrays",
 }

@@ -42,8 +42,8 @@ class HashedCrossing(PreprocessingLayer):
             raise ValueError("All `HashedCrossing` inputs should have an integer or string dtype. Received: "
                              f"inputs of dtypes {[str(f.dtype) for f in features]}")
         bins = cross_hashed([f.reshape(-1) for f in features], self.num_bins, "HashedCrossing")
-        bins = as_tensor(bins.reshape(first))
-        return encode_categorical_inputs(bins, self.output_mode, self.num_bins, dtype=self.dtype)
+        return as_tensor(encode_categorical_inputs(bins.reshape(first), self.output_mode, self.num_bins,
+                                                   dtype=self.dtype))
 
     def compute_output_shape(self, input_shapes):
         self._check_at_least_two_inputs(input_shapes)

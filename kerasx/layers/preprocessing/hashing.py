@@ -49,8 +49,8 @@ class Hashing(PreprocessingLayer):
         if not is_strings(values) and values.dtype.kind not in "iub":
             raise ValueError(f'Layer "{self.name}" (Hashing) takes strings or integers; received an input of '
                              f"dtype {values.dtype}.")
-        bins = as_tensor(self._hash_values_to_bins(values))
-        return encode_categorical_inputs(bins, self.output_mode, self.num_bins, dtype=self.dtype)
+        bins = self._hash_values_to_bins(values)
+        return as_tensor(encode_categorical_inputs(bins, self.output_mode, self.num_bins, dtype=self.dtype))
 
     def _hash_values_to_bins(self, values):
         return hash_to_bins(as_strings(values), self.num_bins, mask_values(values, self.mask_value),

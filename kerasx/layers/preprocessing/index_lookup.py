@@ -64,7 +64,7 @@ class IndexLookup(PreprocessingLayer):
         check_int_dtype(self, output_mode, dtype)
         self._tokens = []           # the learned vocabulary, without mask and OOV tokens
         self._index = {}            # token -> index
-        self._idf_weights = None    # device Tensor of the tf-idf weights (output_mode 'tf_idf')
+        self._idf_weights = None    # host array of the tf-idf weights (output_mode 'tf_idf')
         self.reset_state()
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
@@ -165,7 +165,7 @@ class IndexLookup(PreprocessingLayer):
         if self.pad_to_max_tokens and self.max_tokens is not None:
             back = self.max_tokens - front - len(weights)
         padded = [front_value] * front + weights.tolist() + [0.0] * back
-        self._idf_weights = as_tensor(tables.float_array(padded, self.dtype))
+        self._idf_weights = tables.float_array(padded, self.dtype)
 
     def _record_vocabulary_size(self):
         self._ensure_vocab_size_unchanged()
@@ -201,7 +201,7 @@ class IndexLookup(PreprocessingLayer):
     def get_weights(self):
         weights = []
         if self.output_mode == TF_IDF:
-            weights.append(self._idf_weights.numpy() if self._idf_weights is not None else
+            weights.append(self._idf_weights if self._idf_weights is not None else
                            tables.float_array([], self.dtype))
         if not self._has_input_vocabulary:
             weights.append(tables.token_array(self.get_vocabulary(include_special_tokens=False),
@@ -219,7 +219,7 @@ class IndexLookup(PreprocessingLayer):
         if weights:
             self._set_tokens([self._parse_token(t) for t in host_array(weights[0]).ravel().tolist()])
         if idf is not None:
-            self._idf_weights = as_tensor(tables.float_array(host_array(idf).tolist(), self.dtype))
+            self._idf_weights = tables.float_array(host_array(idf).tolist(), self.dtype)
 
     def reset_state(self):
         if self._has_input_vocabulary:
@@ -274,12 +274,9 @@ class IndexLookup(PreprocessingLayer):
 
     def _lookup_and_encode(self, values):
         """Indices of the host array `values` (keys), encoded as `output_mode` asks, as a Tensor."""
-        indices = self._lookup(values)
-        if self.output_mode == INT:
-            return as_tensor(indices.astype(self.dtype))
         depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
-        return encode_categorical_inputs(as_tensor(indices), self.output_mode, depth, dtype=self.dtype,
-                                         idf_weights=self._idf_weights)
+        return as_tensor(encode_categorical_inputs(self._lookup(values), self.output_mode, depth, dtype=self.dtype,
+                                                   idf_weights=self._idf_weights))
 
     def _lookup(self, values):
         indices, unknown = tables.lookup_indices(
