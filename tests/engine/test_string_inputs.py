@@ -65,3 +65,18 @@ def test_string_input_model_predicts_from_lists(backend):
     model = keras.Model(inp, layers.StringLookup(vocabulary=["a", "b"])(inp))
     np.testing.assert_array_equal(model.predict([["b"], ["a"], ["z"]], verbose=0), [[2], [1], [0]])
     np.testing.assert_array_equal(model(np.array([["a"]])).numpy(), [[1]])
+
+
+def test_sequential_built_from_string_data_fits_with_validation(backend):
+    vectorize = layers.TextVectorization(output_sequence_length=3)
+    vectorize.adapt(["a b", "b c", "c d"])
+    model = keras.Sequential([vectorize, layers.Embedding(6, 2), layers.GlobalAveragePooling1D(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.array([["a b"], ["c"], ["d a"], ["b"]])
+    y = np.array([1.0, 0.0, 1.0, 0.0], "float32")
+    history = model.fit(x, y, validation_split=0.5, epochs=2, batch_size=2, verbose=0)
+    assert set(history.history) == {"loss", "val_loss"}
+    assert np.isfinite(model.train_on_batch(x, y))
+    generator = ((x[i:i + 2], y[i:i + 2]) for i in (0, 2, 0, 2))
+    model.fit(generator, steps_per_epoch=2, epochs=2, verbose=0)
+    assert model.predict(x, verbose=0).shape == (4, 1)

@@ -85,6 +85,16 @@ def ngrams(tokens, widths):
     return out
 
 
+def fit_length(indices, length):
+    """The host index array `indices` cut or padded with 0 on its last axis to `length` (tf.keras's
+    `output_sequence_length` on an unsplit input)."""
+    if length is None or indices.ndim < 2:
+        return indices
+    cut = indices[..., :length]
+    pad = [(0, 0)] * (cut.ndim - 1) + [(0, length - cut.shape[-1])]
+    return np.pad(cut, pad)
+
+
 def tokenize(strings, split, batch_split, widths, length):
     """The token rows of the host string array `strings` (rank 0, 1, or (..., 1)) as a string array of
     shape `strings.shape[:-1 if (..., 1)] + (width,)`, padded with '' and cut to `length` (None: the

@@ -134,7 +134,10 @@ class TextVectorization(PreprocessingLayer):
         lookup = self._lookup_layer
         lookup._ensure_known_vocab_size()
         if self._output_mode == INT:
-            return as_tensor(lookup._lookup(tokens))
+            indices = lookup._lookup(tokens)
+            if self._split is None:
+                indices = string_ops.fit_length(indices, self._output_sequence_length)
+            return as_tensor(indices)
         return lookup._lookup_and_encode(tokens)
 
     # ------------------------------------------------------------ shapes and config

@@ -66,6 +66,9 @@ def test_int_output_pads_and_truncates(backend):
     np.testing.assert_array_equal(cut, [[2, 3], [1, 0]])
     empty = layers.TextVectorization(vocabulary=vocab)(["", "..."])
     assert empty.shape == (2, 0)
+    # Unsplit strings are single tokens, padded on their last axis.
+    whole = layers.TextVectorization(vocabulary=["the cat"], split=None, output_sequence_length=3)
+    np.testing.assert_array_equal(whole(np.array([["The cat"], ["dog"]])).numpy(), [[2, 0, 0], [1, 0, 0]])
 
 
 def _counts(texts, vocab):
