@@ -80,3 +80,4 @@ def test_sequential_built_from_string_data_fits_with_validation(backend):
     generator = ((x[i:i + 2], y[i:i + 2]) for i in (0, 2, 0, 2))
     model.fit(generator, steps_per_epoch=2, epochs=2, verbose=0)
     assert model.predict(x, verbose=0).shape == (4, 1)
+    assert model.inputs[0].dtype == "string"  # built from its first batch, as tf.keras
