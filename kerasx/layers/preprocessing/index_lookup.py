@@ -63,7 +63,7 @@ class IndexLookup(PreprocessingLayer):
         super().__init__(**output_dtype_kwargs(kwargs, output_mode))
         check_int_dtype(self, output_mode, dtype)
         self._tokens = []           # the learned vocabulary, without mask and OOV tokens
-        self._index = {}            # token -> index
+        self._index = self._build_index()  # token (and the mask token) -> index
         self._idf_weights = None    # host array of the tf-idf weights (output_mode 'tf_idf')
         self.reset_state()
         if vocabulary is not None:
@@ -110,7 +110,7 @@ class IndexLookup(PreprocessingLayer):
             if self.output_mode == TF_IDF:
                 raise ValueError("output_mode `'tf_idf'` does not support loading a vocabulary from file.")
             tokens = tables.read_vocabulary_file(vocabulary, self._parse_token)
-            self._set_tokens(self._strip_special_tokens(tokens), check=False)
+            self._set_tokens(self._strip_special_tokens(tokens))
             return
         vocab = [self._parse_token(t) for t in host_array(vocabulary).ravel().tolist()]
         if not vocab:
@@ -154,11 +154,19 @@ class IndexLookup(PreprocessingLayer):
         start = self._token_start_index()
         return vocab[start:] if vocab[:start] == self._special_tokens() else vocab
 
-    def _set_tokens(self, tokens, check=True):
-        start = self._token_start_index()
+    def _set_tokens(self, tokens):
         self._tokens = list(tokens)
-        self._index = {t: start + i for i, t in enumerate(self._tokens)}
+        self._index = self._build_index()
         self._record_vocabulary_size()
+
+    def _build_index(self):
+        start = self._token_start_index()
+        index = {t: start + i for i, t in enumerate(self._tokens)}
+        if self.mask_token is not None:
+            # The mask is index 0 in 'int' mode and is dropped (-1, outside every row) in the others; it is
+            # never a vocabulary token (set_vocabulary refuses it there, adapt leaves it out).
+            index[self.mask_token] = 0 if self.output_mode == INT else -1
+        return index
 
     def _set_idf(self, weights, front, front_value):
         back = 0
@@ -247,7 +255,6 @@ class IndexLookup(PreprocessingLayer):
                 self._token_counts.pop(special, None)
         limit = None if not self.max_tokens else self.max_tokens - self._token_start_index()
         tokens = tables.most_frequent(self._token_counts, limit)
-        self._tokens, self._index = [], {}
         self._set_tokens(tokens)
         if self.output_mode == TF_IDF:
             weights = tables.idf([self._document_counts[t] for t in tokens], self._num_documents)
@@ -279,10 +286,8 @@ class IndexLookup(PreprocessingLayer):
                                                    idf_weights=self._idf_weights))
 
     def _lookup(self, values):
-        indices, unknown = tables.lookup_indices(
-            values, self._index, num_oov_indices=self.num_oov_indices, oov_start=self._oov_start_index(),
-            mask_token=self.mask_token, mask_index=0 if self.output_mode == INT else -1,
-            owner=type(self).__name__)
+        indices, unknown = tables.lookup_indices(values, self._index, num_oov_indices=self.num_oov_indices,
+                                                 oov_start=self._oov_start_index(), owner=type(self).__name__)
         if unknown:
             raise ValueError("When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values "
                              f"{unknown}, consider setting `num_oov_indices=1`.")
@@ -292,7 +297,7 @@ class IndexLookup(PreprocessingLayer):
         if indices.dtype.kind not in "iu":
             raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) with invert=True maps integer indices '
                              f"to tokens; received an input of dtype {indices.dtype}.")
-        by_index = {i: t for t, i in self._index.items()}
+        by_index = {i: t for t, i in self._index.items() if i >= 0}
         if self.mask_token is not None:
             by_index[0] = self.mask_token
         if self.vocabulary_dtype == STRING:

@@ -2,6 +2,7 @@
 arrays, token counting for `adapt`, and vocabulary files (one token a line, as tf.lookup's
 TextFileInitializer reads them)."""
 import collections
+import itertools
 import os
 
 import numpy as np  # host-side: vocabularies are Python dicts over host arrays; tokens never reach a device
@@ -11,7 +12,8 @@ from kerasx.layers.preprocessing.hash_functions import hash_bucket_fast
 
 def lookup(values, table, default):
     """int64 array of `table[v]` (or `default`) for each entry of the host array `values`."""
-    flat = [table.get(v, default) for v in values.ravel().tolist()]
+    flat = values.ravel().tolist()
+    flat = list(map(table.get, flat, itertools.repeat(default, len(flat))))
     return np.array(flat, dtype=np.int64).reshape(values.shape)
 
 
@@ -23,27 +25,25 @@ def invert(indices, tokens, default, dtype):
     return out.reshape(indices.shape)
 
 
-def lookup_indices(values, index, num_oov_indices, oov_start, mask_token, mask_index, owner):
-    """IndexLookup's indices of the host array `values`: vocabulary tokens by `index`, `mask_token` as
-    `mask_index`, others as the one OOV index, or hashed (strings, FarmHash) or taken modulo (integers)
-    into `num_oov_indices` OOV indices from `oov_start`. Returns `(indices, unknown)`: `unknown` lists
-    the out-of-vocabulary values when there is no OOV index (else it is empty)."""
-    default = oov_start if num_oov_indices == 1 else -1
-    indices = lookup(values, index, default)
-    oov = indices == -1
-    if mask_token is not None:
-        mask = np.asarray(np.frompyfunc(lambda v: v == mask_token, 1, 1)(values), dtype=bool)
-        indices = np.where(mask, mask_index, indices)
-        oov &= ~mask
+_UNKNOWN = -2  # out of the vocabulary (-1 is the dropped mask of the counting modes)
+
+
+def lookup_indices(values, index, num_oov_indices, oov_start, owner):
+    """IndexLookup's indices of the host array `values`: tokens (and the mask token) by `index`, the
+    others as the one OOV index, or hashed (strings, FarmHash) or taken modulo (integers) into
+    `num_oov_indices` OOV indices from `oov_start`. Returns `(indices, unknown)`: `unknown` lists the
+    out-of-vocabulary values when there is no OOV index (else it is empty)."""
+    if num_oov_indices == 1:
+        return lookup(values, index, oov_start), []
+    indices = lookup(values, index, _UNKNOWN)
+    oov = indices == _UNKNOWN
     if num_oov_indices == 0:
         return indices, values[oov].tolist()
-    if num_oov_indices > 1:
-        if values.dtype.kind == "O":
-            buckets = hash_bucket_fast(values, num_oov_indices, owner)
-        else:
-            buckets = np.mod(values.astype(np.int64), num_oov_indices)
-        indices = np.where(oov, buckets + oov_start, indices)
-    return indices, []
+    if values.dtype.kind == "O":
+        buckets = hash_bucket_fast(values, num_oov_indices, owner)
+    else:
+        buckets = np.mod(values.astype(np.int64), num_oov_indices)
+    return np.where(oov, buckets + oov_start, indices), []
 
 
 def documents(values):

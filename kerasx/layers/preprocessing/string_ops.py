@@ -35,8 +35,11 @@ def host_array(x):
     a = np.asarray(x)
     if a.dtype.kind == "U":
         return a.astype(object)
-    if a.dtype.kind in "SO":
-        return map_strings(_text, a) if a.size else a.astype(object)
+    if a.dtype.kind == "S":
+        return map_strings(_text, a)
+    if a.dtype.kind == "O" and bytes in set(map(type, a.ravel().tolist())):
+        return map_strings(_text, a)  # one C-level pass finds bytes; only then is each entry decoded
+    return a
     return a
 
 

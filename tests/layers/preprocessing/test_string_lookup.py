@@ -237,3 +237,10 @@ def test_hdf5_refuses_an_adapted_vocabulary_and_takes_a_given_one(backend, tmp_p
     model.save(str(tmp_path / "given.h5"))
     loaded = keras.models.load_model(str(tmp_path / "given.h5"))
     np.testing.assert_array_equal(loaded.predict(np.array(DATA, dtype=object), verbose=0), adapted(DATA).numpy())
+
+
+def test_bytes_are_read_as_utf8_text(backend):
+    layer = layers.StringLookup(vocabulary=["a", "é"])
+    mixed = np.array([[b"a", "\u00e9", "\u00e9".encode("utf-8")]], dtype=object)
+    np.testing.assert_array_equal(layer(mixed).numpy(), [[1, 2, 2]])
+    np.testing.assert_array_equal(layer(np.array([b"a", b"b"])).numpy(), [1, 0])
