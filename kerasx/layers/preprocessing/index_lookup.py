@@ -267,6 +267,8 @@ class IndexLookup(PreprocessingLayer):
         if self.vocabulary_dtype == STRING and not is_strings(values) and values.size:
             raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) looks up strings; received an input '
                              f"of dtype {values.dtype}.")
+        if self.vocabulary_dtype != STRING and values.dtype.kind in "fb":
+            return values.astype("int64")  # as tf.keras casts its input to the vocabulary's dtype
         if self.vocabulary_dtype != STRING and values.dtype.kind not in "iu" and values.size:
             raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) looks up integers; received an input '
                              f"of dtype {values.dtype}.")

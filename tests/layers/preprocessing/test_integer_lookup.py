@@ -39,6 +39,11 @@ def test_oov_indices_are_the_value_modulo_their_count(backend):
     assert out[1, 0] == 37 % 2 and out[1, 1] == 1000 % 2
 
 
+def test_float_input_is_cast_as_tf_keras_casts_it(backend):
+    out = layers.IntegerLookup(vocabulary=VOCAB)(np.array([[12.0, 36.0, 5.0]], "float32"))
+    np.testing.assert_array_equal(out.numpy(), [[1, 2, 0]])
+
+
 def test_device_tensor_input_and_masks(backend):
     x = keras.ops.cast(np.array([[0, 12, 7], [42, 0, 36]]), "int32")
     out = layers.IntegerLookup(vocabulary=VOCAB, mask_token=0)(x).numpy()
