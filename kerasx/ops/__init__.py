@@ -5,6 +5,8 @@ family modules imported here. The in-place state updates (`updates`: the optimiz
 gradient clipping; `norm.assign_moving_average`) are ops on Variables too, but not differentiable: no
 tape records them.
 """
+from kerasx.ops.collective import (cross_replica_sum, device_allreduce_, device_copy, nccl_reducer,
+                                   nccl_unique_id, replica_communicator, use_device)
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
                                  zeros, zeros_like)
