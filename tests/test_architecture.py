@@ -45,6 +45,14 @@ NUMPY_ALLOWED = {
                                          "to and from them by .numpy()/as_tensor, counted)",
     "kerasx/layers/preprocessing/quantiles.py": "adapt: quantile summaries of user data on the host, as "
                                                 "tf.keras's numpy_function",
+    "kerasx/layers/preprocessing/string_ops.py": "strings never reach a device: host string arrays are "
+                                                 "converted, standardized and split on the host",
+    "kerasx/layers/preprocessing/hash_functions.py": "strings never reach a device: TensorFlow's string "
+                                                     "hashes are computed on host arrays",
+    "kerasx/layers/preprocessing/encoding.py": "categorical indices are on the host (lookups and hashes run "
+                                               "there): rows are counted there and moved to the device once",
+    "kerasx/layers/preprocessing/lookup_tables.py": "strings never reach a device: vocabulary lookups and "
+                                                    "adapt's token counts run on host arrays",
 }
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
 

@@ -17,6 +17,7 @@ from kerasx.engine.functional_call import infer_output_shapes, symbolic_call
 from kerasx.engine.input_spec import assert_input_compatibility, check_shape_argument
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.naming import to_snake_case, unique_name
+from kerasx.engine.string_inputs import is_string_array, refuse_strings
 from kerasx.saving.object_registration import register_built_in, serialization
 
 # Keyword arguments every Layer accepts besides its own (as Keras's `allowed_kwargs`).
@@ -29,6 +30,12 @@ class Layer:
 
     # True where `call` attaches the output masks itself (Masking, models): `compute_mask` is not asked.
     _compute_output_and_mask_jointly = False
+    # True where `call` takes host string arrays (engine/string_inputs.py): the string preprocessing
+    # layers, and models, which hand them on to their layers. Any other layer refuses them by name.
+    _accepts_string_inputs = False
+    # True where a functional call must take the output shapes from `compute_output_shape` instead of
+    # placeholder runs: a layer whose output length depends on its data (TextVectorization's tokens).
+    _output_shape_from_compute = False
 
     def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
@@ -382,6 +389,10 @@ class Layer:
 
     def _convert_inputs(self, inputs):
         def convert(x):
+            if is_string_array(x):
+                if self._accepts_string_inputs:
+                    return x  # strings stay on the host
+                raise refuse_strings(self, f"an array of dtype {x.dtype} and shape {x.shape}")
             t = x if isinstance(x, Tensor) else as_tensor(check_tensor_like(self, x))
             # Keras autocasting: floating inputs take the layer's floating dtype (float64 data -> float32);
             # a layer of an integer dtype (Discretization's int64 outputs) keeps them, as tf.keras's.

@@ -26,6 +26,7 @@ from kerasx.data.dataset import Dataset
 from kerasx.engine.batching import (class_weight_to_sample_weight, pack_x_y_sample_weight,
                                     unpack_x_y_sample_weight)
 from kerasx.engine.data_checks import DataChecks
+from kerasx.engine.string_inputs import is_string_array
 from kerasx.losses.utils import host_value_range
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, uses_workers
 
@@ -39,8 +40,10 @@ def _is_scalar(v):
 
 
 def _is_list_of_scalars(v):
+    # Strings count as scalars: a (nested) list of strings is one host string array, as a tf.string tensor.
     if isinstance(v, (list, tuple)):
-        return len(v) > 0 and all(_is_list_of_scalars(e) or _is_scalar(e) for e in v)
+        return len(v) > 0 and all(_is_list_of_scalars(e) or _is_scalar(e) or isinstance(e, (str, bytes))
+                                  for e in v)
     return False
 
 
@@ -193,7 +196,8 @@ class ArrayAdapter:
         host_bytes = sum(a.nbytes for a in leaves if isinstance(a, np.ndarray))
         self._resident = host_bytes <= _DEVICE_RESIDENT_BYTES
         if self._resident:
-            self._leaves = [a if isinstance(a, Tensor) else as_tensor(a) for a in leaves]
+            # String arrays stay on the host (engine/string_inputs.py); their batches are sliced there.
+            self._leaves = [a if isinstance(a, Tensor) or is_string_array(a) else as_tensor(a) for a in leaves]
         else:
             self._leaves = [a.numpy() if isinstance(a, Tensor) else a for a in leaves]
 
@@ -237,16 +241,17 @@ class ArrayAdapter:
             for start in range(0, n, bs):
                 sl = slice(start, min(start + bs, n))
                 if order_dev is None:
-                    parts = [ops.getitem(t, sl) for t in self._leaves]
+                    parts = [t[sl] if is_string_array(t) else ops.getitem(t, sl) for t in self._leaves]
                 else:
                     idx = ops.getitem(order_dev, sl)
-                    parts = [ops.take(t, idx, axis=0) for t in self._leaves]
+                    parts = [t[order[sl]] if is_string_array(t) else ops.take(t, idx, axis=0)
+                             for t in self._leaves]
                 yield pack_sequence_as(self._structure, _mark_targets(parts, self._target_ranges))
         else:
             for start in range(0, n, bs):
                 sl = slice(start, min(start + bs, n))
                 idx = sl if order is None else order[sl]
-                parts = [as_tensor(a[idx]) for a in self._leaves]
+                parts = [a[idx] if is_string_array(a) else as_tensor(a[idx]) for a in self._leaves]
                 yield pack_sequence_as(self._structure, _mark_targets(parts, self._target_ranges))
 
 

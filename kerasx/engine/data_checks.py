@@ -1,5 +1,6 @@
 """Checks on the numbers users hand to `fit`/`evaluate`/`predict`, made on the host at the data edge
-before anything reaches the device: object arrays become numbers (or an error naming the first None),
+before anything reaches the device: string arrays pass unchanged (they stay on the host), other object
+arrays become numbers (or an error naming the first None),
 NaN and infinity are refused (switch: `kerasx.config.disable_nonfinite_data_check()`), and a
 `sample_weight` must have the shape of the per-sample loss it weights.
 
@@ -11,6 +12,7 @@ import numpy as np  # host-side: user arrays are inspected before they are moved
 
 from backends.config import nonfinite_data_check_enabled
 from kerasx.autodiff.nest import flatten_with_paths, pack_sequence_as
+from kerasx.engine.string_inputs import is_string_array
 
 _ROLES = ("x", "y", "sample_weight")
 _DISABLE = "kerasx.config.disable_nonfinite_data_check()"
@@ -48,6 +50,10 @@ class DataChecks:
                 continue
             leaves = []
             for path, a in flatten_with_paths(part):
+                if is_string_array(a):
+                    # Strings stay on the host for the model's string layers (engine/string_inputs.py).
+                    leaves.append(a)
+                    continue
                 if isinstance(a, np.ndarray) and a.dtype == object:
                     a = numeric_from_objects(a, leaf_label(role, path), where)
                 if finite:

@@ -11,6 +11,7 @@ from kerasx.engine.graph_losses import AddLoss, AddMetric, add_to_graph, new_nod
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.model import Model
+from kerasx.engine.string_inputs import is_string_array
 
 
 class Functional(Model):
@@ -176,7 +177,8 @@ class Functional(Model):
 
     def _convert_inputs(self, inputs):
         # Inputs are converted (and cast) by each layer of the graph; only make Tensors here.
-        return map_structure(lambda x: x if isinstance(x, Tensor) else
+        # String arrays stay on the host: the graph's string layers take them (engine/string_inputs.py).
+        return map_structure(lambda x: x if isinstance(x, Tensor) or is_string_array(x) else
                              as_tensor(check_tensor_like(self, x)), inputs)
 
     # ------------------------------------------------------------ losses and metrics of the graph

@@ -6,10 +6,14 @@ from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine import call_context
 from kerasx.engine.input_spec import assert_input_compatibility
 from kerasx.engine.keras_tensor import KerasTensor, Node
+from kerasx.engine.string_inputs import STRING, refuse_strings, string_placeholder
 
 
 def symbolic_call(layer, inputs, extra_args, kwargs):
     _check_symbolic_arguments(layer, extra_args, kwargs)
+    for t in flatten(inputs):
+        if isinstance(t, KerasTensor) and t.dtype == STRING and not layer._accepts_string_inputs:
+            raise refuse_strings(layer, f"{t!r}")
     shapes = [t.shape for t in flatten(inputs) if isinstance(t, KerasTensor)]
     assert_input_compatibility(layer.input_spec, shapes, layer)
     # A functional call is a fresh start: its weights are named after its own layer only, even when a
@@ -35,6 +39,8 @@ def _infer_specs(layer, inputs, extra_args, kwargs):
     """Output (and mask) specs from placeholder runs; where those fail because an unknown spatial size
     was probed with 1 or 2 (a 3x3 'valid' convolution of a (None, None, 3) image), from the layer's own
     `compute_output_shape`, which knows how to carry None through."""
+    if layer._output_shape_from_compute:
+        return _specs_from_compute_output_shape(layer, inputs)
     try:
         return _run_on_placeholders(layer, inputs, extra_args, kwargs)
     except ValueError:
@@ -42,10 +48,17 @@ def _infer_specs(layer, inputs, extra_args, kwargs):
                             for d in t.shape[1:])
         if not (unknown_inner and _defines_output_shape(layer)):
             raise
+    return _specs_from_compute_output_shape(layer, inputs)
+
+
+def _specs_from_compute_output_shape(layer, inputs):
+    """Output (and mask) specs from the layer's own `compute_output_shape` (and `compute_output_dtype`,
+    where a layer's outputs are not of its own dtype: a TextVectorization takes strings, gives ints)."""
     shapes = map_structure(lambda t: t.shape, inputs)
     out_shapes = layer.compute_output_shape(shapes)
     in_masks = [t._keras_mask for t in flatten(inputs) if isinstance(t, KerasTensor)]
-    specs = _shape_specs(out_shapes, layer.dtype)
+    dtype = layer.compute_output_dtype() if hasattr(layer, "compute_output_dtype") else layer.dtype
+    specs = _shape_specs(out_shapes, dtype)
     flat = flatten(specs)
     # A layer that passes masks through keeps the first input's mask when the output keeps its shape.
     masks = [None] * len(flat)
@@ -95,6 +108,8 @@ def infer_output_shapes(layer, input_shape):
 
 def _placeholder(t, fill):
     shape = tuple(fill if d is None else d for d in t.shape)
+    if t.dtype == STRING:
+        return string_placeholder(shape)  # strings stay on the host
     # Masks are all True, so that no placeholder step is masked out entirely.
     return ops.ones(shape, dtype="bool") if t.dtype == "bool" else ops.zeros(shape, dtype=t.dtype)
 

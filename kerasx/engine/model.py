@@ -22,6 +22,8 @@ def _functional():
 
 
 class Model(Trainer, GeneratorMethods, Layer):
+    # A model hands string arrays on to its layers, which take them or refuse them by name.
+    _accepts_string_inputs = True
 
     def __new__(cls, *args, **kwargs):
         # As tf.keras: `Model(inputs, outputs)` is a Functional model.

@@ -13,6 +13,7 @@ from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.engine.keras_tensor import KerasTensor
 from kerasx.engine.naming import unique_name
+from kerasx.engine.string_inputs import STRING, is_string_array
 
 
 class Sequential(Functional):
@@ -132,8 +133,8 @@ class Sequential(Functional):
                 raise ValueError("You must provide an `input_shape` argument.")
             input_shape = self._input_layer._batch_input_shape
         if self._input_layer is None:
-            self._input_layer = Input(batch_shape=tuple(input_shape),
-                                      name=f"{self._stack[0].name}_input")._keras_history[0]
+            self._input_layer = Input(batch_shape=tuple(input_shape), name=f"{self._stack[0].name}_input",
+                                      dtype=getattr(self, "_deferred_input_dtype", None))._keras_history[0]
         self._rebuild_graph()
 
     def _maybe_build(self, input_shapes):
@@ -155,6 +156,9 @@ class Sequential(Functional):
         return x
 
     def _convert_inputs(self, inputs):
+        if not self.built and is_string_array(inputs):
+            # As tf.keras: a Sequential built from its first batch takes that batch's dtype for its input.
+            self._deferred_input_dtype = STRING
         return Layer._convert_inputs(self, inputs) if self._stack else inputs
 
     # ------------------------------------------------------------ losses and metrics of the graph

@@ -30,6 +30,9 @@ from kerasx.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePo
                                    GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
                                    MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from kerasx.layers.wrappers import TimeDistributed, Wrapper
+from kerasx.layers.preprocessing import (HashedCrossing, Hashing, IntegerLookup, StringLookup,
+                                         TextVectorization)
+from kerasx.layers import experimental
 from kerasx.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
                                      UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerasx.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Normalization,

@@ -94,6 +94,8 @@ def save_weights_to_hdf5_group(f, model):
     """Writes every layer of `model` (or of a list of layers), including layers with no weights, as
     one group each, with the root attributes tf.keras writes."""
     layers = _layers_of(model)
+    for layer in layers:
+        _check_state_in_variables(layer)
     save_attributes_to_hdf5_group(f, "layer_names", [layer.name.encode("utf8") for layer in layers])
     f.attrs["backend"] = writer_backend().encode("utf8")
     f.attrs["keras_version"] = __version__.encode("utf8")
@@ -103,6 +105,20 @@ def save_weights_to_hdf5_group(f, model):
         weights = layer_weights(layer)
         _write_values(g, [w.name.encode("utf8") for w in weights], weights,
                       f'the layer "{layer.name}"')
+
+
+def _check_state_in_variables(layer):
+    """Refuses a layer whose state is not all in Variables (an adapted StringLookup's vocabulary), as
+    tf.keras refuses to write it to HDF5, rather than writing a file that loads without it."""
+    outside = getattr(layer, "_state_outside_variables", None)
+    for sublayer in [] if outside else getattr(layer, "_sublayers", []):
+        _check_state_in_variables(sublayer)
+    if outside:
+        raise NotImplementedError(
+            f'Cannot save layer "{layer.name}" ({type(layer).__name__}) to HDF5: {outside} is not held in '
+            "Variables, and HDF5 weight files hold only Variables (tf.keras refuses it too). Pass the "
+            "vocabulary as an argument instead, e.g. `vocabulary=layer.get_vocabulary()`, so that it travels "
+            "in the layer's config.")
 
 
 def _write_values(group, names, variables, owner):

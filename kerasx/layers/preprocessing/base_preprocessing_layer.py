@@ -27,6 +27,10 @@ def adapt_batches(layer, data, batch_size=None, steps=None):
         for i, batch in enumerate(data.as_numpy_iterator()):
             if steps is not None and i >= steps:
                 return
+            if isinstance(batch, (tuple, dict)):
+                raise ValueError(f"adapt of {where} takes features only; the Dataset gave a "
+                                 f"{type(batch).__name__} element. Map it to its features first: "
+                                 "`dataset.map(lambda x, y: x)`.")
             yield batch
         return
     if isinstance(data, (dict, tuple)) or not hasattr(data, "__len__") or isinstance(data, (str, bytes)):
