@@ -3,9 +3,10 @@ the same classes (and RandomBrightness, which tf.keras never put there, is not i
 import kerasx as keras
 from kerasx.layers.experimental import preprocessing
 
-NAMES = ("CategoryEncoding", "CenterCrop", "Discretization", "Normalization", "RandomContrast", "RandomCrop",
-         "RandomFlip", "RandomHeight", "RandomRotation", "RandomTranslation", "RandomWidth", "RandomZoom",
-         "Rescaling", "Resizing")
+NAMES = ("CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup",
+         "Normalization", "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation",
+         "RandomTranslation", "RandomWidth", "RandomZoom", "Rescaling", "Resizing", "StringLookup",
+         "TextVectorization")
 
 
 def test_the_old_path_gives_the_same_classes():
@@ -13,4 +14,5 @@ def test_the_old_path_gives_the_same_classes():
         assert getattr(keras.layers.experimental.preprocessing, name) is getattr(keras.layers, name)
     assert sorted(preprocessing.__all__) == sorted(NAMES + ("PreprocessingLayer",))
     assert issubclass(keras.layers.Normalization, preprocessing.PreprocessingLayer)
+    assert issubclass(keras.layers.StringLookup, preprocessing.PreprocessingLayer)
     assert not hasattr(preprocessing, "RandomBrightness")
