@@ -57,6 +57,8 @@ class CupyBackend(CupyConvolutionKernels, CupyPoolingKernels, CupyRecurrentKerne
     pool_chunk_bytes = 1 << 62
     # Batch norm over the last axis in one chunk: its sums are cuBLAS GEMVs, no cache to fit.
     norm_chunk_bytes = 1 << 62
+    # Attention over every batch entry and head at once: two batched cuBLAS GEMMs per pass.
+    attention_chunk_bytes = 1 << 62
 
     def __init__(self):
         cupy = import_cupy()

@@ -7,6 +7,7 @@ import math
 import operator
 
 from backends.base import Backend
+from backends.generic_attention import AttentionKernels
 from backends.generic_conv import ConvolutionKernels
 from backends.generic_norm import NormalizationKernels
 from backends.generic_pool import PoolingKernels
@@ -26,8 +27,8 @@ def _basic_key(key):
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
-class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, OptimizerUpdateKernels,
-                Backend):
+class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, AttentionKernels,
+                OptimizerUpdateKernels, Backend):
     """The generic implementation; subclasses set ``xp`` and ``name``."""
 
     xp = None
