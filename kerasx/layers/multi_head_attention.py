@@ -205,7 +205,11 @@ class MultiHeadAttention(Layer):
         value = self._convert_inputs(value)
         key = value if key is None else self._convert_inputs(key)
         if not self._built_from_signature:
-            self._build_from_signature(query.shape, value.shape, key.shape)
+            shapes = [tuple(t.shape) for t in (query, value, key)]
+            if call_context.in_placeholder_run():
+                # A symbolic call: the batch is unknown, as in tf.keras's stored shapes.
+                shapes = [(None,) + s[1:] for s in shapes]
+            self._build_from_signature(*shapes)
         self._check_shapes(query.shape, value.shape, key.shape)
         mask = self._compute_attention_mask(query, value, masks, attention_mask, use_causal_mask)
         q = self._query_dense(query)
@@ -272,14 +276,14 @@ class MultiHeadAttention(Layer):
     def _core_mask(self, mask, scores_shape, n_axes, t, s):
         """The mask expanded as tf.keras's `_masked_softmax` (new axes before the attention axes), then
         with its query and key attention axes flattened, as the core sees the scores."""
-        extra = len(scores_shape) - len(mask.shape)
-        if extra < 0 or not all(m in (1, n) for m, n in zip(
-                mask.shape[::-1], scores_shape[len(scores_shape) - len(mask.shape):][::-1])):
-            raise ValueError(f'MultiHeadAttention "{self.name}": the attention mask of shape {tuple(mask.shape)} '
-                             f"does not broadcast to the attention scores of shape {scores_shape} "
-                             "(batch, heads..., query positions..., key positions...).")
-        for _ in range(extra):
+        given = tuple(mask.shape)
+        extra = len(scores_shape) - len(given)
+        for _ in range(max(extra, 0)):
             mask = ops.expand_dims(mask, -2 * n_axes - 1)
+        if extra < 0 or not all(m in (1, n) for m, n in zip(mask.shape, scores_shape)):
+            raise ValueError(f'MultiHeadAttention "{self.name}": the attention mask of shape '
+                             f"{given} does not broadcast to the attention scores of shape {scores_shape} (batch, heads..., query "
+                             "positions..., key positions...).")
         lead = tuple(mask.shape[:-2 * n_axes])
         if n_axes > 1:
             mask = ops.broadcast_to(mask, lead + tuple(scores_shape[-2 * n_axes:]))
