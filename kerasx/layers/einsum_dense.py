@@ -58,6 +58,8 @@ def _analyze_split_string(split, bias_axes, input_shape, output_shape, left_elid
             if output_size is not None and output_size != input_size:
                 raise ValueError(f"Input shape and output shape do not match at shared dimension '{dim}'. "
                                  f"Input shape is {input_size}, and output shape is {output_size}.")
+            # A size left None is the input's (tf.keras leaves it None in the output shape it reports).
+            output_shape[output_dim_map[dim]] = input_size
     for dim in output_spec:
         if dim not in input_spec and dim not in weight_spec:
             raise ValueError(f"Dimension '{dim}' was specified in the output '{output_spec}' but has no "
