@@ -235,6 +235,10 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
             # One GEMM over the flattened leading axes instead of one per batch entry.
             out = self.xp.matmul(a.reshape(-1, a.shape[-1]), b)
             return out.reshape(a.shape[:-1] + (b.shape[-1],))
+        if a.ndim > 2 or b.ndim > 2:
+            # A stack of small matrices through a transposed view (the VJP's ``g @ yᵀ``) skips BLAS in
+            # NumPy, about ten times slower than copying it first (see `generic_attention`).
+            a, b = self.xp.ascontiguousarray(a), self.xp.ascontiguousarray(b)
         return self.xp.matmul(a, b)
 
     def dense(self, x, kernel, bias, relu):
