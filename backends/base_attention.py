@@ -17,10 +17,11 @@ class AttentionInterface(abc.ABC):
     """Abstract attention kernels; `generic_attention.AttentionKernels` implements them over `xp`."""
 
     @abc.abstractmethod
-    def attention(self, q, k, v, mask, dropout, scale):
+    def attention(self, q, k, v, mask, dropout, scale, robust_masking=False):
         """Scaled dot-product attention in one kernel: ``p = softmax(masked(scale * q @ kᵀ))`` over the
         last axis, ``out = (p * dropout) @ v``. Returns ``(out, p)``: ``out`` ``(..., T, E)`` and ``p``
-        ``(..., T, S)``, in ``q``'s dtype."""
+        ``(..., T, S)``, in ``q``'s dtype. With `robust_masking` a masked score is replaced by ``-1e9``
+        (tf.keras's ``Softmax(robust_masking=True)``: ``where(mask, scores, -1e9)``) instead of shifted."""
         raise NotImplementedError("abstract kernel")
 
     @abc.abstractmethod

@@ -47,7 +47,7 @@ class AttentionKernels:
     def _rows(m, block):
         return m if m.shape[0] == 1 else m[block]
 
-    def attention(self, q, k, v, mask, dropout, scale):
+    def attention(self, q, k, v, mask, dropout, scale, robust_masking=False):
         xp = self.xp
         lead_shape, t, s = q.shape[:-2], q.shape[-2], k.shape[-2]
         lead = math.prod(lead_shape)
@@ -62,8 +62,11 @@ class AttentionKernels:
             if scale != 1.0:
                 p *= scale
             if mf is not None:
+                keep = self._rows(mf, block).astype(p.dtype)
+                if robust_masking:
+                    p *= keep  # where(mask, scores, -1e9), with the line below
                 # tf.keras's additive mask: scores + (1 - mask) * -1e9.
-                p += (self._rows(mf, block).astype(p.dtype) - 1) * 1e9
+                p += (keep - 1) * 1e9
             p -= p.max(axis=-1, keepdims=True)
             xp.exp(p, out=p)
             p /= p.sum(axis=-1, keepdims=True)

@@ -265,10 +265,12 @@ class MultiHeadAttention(Layer):
             dropout = ops.multiply(ops.random_bernoulli(batch_sizes + (t, s), p=keep, dtype=q.dtype), 1.0 / keep)
         scale = 1.0 / math.sqrt(float(self._key_dim))
         if return_scores:
-            out, probs = ops.attention_with_scores(qf, kf, vf, mask, dropout, scale=scale)
+            out, probs = ops.attention_with_scores(qf, kf, vf, mask, dropout, scale=scale,
+                                                   robust_masking=self._softmax_robust_masking)
             probs = ops.reshape(probs, scores_shape)
         else:
-            out, probs = ops.attention(qf, kf, vf, mask, dropout, scale=scale), None
+            out = ops.attention(qf, kf, vf, mask, dropout, scale=scale, robust_masking=self._softmax_robust_masking)
+            probs = None
         out = ops.reshape(out, batch_sizes + t_sizes + (v.shape[-1],))
         inverse = tuple(perm.index(i) for i in range(rank))
         return ops.transpose(out, inverse), probs

@@ -50,10 +50,10 @@ def _check(name, q, k, v, mask, dropout):
         raise ValueError(f"{name}: the mask must be boolean, received dtype {mask.dtype.name}.")
 
 
-def _fwd(name, b, q, k, v, mask, dropout, scale):
+def _fwd(name, b, q, k, v, mask, dropout, scale, robust_masking):
     mask, dropout = _present(mask), _present(dropout)
     _check(name, q, k, v, mask, dropout)
-    out, probs = b.attention(q, k, v, mask, dropout, float(scale))
+    out, probs = b.attention(q, k, v, mask, dropout, float(scale), bool(robust_masking))
     return (out, probs), (q, k, v, probs, dropout)
 
 
@@ -64,20 +64,20 @@ def _grads(b, g_out, g_probs, res, needs, scale):
     return dq, dk, dv, None, dd
 
 
-def _attention_fwd(b, q, k, v, mask, dropout, scale=1.0):
-    (out, _), res = _fwd("attention", b, q, k, v, mask, dropout, scale)
+def _attention_fwd(b, q, k, v, mask, dropout, scale=1.0, robust_masking=False):
+    (out, _), res = _fwd("attention", b, q, k, v, mask, dropout, scale, robust_masking)
     return out, res
 
 
-def _attention_vjp(b, g, res, needs, scale=1.0):
+def _attention_vjp(b, g, res, needs, scale=1.0, robust_masking=False):
     return _grads(b, g, None, res, needs, scale)
 
 
-def _scores_fwd(b, q, k, v, mask, dropout, scale=1.0):
-    return _fwd("attention_with_scores", b, q, k, v, mask, dropout, scale)
+def _scores_fwd(b, q, k, v, mask, dropout, scale=1.0, robust_masking=False):
+    return _fwd("attention_with_scores", b, q, k, v, mask, dropout, scale, robust_masking)
 
 
-def _scores_vjp(b, cot, res, needs, scale=1.0):
+def _scores_vjp(b, cot, res, needs, scale=1.0, robust_masking=False):
     return _grads(b, cot[0], cot[1], res, needs, scale)
 
 
@@ -90,7 +90,9 @@ def _samples(rng):
     return [((normal(2, 3, 4), normal(2, 4, 4), normal(2, 4, 2), 1, 1), {"scale": 0.5}),
             ((normal(2, 2, 3, 2), normal(2, 2, 4, 2), normal(2, 2, 4, 3), rng.uniform(size=(2, 1, 1, 4)) > 0.3,
               1), {"scale": 1.0}),
-            ((normal(2, 3, 2), normal(2, 4, 2), normal(2, 4, 3), causal, keep), {"scale": 0.7})]
+            ((normal(2, 3, 2), normal(2, 4, 2), normal(2, 4, 3), causal, keep), {"scale": 0.7}),
+            ((normal(2, 3, 2), normal(2, 4, 2), normal(2, 4, 3), causal, 1),
+             {"scale": 0.7, "robust_masking": True})]
 
 
 def _diff_grads(g_out, g_probs, xs, probs, needs, scale):
@@ -118,14 +120,14 @@ def _swapped(ndim):
     return tuple(axes)
 
 
-def _attention_diff_vjp(g, xs, out, needs, scale=1.0):
+def _attention_diff_vjp(g, xs, out, needs, scale=1.0, robust_masking=False):
     # The single-output primitive keeps no probabilities: they come from `attention_with_scores`, a
     # primitive the outer tapes record too, so they see how the probabilities depend on q and k.
-    probs = _attention_with_scores(*xs, scale=scale)[1]
+    probs = _attention_with_scores(*xs, scale=scale, robust_masking=robust_masking)[1]
     return _diff_grads(g, None, xs, probs, needs, scale)
 
 
-def _scores_diff_vjp(cot, xs, outs, needs, scale=1.0):
+def _scores_diff_vjp(cot, xs, outs, needs, scale=1.0, robust_masking=False):
     return _diff_grads(cot[0], cot[1], xs, outs[1], needs, scale)
 
 
@@ -140,11 +142,14 @@ _attention = primitive("attention", _attention_fwd, _attention_vjp, _samples, di
                        doc="``(softmax(masked(scale * q @ kᵀ)) * dropout) @ v`` in one kernel.")
 
 
-def attention(q, k, v, mask=None, dropout=None, scale=1.0):
-    """Scaled dot-product attention: ``(softmax(scale * q @ kᵀ masked) * dropout) @ v`` (module docstring)."""
-    return _attention(q, k, v, _absent(mask), _absent(dropout), scale=float(scale))
+def attention(q, k, v, mask=None, dropout=None, scale=1.0, robust_masking=False):
+    """Scaled dot-product attention: ``(softmax(scale * q @ kᵀ masked) * dropout) @ v`` (module docstring);
+    `robust_masking` replaces masked scores by -1e9 instead of shifting them (tf.keras's Softmax option)."""
+    return _attention(q, k, v, _absent(mask), _absent(dropout), scale=float(scale),
+                      robust_masking=bool(robust_masking))
 
 
-def attention_with_scores(q, k, v, mask=None, dropout=None, scale=1.0):
+def attention_with_scores(q, k, v, mask=None, dropout=None, scale=1.0, robust_masking=False):
     """``(output, probabilities)`` of `attention`; the probabilities are the ones before dropout."""
-    return _attention_with_scores(q, k, v, _absent(mask), _absent(dropout), scale=float(scale))
+    return _attention_with_scores(q, k, v, _absent(mask), _absent(dropout), scale=float(scale),
+                                  robust_masking=bool(robust_masking))

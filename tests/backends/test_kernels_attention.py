@@ -103,3 +103,20 @@ def test_causal_mask(backend):
     got = host(backend, backend.causal_mask(3, 5))
     assert got.dtype == np.bool_
     np.testing.assert_array_equal(got, np.array([[j <= i for j in range(5)] for i in range(3)]))
+
+
+@covers("attention")
+def test_robust_masking_replaces_masked_scores(backend, blocks):
+    # where(mask, scores, -1e9): a row masked everywhere is uniform even where the scores are large,
+    # whereas shifting them by -1e9 keeps float32's rounding of scores of this size.
+    q, k, v = rand(1, 2, 3) * 40, rand(1, 4, 3, seed=1) * 40, rand(1, 4, 2, seed=2)
+    mask = np.array([[[True, False, True, True], [False, False, False, False]]])
+    out, probs = backend.attention(dev(backend, q), dev(backend, k), dev(backend, v), dev(backend, mask), None,
+                                   1.0, True)
+    s = np.einsum("btd,bsd->bts", q.astype("float64"), k.astype("float64"))
+    s = np.where(mask, s, -1e9)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    check(backend, probs, p, rtol=RED, atol=1e-6)
+    check(backend, out, p @ v, rtol=RED, atol=1e-5)
+    np.testing.assert_array_equal(host(backend, probs)[0, 1], np.full(4, 0.25, "float32"))

@@ -262,3 +262,21 @@ def test_errors_name_the_argument(backend):
     two_axes = layers.MultiHeadAttention(num_heads=1, key_dim=2, attention_axes=(1, 2), name="m3")
     with pytest.raises(ValueError, match=r'"m3": `use_causal_mask=True` needs one attention axis'):
         two_axes(_x(2, 3, 2, 4), _x(2, 3, 2, 4), use_causal_mask=True)
+
+
+def test_softmax_robust_masking_replaces_masked_scores(backend):
+    # tf.keras's Softmax(robust_masking=True): where(mask, scores, -1e9); large scores make the difference.
+    x = _x(2, 4, 6) * 30
+    mask = RNG.uniform(size=(2, 4, 4)) > 0.4
+    mask[0, 1] = False
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, softmax_robust_masking=True)
+    out, scores = layer(x, x, attention_mask=mask, return_attention_scores=True)
+    w = layer.get_weights()
+    q, k, v = (_project(x, w[i], w[i + 1]) for i in (0, 2, 4))
+    s = np.where(mask[:, None], np.einsum("btnh,bsnh->bnts", q, k) / np.sqrt(3), -1e9)
+    p = _softmax(s, -1)
+    want = np.tensordot(np.einsum("bnts,bsnh->btnh", p, v), w[6], axes=([2, 3], [0, 1])) + w[7]
+    np.testing.assert_allclose(scores.numpy(), p, rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-3, atol=1e-3)
+    np.testing.assert_array_equal(scores.numpy()[0, :, 1], np.full((2, 4), 0.25, "float32"))
+    assert layer.get_config()["softmax_robust_masking"] is True
