@@ -283,8 +283,8 @@ class MultiHeadAttention(Layer):
         for _ in range(max(extra, 0)):
             mask = ops.expand_dims(mask, -2 * n_axes - 1)
         if extra < 0 or not all(m in (1, n) for m, n in zip(mask.shape, scores_shape)):
-            raise ValueError(f'MultiHeadAttention "{self.name}": the attention mask of shape '
-                             f"{given} does not broadcast to the attention scores of shape {scores_shape} (batch, heads..., query "
+            raise ValueError(f'MultiHeadAttention "{self.name}": the attention mask of shape {given} does not '
+                             f"broadcast to the attention scores of shape {scores_shape} (batch, heads..., query "
                              "positions..., key positions...).")
         lead = tuple(mask.shape[:-2 * n_axes])
         if n_axes > 1:
