@@ -180,6 +180,9 @@ def _functional():
 
 def test_h5_model_round_trip_and_tf_keras_layout(backend, tmp_path):
     model = _functional()
+    # The node as tf.keras's Node.serialize writes it: the value is a keyword holding a tensor reference.
+    mha_entry = next(entry for entry in model.get_config()["layers"] if entry["name"] == "mha")
+    assert mha_entry["inbound_nodes"] == [[["q", 0, 0, {"value": ["v", 0, 0]}]]]
     q, v = _x(3, 4, 6), _x(3, 5, 6)
     y = model.predict([q, v], verbose=0)
     model.save(tmp_path / "m.h5")
@@ -280,3 +283,29 @@ def test_softmax_robust_masking_replaces_masked_scores(backend):
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-3, atol=1e-3)
     np.testing.assert_array_equal(scores.numpy()[0, :, 1], np.full((2, 4), 0.25, "float32"))
     assert layer.get_config()["softmax_robust_masking"] is True
+
+
+def test_model_config_as_tf_keras_writes_it(backend):
+    # tf.keras 2.x's JSON for Input q, Input v -> MultiHeadAttention(q, value=v, use_causal_mask=True).
+    config = {"class_name": "Functional", "config": {"name": "model", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4, 6], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "q"},
+         "name": "q", "inbound_nodes": []},
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4, 6], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "v"},
+         "name": "v", "inbound_nodes": []},
+        {"class_name": "MultiHeadAttention", "config": {
+            "name": "mha", "trainable": True, "dtype": "float32", "num_heads": 2, "key_dim": 3, "value_dim": 3,
+            "dropout": 0.0, "use_bias": True, "output_shape": None, "attention_axes": [1],
+            "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+            "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
+            "bias_constraint": None, "query_shape": [None, 4, 6], "key_shape": [None, 4, 6],
+            "value_shape": [None, 4, 6], "softmax_robust_masking": False},
+         "name": "mha", "inbound_nodes": [[["q", 0, 0, {"value": ["v", 0, 0], "use_causal_mask": True}]]]}],
+        "input_layers": [["q", 0, 0], ["v", 0, 0]], "output_layers": [["mha", 0, 0]]},
+        "keras_version": "2.13.1", "backend": "tensorflow"}
+    model = models.model_from_json(json.dumps(config))
+    q, v = _x(2, 4, 6), _x(2, 4, 6)
+    want, _ = _np_mha(q, v, v, model.get_weights(), 3, mask=np.tri(4, 4, dtype=bool)[None])
+    np.testing.assert_allclose(model.predict([q, v], verbose=0), want, rtol=1e-4, atol=1e-5)
