@@ -4,6 +4,7 @@ CuPy imports without a GPU; only the first allocation needs a driver. `check_dev
 late, deep failure into one clear error at selection time.
 """
 from backends.cupy_conv import CupyConvolutionKernels
+from backends.cupy_nccl import CupyCollectiveKernels
 from backends.cupy_pool import CupyPoolingKernels
 from backends.cupy_rnn import CupyRecurrentKernels
 from backends.generic import XPBackend
@@ -49,7 +50,8 @@ def check_device(cupy):
             "driver (`nvidia-smi`), or select KERAS_BACKEND=numpy to run on the CPU.")
 
 
-class CupyBackend(CupyConvolutionKernels, CupyPoolingKernels, CupyRecurrentKernels, XPBackend):
+class CupyBackend(CupyCollectiveKernels, CupyConvolutionKernels, CupyPoolingKernels, CupyRecurrentKernels,
+                  XPBackend):
     name = "cupy"
     # An optimizer update in one block: a GPU has no per-core cache to fit, and fewer launches are faster.
     update_block_elements = 1 << 62

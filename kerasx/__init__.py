@@ -13,10 +13,11 @@ from kerasx import backend, ops
 # with its message, instead of when a layer first builds.
 backend.backend()
 from kerasx import activations, constraints, initializers, regularizers
-from kerasx import layers, utils, datasets
+from kerasx import layers, utils, datasets, preprocessing
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.model import Model
 from kerasx.engine.sequential import Sequential
 from kerasx import callbacks, config, data
 from kerasx import models, saving
 from kerasx import losses, metrics, optimizers
+from kerasx import distribute

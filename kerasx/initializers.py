@@ -11,7 +11,8 @@ import numpy as np  # host-side: initial values are drawn on the host, then move
 
 from backends.config import floatx
 from kerasx.autodiff.tensor import as_tensor
-from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
+from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
+                                               serialize_keras_object)
 from kerasx.utils.random import host_generator
 
 # tf.random.truncated_normal re-draws beyond two standard deviations, which shrinks the spread to this
@@ -347,3 +348,7 @@ def get(identifier):
     if callable(identifier):
         return identifier() if inspect.isclass(identifier) else identifier
     raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+
+
+# Found by name where importing this module would close a cycle (`utils.warmstart_embedding_matrix`).
+register_serialization("initializer", serialize=serialize, deserialize=deserialize, get=get)

@@ -28,6 +28,21 @@ NUMPY_ALLOWED = {
     "kerasx/data/transforms.py": "input pipeline: index permutations and batches are built on the host",
     "kerasx/data/sources.py": "input pipeline: dataset elements are NumPy arrays on the host",
     "kerasx/datasets/digits.py": "dataset loading, before anything reaches a backend",
+    "kerasx/datasets/readers.py": "dataset loading: .npz, IDX and pickled files read into host arrays",
+    "kerasx/datasets/cifar.py": "dataset loading, before anything reaches a backend",
+    "kerasx/datasets/cifar10.py": "dataset loading, before anything reaches a backend",
+    "kerasx/datasets/cifar100.py": "dataset loading, before anything reaches a backend",
+    "kerasx/datasets/boston_housing.py": "dataset loading: the seeded shuffle and split on the host",
+    "kerasx/datasets/imdb.py": "dataset loading, before anything reaches a backend",
+    "kerasx/datasets/reuters.py": "dataset loading, before anything reaches a backend",
+    "kerasx/datasets/word_sequences.py": "dataset loading: word-index lists re-indexed on the host",
+    "kerasx/utils/sequence_utils.py": "host-side: user sequences padded into one NumPy array (pad_sequences)",
+    "kerasx/utils/dataset_utils.py": "input pipeline: split_dataset gathers and stacks samples on the host",
+    "kerasx/utils/timeseries_dataset.py": "input pipeline: window positions built on the host for a Dataset",
+    "kerasx/preprocessing/sequence.py": "host-side: windows and sampling tables built from user arrays",
+    "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",
+    "kerasx/distribute/communicator.py": "MPI sends and receives host buffers (device arrays are copied "
+                                         "to and from them by .numpy()/as_tensor, counted)",
 }
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
 

@@ -2,4 +2,4 @@
 from kerasx.autodiff.tensor import Tensor, Variable, as_tensor
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.primitive import REGISTRY, primitive
-from kerasx.autodiff.gradcheck import gradcheck
+from kerasx.autodiff.gradcheck import gradcheck, numeric_gradient

@@ -83,3 +83,22 @@ def _host_input(x):
     if x.dtype.kind == "f":
         return x.astype("float64")
     return x
+
+
+def numeric_gradient(f, variables, eps=1e-6):
+    """Central differences of the scalar ``f()`` with respect to every element of each Variable in
+    `variables` (each assigned in turn and restored), as NumPy arrays: the reference for checking a
+    gradient that goes through a whole model, or a gradient of a gradient."""
+    out = []
+    for v in variables:
+        base = v.numpy()
+        num = np.zeros_like(base)
+        for idx in np.ndindex(base.shape):
+            for sign in (1.0, -1.0):
+                bumped = base.copy()
+                bumped[idx] += sign * eps
+                v.assign(bumped)
+                num[idx] += sign * float(np.asarray(f())) / (2 * eps)
+        v.assign(base)
+        out.append(num)
+    return out

@@ -14,14 +14,14 @@ ever has to differentiate through it. Nothing is silently None.
 from kerasx.autodiff.tensor import Tensor
 
 # Installed by `kerasx.ops`, which defines them (autodiff is the floor below the ops and never imports
-# them): the differentiable forms of the tape's two pieces of arithmetic.
-_ARITHMETIC = {}
+# them): the differentiable forms of the arithmetic the tape itself does on gradients.
+ARITHMETIC = {}
 
 
-def install_arithmetic(sum_to_shape, add):
-    """`sum_to_shape(t, shape)` sums a broadcast gradient back to an input's shape; `add(a, b)`."""
-    _ARITHMETIC["sum_to_shape"] = sum_to_shape
-    _ARITHMETIC["add"] = add
+def install_arithmetic(**ops):
+    """`sum_to_shape(t, shape)`, which sums a broadcast gradient back to an input's shape, `add(a, b)`,
+    and for the Jacobians `stack(ts, axis)`, `reshape(t, shape)`, `transpose(t, perm)`."""
+    ARITHMETIC.update(ops)
 
 
 class NotDifferentiable:
@@ -43,9 +43,8 @@ class NotDifferentiable:
             "inner gradient outside this tape's block, or leave it out of the target.")
 
 
-NO_RULE = ("which has no differentiable form yet: higher-order gradients go through dense, conv, "
-           "pooling, normalization, activations, reductions, elementwise, shape ops and losses, "
-           "not yet through this op.")
+NO_RULE = ("which has no differentiable form (no diff_vjp): every kerasx primitive has one, so this "
+           "is an op registered without it; give it a diff_vjp (kerasx/autodiff/primitive.py says how).")
 NOT_KEPT = ("which was recorded while only one tape, not persistent, was recording, so it kept no "
             "tensors to differentiate again: open the outer tape before the forward pass (or make the "
             "inner tape persistent).")
@@ -60,17 +59,17 @@ def node_inputs(inputs, arrays):
 
 def _accumulate(grads, uid, g):
     prev = grads.get(uid)
-    grads[uid] = g if prev is None else _ARITHMETIC["add"](prev, g)
+    grads[uid] = g if prev is None else ARITHMETIC["add"](prev, g)
 
 
 def _tracked_by(tape, uids):
     return [u for u in uids if u != -1 and u in tape._tracked]
 
 
-def walk(b, nodes, grads, source_uids, needed, observers):
-    """Runs `nodes` backwards from the Tensor cotangents in `grads` (serial -> Tensor), leaving the
-    gradients of `source_uids` there. `observers` are the tapes that may differentiate the result."""
-    sum_to_shape = _ARITHMETIC["sum_to_shape"]
+def pending_nodes(nodes, grads, source_uids, needed):
+    """The nodes a backward walk runs, last first, each with its output cotangents (taken out of
+    `grads`, but for the sources') and which of its inputs need a gradient; both walks share it. It
+    raises at a `NotDifferentiable` marker the walk would have to go through."""
     for node in reversed(nodes):
         gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
         if all(g is None for g in gouts):
@@ -80,6 +79,20 @@ def walk(b, nodes, grads, source_uids, needed, observers):
             continue
         if isinstance(node.prim, NotDifferentiable):
             raise node.prim.error()
+        yield node, gouts, needs
+
+
+def freed_residuals_error():
+    return RuntimeError(
+        "This tape's intermediate values were freed by an earlier gradient() call; use "
+        "GradientTape(persistent=True) to differentiate the same tape twice.")
+
+
+def walk(b, nodes, grads, source_uids, needed, observers):
+    """Runs `nodes` backwards from the Tensor cotangents in `grads` (serial -> Tensor), leaving the
+    gradients of `source_uids` there. `observers` are the tapes that may differentiate the result."""
+    sum_to_shape = ARITHMETIC["sum_to_shape"]
+    for node, gouts, needs in pending_nodes(nodes, grads, source_uids, needed):
         if len(gouts) == 1:
             cot = gouts[0]
         else:
@@ -98,9 +111,7 @@ def _raw_vjp(b, node, gouts, cot, needs, observers):
     """The node's raw-kernel VJP on Tensor cotangents; marks its result on every observing tape that
     tracks what the result depends on (the cotangents, and the inputs where the node kept arrays)."""
     if node.residuals is None:
-        raise RuntimeError(
-            "This tape's intermediate values were freed by an earlier gradient() call; use "
-            "GradientTape(persistent=True) to differentiate the same tape twice.")
+        raise freed_residuals_error()
     raw_cot = cot.data if isinstance(cot, Tensor) else tuple(c.data for c in cot)
     raw = node.prim.vjp(b, raw_cot, node.residuals, needs, **node.params)
     in_grads = tuple(None if g is None else Tensor(g) for g in raw)

@@ -12,7 +12,7 @@ their input and output Tensors for it only when a second tape could want them (t
 a persistent one), so first-order training pays nothing.
 """
 import backends
-from kerasx.autodiff import higher_order
+from kerasx.autodiff import higher_order, jacobian
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tensor import Tensor, Variable
 
@@ -144,11 +144,7 @@ class GradientTape:
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
         """Gradients of `target` (a tensor or a list, summed) with respect to `sources` (a tensor,
         variable, or nested list/tuple/dict of them), returned in the structure of `sources`."""
-        if self._used and not self._persistent:
-            raise RuntimeError(
-                "A non-persistent GradientTape can only be used to compute one set of gradients (or "
-                "jacobians). Create the tape with GradientTape(persistent=True) to call gradient() "
-                "more than once.")
+        self._check_unused()
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError(
                 f"unconnected_gradients must be 'none' or 'zero', received {unconnected_gradients!r}.")
@@ -164,30 +160,67 @@ class GradientTape:
             raise ValueError(
                 f"output_gradients has {len(seeds)} entries but target has {len(targets)}.")
 
-        # As tf: a source the tape never watched gets no gradient, even when a recorded op read it.
-        source_uids = {s._uid for s in flat_sources if s._uid in self._tracked}
-        needed = self._reachable_from(source_uids)
         for t in targets:
             if not isinstance(t, Tensor):
                 raise ValueError(f"GradientTape.gradient target must be a Tensor, received {type(t).__name__}.")
-        # The tapes that could differentiate this gradient: every other one recording now, and this one
-        # when persistent and still in its block. With none, the walk runs the raw-kernel VJPs.
-        observers = [t for t in _active if t is not self or self._persistent]
-        if observers:
-            result = self._differentiable_gradients(b, targets, seeds, flat_sources, source_uids, needed,
-                                                    observers, unconnected_gradients)
-        else:
-            result = self._gradients(b, targets, seeds, flat_sources, source_uids, needed,
-                                     unconnected_gradients)
-        self._used = True
-        if not self._persistent:
-            self._nodes = []
-            self._holds_markers = False
+        result = self._walk(b, targets, seeds, flat_sources, unconnected_gradients, free=True)
+        self._finish()
         if isinstance(sources, Tensor):
             return result[0]
         return pack_sequence_as(sources, result)
 
-    def _gradients(self, b, targets, seeds, flat_sources, source_uids, needed, unconnected_gradients):
+    def jacobian(self, target, sources, unconnected_gradients="none", parallel_iterations=None,
+                 experimental_use_pfor=True):
+        """tf.GradientTape.jacobian: for each source, the Jacobian of `target` with respect to it, of
+        shape ``target.shape + source.shape`` (module `jacobian`)."""
+        self._check_unused()
+        result = jacobian.jacobian(self, backends.get(), target, sources, unconnected_gradients)
+        self._finish()
+        return result
+
+    def batch_jacobian(self, target, source, unconnected_gradients="none", parallel_iterations=None,
+                       experimental_use_pfor=True):
+        """tf.GradientTape.batch_jacobian: per example, the Jacobian of ``target[i]`` with respect to
+        ``source[i]``: shape ``(batch,) + target.shape[1:] + source.shape[1:]``."""
+        self._check_unused()
+        result = jacobian.batch_jacobian(self, backends.get(), target, source, unconnected_gradients)
+        self._finish()
+        return result
+
+    def _check_unused(self):
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of gradients (or "
+                "jacobians). Create the tape with GradientTape(persistent=True) to call gradient() "
+                "more than once.")
+
+    def _finish(self):
+        """After a gradient or Jacobian: a non-persistent tape is used up and lets its graph go."""
+        self._used = True
+        if not self._persistent:
+            self._nodes = []
+            self._holds_markers = False
+
+    def _observers(self):
+        """The tapes that could differentiate a gradient computed now: every other one recording, and
+        this one when persistent and still in its block."""
+        return [t for t in _active if t is not self or self._persistent]
+
+    def _walk(self, b, targets, seeds, flat_sources, unconnected_gradients, free):
+        """One backward walk from `targets` (seeded by `seeds`, None for ones): the gradients of
+        `flat_sources`, as a list. With observers the walk is the differentiable one, else the raw
+        one, which frees residuals where `free` allows."""
+        # As tf: a source the tape never watched gets no gradient, even when a recorded op read it.
+        source_uids = {s._uid for s in flat_sources if s._uid in self._tracked}
+        needed = self._reachable_from(source_uids)
+        observers = self._observers()
+        if observers:
+            return self._differentiable_gradients(b, targets, seeds, flat_sources, source_uids, needed,
+                                                  observers, unconnected_gradients)
+        return self._gradients(b, targets, seeds, flat_sources, source_uids, needed, unconnected_gradients,
+                               free)
+
+    def _gradients(self, b, targets, seeds, flat_sources, source_uids, needed, unconnected_gradients, free):
         """The first-order walk: raw arrays and raw-kernel VJPs, residuals freed as it goes."""
         grads = {}
         for t, seed in zip(targets, seeds):
@@ -196,20 +229,10 @@ class GradientTape:
             self._accumulate(grads, t._uid, g)
         # Where the walk may still meet a marker and raise, it frees residuals only once it has
         # finished, so that the error leaves the tape as it was.
-        free_now = not self._persistent and not self._holds_markers
-        for node in reversed(self._nodes):
-            gouts = [grads.get(u) if u in source_uids else grads.pop(u, None) for u in node.out_uids]
-            if all(g is None for g in gouts):
-                continue
-            needs = tuple(u in needed for u in node.in_uids)
-            if not any(needs):
-                continue
-            if isinstance(node.prim, higher_order.NotDifferentiable):
-                raise node.prim.error()
+        free_now = free and not self._persistent and not self._holds_markers
+        for node, gouts, needs in higher_order.pending_nodes(self._nodes, grads, source_uids, needed):
             if node.residuals is None:
-                raise RuntimeError(
-                    "This tape's intermediate values were freed by an earlier gradient() call; use "
-                    "GradientTape(persistent=True) to differentiate the same tape twice.")
+                raise higher_order.freed_residuals_error()
             if len(gouts) == 1:
                 cot = gouts[0]
             else:

@@ -4,6 +4,7 @@ import math
 import operator
 
 from kerasx.callbacks.callback import Callback
+from kerasx.utils.io_utils import print_msg
 
 _logger = logging.getLogger("kerasx")
 
@@ -80,13 +81,13 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
             if self.restore_best_weights and self.best_weights is not None:
                 if self.verbose > 0:
-                    print("Restoring model weights from the end of the best epoch: "
-                          f"{self.best_epoch + 1}.")
+                    print_msg("Restoring model weights from the end of the best epoch: "
+                              f"{self.best_epoch + 1}.")
                 self.model.set_weights(self.best_weights)
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
 
     def get_monitor_value(self, logs):
         logs = logs or {}

@@ -8,6 +8,7 @@ from kerasx import backend as K
 from kerasx.autodiff.tensor import Tensor
 from kerasx.callbacks.callback import Callback
 from kerasx.optimizers import schedules
+from kerasx.utils.io_utils import print_msg
 
 _logger = logging.getLogger("kerasx")
 
@@ -66,7 +67,7 @@ class LearningRateScheduler(Callback):
             raise ValueError(f"The dtype of `lr` Tensor should be float. Got: {lr.dtype}")
         K.set_value(self.model.optimizer.lr, K.get_value(lr) if isinstance(lr, Tensor) else lr)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
@@ -156,8 +157,8 @@ class ReduceLROnPlateau(Callback):
                     new_lr = max(float(lr) * self.factor, self.min_lr)
                     K.set_value(self.model.optimizer.lr, new_lr)
                     if self.verbose > 0:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
-                              f"{new_lr}.")
+                        print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                                  f"{new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
 

@@ -7,6 +7,7 @@ import os
 
 from kerasx.callbacks.callback import Callback, sync_logs
 from kerasx.utils.generic_utils import Progbar
+from kerasx.utils.io_utils import print_msg
 
 
 class History(Callback):
@@ -90,7 +91,7 @@ class ProgbarLogger(Callback):
         self._reset_progbar()
         self._maybe_init_progbar()
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}")
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._batch_update_progbar(batch, logs)
@@ -196,7 +197,7 @@ class TerminateOnNaN(Callback):
         if loss is not None:
             loss = float(loss)
             if math.isnan(loss) or math.isinf(loss):
-                print(f"Batch {batch}: Invalid loss, terminating training")
+                print_msg(f"Batch {batch}: Invalid loss, terminating training")
                 self.model.stop_training = True
 
 

@@ -3,6 +3,7 @@
 `Model(inputs, outputs)` returns a `Functional` model, as tf.keras does; `Model()` subclassed with a
 `call()` is a subclassed model whose layers are the ones assigned as attributes.
 """
+from kerasx.distribute.fit_hooks import chief_writes
 from kerasx.engine.base_layer import Layer, _unique
 from kerasx.engine.functional_call import infer_output_shapes
 from kerasx.engine.functional_config import functional_from_config
@@ -131,12 +132,13 @@ class Model(Trainer, GeneratorMethods, Layer):
              options=None, save_traces=True):
         """Saves the model (architecture, weights, training config, optimizer state) to one HDF5 file
         in the tf.keras layout; see `kerasx.models.save_model`."""
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
-                   save_format=save_format)
+        # Under a multi-process strategy the chief writes, then every rank waits for the file.
+        chief_writes(self, lambda: save_model(self, filepath, overwrite=overwrite,
+                                              include_optimizer=include_optimizer, save_format=save_format))
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
         """Saves every layer's weights to an HDF5 file (subclassed models too)."""
-        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+        chief_writes(self, lambda: save_weights(self, filepath, overwrite=overwrite, save_format=save_format))
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
         """Loads weights from an HDF5 weights or model file, matching layers by order (or by name)."""

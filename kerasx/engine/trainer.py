@@ -13,6 +13,8 @@ from kerasx import optimizers
 from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.autodiff.tape import GradientTape
 from kerasx.autodiff.tensor import Tensor
+from kerasx.distribute import context as distribute_context
+from kerasx.distribute import fit_hooks
 from kerasx.engine import data_adapter, data_handler, fit_arguments
 from kerasx.engine.batching import train_validation_split, unpack_x_y_sample_weight
 from kerasx.engine.compile_utils import LossesContainer, MetricsContainer
@@ -37,6 +39,8 @@ class Trainer:
         self._compile_args = None
         # Set by `BackupAndRestore` during `fit`: where an interrupted training resumes.
         self._training_state = None
+        # The strategy whose scope `compile` ran in (kerasx/distribute): None trains this process alone.
+        self._distribution_strategy = None
 
     # ------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -68,6 +72,8 @@ class Trainer:
         self.loss = loss or {}
         self._run_eagerly = run_eagerly
         self._steps_per_execution = steps_per_execution or 1
+        self._distribution_strategy = (distribute_context.get_strategy() if distribute_context.has_strategy()
+                                       else None)
         self._compile_args = {"optimizer": self.optimizer, "loss": loss, "metrics": metrics,
                               "weighted_metrics": weighted_metrics, "loss_weights": loss_weights}
         self.train_function = self.test_function = self.predict_function = None
@@ -173,26 +179,33 @@ class Trainer:
     def make_train_function(self, force=False):
         """The function `fit` calls per execution: `n` train steps on batches drawn from `iterator`."""
         if self.train_function is None or force:
+            # Under a multi-process strategy, the distributed step (kerasx/distribute/replica_steps.py).
+            train_step = fit_hooks.train_step(self, type(self).train_step is Trainer.train_step)
+
             def train_function(iterator, n=1):
                 for _ in range(n):
-                    logs = self.train_step(next(iterator))
+                    logs = train_step(next(iterator))
                 return logs
             self.train_function = train_function
         return self.train_function
 
     def make_test_function(self, force=False):
         if self.test_function is None or force:
+            test_step = fit_hooks.test_step(self, type(self).test_step is Trainer.test_step)
+
             def test_function(iterator, n=1):
                 for _ in range(n):
-                    logs = self.test_step(next(iterator))
+                    logs = test_step(next(iterator))
                 return logs
             self.test_function = test_function
         return self.test_function
 
     def make_predict_function(self, force=False):
         if self.predict_function is None or force:
+            predict_step = fit_hooks.predict_step(self)
+
             def predict_function(iterator):
-                return self.predict_step(next(iterator))
+                return predict_step(next(iterator))
             self.predict_function = predict_function
         return self.predict_function
 
@@ -236,6 +249,8 @@ class Trainer:
                 workers=workers, use_multiprocessing=use_multiprocessing,
                 checks=fit_arguments.data_checks(self, val_source))
             fit_arguments.check_class_labels(self, val_y, "validation_data")
+        # Several replicas: writers on the chief only, a callback keeping the ranks in step.
+        callbacks, verbose = fit_hooks.prepare_callbacks(self, callbacks, verbose, training=True)
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -311,6 +326,7 @@ class Trainer:
                                                use_multiprocessing=use_multiprocessing,
                                                checks=fit_arguments.data_checks(self, "passed to `evaluate`"))
             fit_arguments.check_class_labels(self, y, "evaluate")
+        callbacks, verbose = fit_hooks.prepare_callbacks(self, callbacks, verbose)
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(
@@ -346,6 +362,7 @@ class Trainer:
             x, batch_size=batch_size, steps_per_epoch=steps, max_queue_size=max_queue_size,
             workers=workers, use_multiprocessing=use_multiprocessing,
             checks=fit_arguments.data_checks(self, "passed to `predict`", check_finite=False))
+        callbacks, verbose = fit_hooks.prepare_callbacks(self, callbacks, verbose)
         cbks = callbacks
         if not isinstance(cbks, callbacks_module.CallbackList):
             cbks = callbacks_module.CallbackList(

@@ -88,11 +88,17 @@ class BatchNormalization(BatchNormVariants, _Normalization):
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
-                 renorm_momentum=0.99, fused=None, virtual_batch_size=None, adjustment=None, **kwargs):
+                 renorm_momentum=0.99, fused=None, virtual_batch_size=None, adjustment=None, synchronized=False,
+                 **kwargs):
         renorm_clipping = dict(renorm_clipping or {})
         if set(renorm_clipping) - set(RENORM_CLIPPING_KEYS):
             raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
                              f"Supported values: {list(RENORM_CLIPPING_KEYS)}.")
+        if synchronized and fused:
+            raise ValueError("Passing `fused=True` is not supported when `synchronized=True`.")
+        if synchronized and (renorm or virtual_batch_size is not None or adjustment is not None):
+            raise ValueError("`synchronized=True` cannot be combined with `renorm`, `virtual_batch_size` or "
+                             "`adjustment`.")
         if fused:
             _check_fusable_axis(axis)
             if renorm:
@@ -118,6 +124,9 @@ class BatchNormalization(BatchNormVariants, _Normalization):
         self.fused = fused
         self.virtual_batch_size = virtual_batch_size
         self.adjustment = adjustment
+        # Batch statistics over every replica's rows of the global batch (kerasx/distribute's steps);
+        # alone, the statistics of this batch, as without it.
+        self.synchronized = bool(synchronized)
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
@@ -153,7 +162,8 @@ class BatchNormalization(BatchNormVariants, _Normalization):
         """Whether tf.keras 2.x would run this input through fused_batch_norm, whose numbers differ:
         its moving variance takes the unbiased (Bessel-corrected) batch variance and its epsilon is at
         least 1.001e-5; the non-fused path (other ranks and axes, float64) uses the biased one."""
-        if self.fused is False or rank not in (4, 5) or len(self.axis) != 1 or self._uses_variant():
+        if (self.fused is False or self.synchronized or rank not in (4, 5) or len(self.axis) != 1
+                or self._uses_variant()):
             return False
         return self.axis[0] in (1, rank - 1) and self.dtype in _FUSED_DTYPES
 
@@ -170,7 +180,9 @@ class BatchNormalization(BatchNormVariants, _Normalization):
             warnings.warn("Masking is not supported with `fused=True`. You should either turn off fusing "
                           "(`fused=False`) or you should not pass a `mask` argument when calling the layer. "
                           "For the moment `mask` will be ignored for the normalization.", stacklevel=2)
-        if mask is not None and not fused:
+        if self.synchronized and mask is None:
+            outputs, mean, variance = self._synchronized_batch_norm(inputs, axes, epsilon)
+        elif mask is not None and not fused:
             outputs, mean, variance = self._masked_batch_norm(inputs, mask, axes, epsilon)
         else:
             outputs, mean, variance = ops.batch_norm_train(inputs, self.gamma, self.beta, axes=axes,
@@ -180,6 +192,24 @@ class BatchNormalization(BatchNormVariants, _Normalization):
         ops.assign_moving_average(self.moving_mean, mean, self.momentum)
         ops.assign_moving_average(self.moving_variance, variance, self.momentum, value_scale=bessel)
         return outputs
+
+    def _synchronized_batch_norm(self, inputs, axes, epsilon):
+        """The batch statistics over the rows of every replica: each replica's sum, sum of squares and
+        count, summed over the replicas in one `cross_replica_sum` (whose gradient sums the replicas'
+        gradients back), then ``mean = sum / n`` and ``variance = sum of squares / n - mean**2``."""
+        reduce = tuple(i for i in range(inputs.ndim) if i not in axes)
+        local_sum = ops.sum(inputs, axis=reduce, keepdims=True)
+        local_squares = ops.sum(ops.square(inputs), axis=reduce, keepdims=True)
+        count = ops.fill((1,), float(inputs.size // max(local_sum.size, 1)), inputs.dtype)
+        size = int(local_sum.size)
+        totals = ops.cross_replica_sum(ops.concatenate(
+            [ops.reshape(local_sum, (-1,)), ops.reshape(local_squares, (-1,)), count], axis=0))
+        n = ops.getitem(totals, slice(2 * size, 2 * size + 1))
+        mean = ops.reshape(ops.divide(ops.getitem(totals, slice(0, size)), n), local_sum.shape)
+        mean_of_squares = ops.reshape(ops.divide(ops.getitem(totals, slice(size, 2 * size)), n), local_sum.shape)
+        variance = ops.maximum(ops.subtract(mean_of_squares, ops.square(mean)), 0.0)
+        outputs = ops.batch_norm_infer(inputs, mean, variance, self.gamma, self.beta, axes=axes, epsilon=epsilon)
+        return outputs, mean, variance
 
     def _masked_batch_norm(self, inputs, mask, axes, epsilon, scaled=True):
         """Statistics over the unmasked positions only (tf.nn.weighted_moments with the mask as
@@ -218,6 +248,8 @@ class BatchNormalization(BatchNormVariants, _Normalization):
                           renorm_momentum=self.renorm_momentum)
         if self.virtual_batch_size is not None:
             config["virtual_batch_size"] = self.virtual_batch_size
+        if self.synchronized:
+            config["synchronized"] = True
         if self.adjustment is not None:
             warnings.warn(f'The `adjustment` function of BatchNormalization layer "{self.name}" cannot be '
                           "serialized and has been omitted from the layer config. It will not be included when "

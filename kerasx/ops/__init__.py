@@ -6,6 +6,8 @@ gradient clipping; `norm.assign_moving_average`) are ops on Variables too, but n
 tape records them.
 """
 from kerasx.ops.attention import attention, attention_with_scores, causal_mask
+from kerasx.ops.collective import (cross_replica_sum, device_allreduce_, device_copy, nccl_reducer,
+                                   nccl_unique_id, replica_communicator, use_device)
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from kerasx.ops.creation import (fill, ones, ones_like, random_bernoulli, random_normal, random_uniform,
                                  zeros, zeros_like)

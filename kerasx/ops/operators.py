@@ -52,7 +52,8 @@ def install():
     Tensor.__getitem__ = _forward(shape.getitem)
     Tensor._cast = _cast
     # The tape's arithmetic in its differentiable backward walk (higher-order gradients).
-    higher_order.install_arithmetic(reduction.sum_to_shape, ew.add)
+    higher_order.install_arithmetic(sum_to_shape=reduction.sum_to_shape, add=ew.add, stack=shape.stack,
+                                    reshape=shape.reshape, transpose=shape.transpose)
 
 
 install()

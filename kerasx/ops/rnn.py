@@ -6,6 +6,7 @@ Positional inputs are ``x, kernel, recurrent_kernel, bias, *initial_states``, th
 The public wrappers (`lstm`, `gru`, `simple_rnn`) take them as keywords.
 """
 from kerasx.autodiff.primitive import primitive
+from kerasx.ops import rnn_composed
 
 
 def _extras(extra, masked, dropped):
@@ -71,6 +72,7 @@ def _lstm_samples(rng):
 
 
 lstm_p = primitive("lstm", _lstm_fwd, _lstm_vjp, _lstm_samples, n_outputs=3,
+                   diff_vjp=rnn_composed.vjp_by_recomputing(rnn_composed.lstm),
                    doc="A whole LSTM sequence: (outputs (batch, timesteps, units), h, c).")
 
 
@@ -113,6 +115,7 @@ def _gru_samples(rng):
 
 
 gru_p = primitive("gru", _gru_fwd, _gru_vjp, _gru_samples, n_outputs=2,
+                  diff_vjp=rnn_composed.vjp_by_recomputing(rnn_composed.gru),
                   doc="A whole GRU sequence: (outputs (batch, timesteps, units), h).")
 
 
@@ -157,6 +160,7 @@ def _simple_samples(rng):
 
 
 simple_rnn_p = primitive("simple_rnn", _simple_fwd, _simple_vjp, _simple_samples, n_outputs=2,
+                         diff_vjp=rnn_composed.vjp_by_recomputing(rnn_composed.simple_rnn),
                          doc="A whole SimpleRNN sequence: (outputs (batch, timesteps, units), h).")
 
 

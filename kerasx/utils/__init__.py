@@ -3,7 +3,16 @@ from kerasx.saving.object_registration import (CustomObjectScope, custom_object_
                                                get_registered_name, get_registered_object,
                                                register_keras_serializable)
 from kerasx.utils.random import set_random_seed
+from kerasx.utils import legacy
 from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
+from kerasx.utils.dataset_utils import split_dataset
+from kerasx.utils.file_utils import get_file
 from kerasx.utils.generic_utils import Progbar
-from kerasx.utils.np_utils import normalize, to_categorical
+from kerasx.utils.io_utils import (disable_interactive_logging, enable_interactive_logging,
+                                   is_interactive_logging_enabled)
+from kerasx.utils.layer_utils import get_source_inputs, warmstart_embedding_matrix
+from kerasx.utils.np_utils import normalize, to_categorical, to_ordinal
+from kerasx.utils.sequence_utils import pad_sequences
+from kerasx.utils.timed_threads import TimedThread
+from kerasx.utils.timeseries_dataset import timeseries_dataset_from_array

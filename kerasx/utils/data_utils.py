@@ -20,6 +20,10 @@ import tempfile
 import threading
 from abc import abstractmethod
 
+# tf.keras's `keras.utils.data_utils` also holds these; they live in their own modules here.
+from kerasx.utils.file_utils import get_file, validate_file  # noqa: F401
+from kerasx.utils.sequence_utils import pad_sequences  # noqa: F401
+
 
 class Sequence:
     """Base object for fitting to a sequence of data, such as a dataset.

@@ -9,6 +9,7 @@ import sys
 import time
 
 from kerasx.autodiff.tensor import Tensor
+from kerasx.utils.io_utils import print_msg
 
 
 def _is_dynamic_display():
@@ -108,11 +109,9 @@ class Progbar:
         if self.verbose == 1:
             if not finalize and (now - self._last_update < self.interval or not self._dynamic_display):
                 return
-            sys.stdout.write(self._bar_line(current, now, finalize))
-            sys.stdout.flush()
+            print_msg(self._bar_line(current, now, finalize), line_break=False)
         elif self.verbose == 2 and finalize:
-            sys.stdout.write(self._epoch_line(current, now))
-            sys.stdout.flush()
+            print_msg(self._epoch_line(current, now), line_break=False)
         self._last_update = now
 
     def add(self, n, values=None):

@@ -59,3 +59,14 @@ def test_a_function_without_float_output_is_an_error(backend):
     message = "gradcheck: the function returned no float64 output to differentiate."
     with pytest.raises(AssertionError, match=message):
         gradcheck(lambda x: ops.argmax(x, axis=-1), [np.ones((2, 3))])
+
+
+def test_numeric_gradient_differences_a_scalar_function_of_variables_and_restores_them(backend):
+    from kerasx import ops
+    from kerasx.autodiff import Variable, numeric_gradient
+    v = Variable(np.array([[1.0, -2.0], [0.5, 3.0]]))
+    w = Variable(np.array([2.0, 1.0]))
+    num_v, num_w = numeric_gradient(lambda: ops.sum(ops.matmul(v * v, ops.reshape(w, (2, 1)))), [v, w])
+    np.testing.assert_allclose(num_v, 2 * v.numpy() * w.numpy()[None, :], rtol=1e-7)
+    np.testing.assert_allclose(num_w, np.sum(v.numpy() ** 2, axis=0), rtol=1e-7)
+    np.testing.assert_array_equal(v.numpy(), [[1.0, -2.0], [0.5, 3.0]])

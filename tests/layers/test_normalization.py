@@ -420,3 +420,35 @@ def test_batch_norm_fused_path_ignores_the_mask_with_a_warning(backend):
         y = layers.BatchNormalization()(x, training=True, mask=np.zeros((2, 3, 3), bool)).numpy()
     np.testing.assert_allclose(y, _np_batch_norm((3,))(x, [np.ones(2), np.zeros(2), None, None]),
                                rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------------------------ BatchNormalization(synchronized=True)
+# Alone (one process, no distributed step), the global batch is this batch: the same normalization as
+# without synchronization; tests/distribute/test_replica_steps.py trains it on 2 and 4 ranks.
+@pytest.mark.parametrize("kwargs, shape, axes", [
+    ({"synchronized": True}, (8, 3), (1,)),
+    ({"synchronized": True, "axis": 1, "epsilon": 0.1}, (4, 3, 5), (1,)),
+    ({"synchronized": True, "axis": [1, 2], "scale": False, "beta_initializer": "ones"}, (5, 2, 3, 2), (1, 2)),
+])
+def test_synchronized_batch_norm_alone_normalizes_with_the_batch_statistics(backend, kwargs, shape, axes):
+    center, scale = kwargs.get("center", True), kwargs.get("scale", True)
+    layer, _ = layer_test(layers.BatchNormalization, kwargs, _x(*shape, loc=1.0, scale=2.0),
+                          reference_fn=_np_batch_norm(axes, kwargs.get("epsilon", 1e-3), center, scale),
+                          call_kwargs={"training": True}, rtol=1e-4, atol=1e-4)
+    assert layer.get_config()["synchronized"] is True
+
+
+def test_synchronized_batch_norm_updates_moving_statistics_with_the_biased_variance(backend):
+    x = _x(16, 3, loc=2.0)
+    layer = layers.BatchNormalization(synchronized=True, momentum=0.0)
+    layer(as_tensor(x), training=True)
+    np.testing.assert_allclose(layer.moving_mean.numpy(), x.mean(axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), x.var(axis=0), rtol=1e-4, atol=1e-5)
+    assert "synchronized" not in layers.BatchNormalization().get_config()
+
+
+def test_synchronized_batch_norm_argument_errors():
+    with pytest.raises(ValueError, match="Passing `fused=True` is not supported when `synchronized=True`"):
+        layers.BatchNormalization(synchronized=True, fused=True)
+    with pytest.raises(ValueError, match="`synchronized=True` cannot be combined with `renorm`"):
+        layers.BatchNormalization(synchronized=True, renorm=True)

@@ -1,8 +1,9 @@
-"""`to_categorical` and `normalize` against formulas written here."""
+"""`to_categorical`, `to_ordinal` and `normalize` against formulas written here."""
 import numpy as np
 import pytest
 
-from kerasx.utils.np_utils import normalize, to_categorical
+import kerasx
+from kerasx.utils.np_utils import normalize, to_categorical, to_ordinal
 
 
 def test_to_categorical_one_hot_rows():
@@ -31,3 +32,16 @@ def test_normalize_unit_l2_rows_and_zero_rows_stay_zero():
 def test_normalize_order(order):
     x = np.array([[1.0, -3.0, 2.0]])
     np.testing.assert_allclose(np.linalg.norm(normalize(x, order=order), order, axis=-1), [1.0])
+
+
+def test_to_ordinal_tf_keras_documented_example():
+    # tf.keras's docstring: to_ordinal([0, 1, 2, 3], num_classes=4)
+    out = kerasx.utils.to_ordinal([0, 1, 2, 3], num_classes=4)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [[0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1]])
+
+
+def test_to_ordinal_infers_classes_drops_unit_axis_and_keeps_leading_axes():
+    np.testing.assert_array_equal(to_ordinal(np.array([[2], [0]]), dtype="int64"), [[1, 1], [0, 0]])
+    assert to_ordinal(np.array([[2], [0]])).shape == (2, 2)
+    assert to_ordinal(np.zeros((2, 3), dtype=int), num_classes=5).shape == (2, 3, 4)

@@ -1,0 +1,1 @@
+from tests.datasets.dataset_files import served  # noqa: F401  (the fixture, for every test here)
