@@ -11,13 +11,15 @@ Conventions for every kernel below:
 """
 import abc
 
+from backends.base_attention import AttentionInterface
 from backends.base_conv import ConvolutionInterface
 from backends.base_norm import NormalizationInterface
 from backends.base_pool import PoolingInterface
 from backends.base_rnn import RecurrentInterface
 
 
-class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, RecurrentInterface, abc.ABC):
+class Backend(ConvolutionInterface, PoolingInterface, NormalizationInterface, RecurrentInterface, AttentionInterface,
+              abc.ABC):
     """Abstract kernel set; `generic.XPBackend` implements it once over an array module."""
 
     name = "abstract"

@@ -59,6 +59,8 @@ class CupyBackend(CupyCollectiveKernels, CupyConvolutionKernels, CupyPoolingKern
     pool_chunk_bytes = 1 << 62
     # Batch norm over the last axis in one chunk: its sums are cuBLAS GEMVs, no cache to fit.
     norm_chunk_bytes = 1 << 62
+    # Attention over every batch entry and head at once: two batched cuBLAS GEMMs per pass.
+    attention_chunk_bytes = 1 << 62
 
     def __init__(self):
         cupy = import_cupy()

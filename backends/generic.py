@@ -7,6 +7,7 @@ import math
 import operator
 
 from backends.base import Backend
+from backends.generic_attention import AttentionKernels
 from backends.generic_conv import ConvolutionKernels
 from backends.generic_metrics import MetricKernels
 from backends.generic_norm import NormalizationKernels
@@ -27,8 +28,8 @@ def _basic_key(key):
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
-class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, OptimizerUpdateKernels,
-                MetricKernels, Backend):
+class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, RecurrentKernels, AttentionKernels,
+                OptimizerUpdateKernels, MetricKernels, Backend):
     """The generic implementation; subclasses set ``xp`` and ``name``."""
 
     xp = None
@@ -238,6 +239,10 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
             # One GEMM over the flattened leading axes instead of one per batch entry.
             out = self.xp.matmul(a.reshape(-1, a.shape[-1]), b)
             return out.reshape(a.shape[:-1] + (b.shape[-1],))
+        if a.ndim > 2 or b.ndim > 2:
+            # A stack of small matrices through a transposed view (the VJP's ``g @ yᵀ``) skips BLAS in
+            # NumPy, about ten times slower than copying it first (see `generic_attention`).
+            a, b = self.xp.ascontiguousarray(a), self.xp.ascontiguousarray(b)
         return self.xp.matmul(a, b)
 
     def dense(self, x, kernel, bias, relu):

@@ -2,7 +2,9 @@
 
 The layout is tf.keras 2.x's (what `model.to_json()` and the HDF5 `model_config` attribute hold), so
 configs move both ways between kerasx and tf.keras."""
-from kerasx.autodiff.nest import flatten
+import inspect
+
+from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.graph_losses import connect_ancillary_layers
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
@@ -38,13 +40,52 @@ def functional_config(model):
         for node in layer._inbound_nodes:
             if id(node) not in node_ids or node.is_input:
                 continue
-            kwargs = {k: v for k, v in node.call_kwargs.items() if not isinstance(v, KerasTensor)}
-            inbound.append([ref(t) + [kwargs] for t in node.keras_inputs])
+            inbound.append(_serialize_node(node, ref))
         entry["inbound_nodes"] = inbound
         layers.append(entry)
     return {"name": model.name, "layers": layers,
             "input_layers": [ref(t) for t in model.inputs],
             "output_layers": [ref(t) for t in model.outputs]}
+
+
+def _serialize_node(node, ref):
+    """tf.keras's `Node.serialize`: one entry per tensor of the first argument, each carrying the other
+    arguments as keywords (positional ones by their names in `call`), their tensors as
+    ``[layer, node, tensor]`` references (`mha(query, value)` -> ``[["query", 0, 0, {"value": [...]}]]``)."""
+    args = node.call_args
+    names = [n for n in inspect.signature(node.layer.call).parameters][1:]
+    kwargs = dict(zip(names, args[1:]))
+    kwargs.update(node.call_kwargs)
+    kwargs = map_structure(lambda v: ref(v) if isinstance(v, KerasTensor) else v, kwargs)
+    first = args[0] if args else None
+    return [ref(t) + [kwargs] for t in flatten(first) if isinstance(t, KerasTensor)]
+
+
+def _is_reference(v):
+    return (isinstance(v, (list, tuple)) and len(v) in (3, 4) and isinstance(v[0], str)
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in v[1:3]))
+
+
+def _tensor_arguments(kwargs, outputs_of):
+    """The keywords with their tensor references resolved (tf.keras's `_deserialize_keras_tensors`), or
+    None while a referenced tensor is not made yet."""
+    missing = []
+
+    def resolve(v):
+        if _is_reference(v):
+            key = (v[0], v[1])
+            if key not in outputs_of:
+                missing.append(key)
+                return None
+            return flatten(outputs_of[key])[v[2]]
+        if isinstance(v, dict):
+            return {k: resolve(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(resolve(x) for x in v)
+        return v
+
+    out = {k: resolve(v) for k, v in kwargs.items()}
+    return None if missing else out
 
 
 def functional_from_config(cls, config, custom_objects=None):
@@ -67,8 +108,10 @@ def functional_from_config(cls, config, custom_objects=None):
             refs = [_node_ref(r) for r in node_data]
             if not all((r[0], r[1]) in outputs_of for r in refs):
                 continue
+            kwargs = _tensor_arguments(refs[0][3] if refs else {}, outputs_of)
+            if kwargs is None:
+                continue
             inputs = [flatten(outputs_of[(r[0], r[1])])[r[2]] for r in refs]
-            kwargs = refs[0][3] if refs else {}
             out = layer(inputs[0] if len(inputs) == 1 else inputs, **kwargs)
             index = sum(1 for key in outputs_of if key[0] == layer.name)
             outputs_of[(layer.name, index)] = out

@@ -8,6 +8,8 @@ from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
 from kerasx.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from kerasx.layers.core_layers import Activation, Dense, Dropout, Flatten, Identity, Reshape
+from kerasx.layers.dense_attention import AdditiveAttention, Attention
+from kerasx.layers.einsum_dense import EinsumDense
 from kerasx.layers.conv_separable import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
                                           SeparableConvolution1D, SeparableConvolution2D)
 from kerasx.layers.conv_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
@@ -17,6 +19,7 @@ from kerasx.layers.conv_base import Conv1D, Conv2D, Conv3D, Convolution1D, Convo
 from kerasx.layers.lambda_layer import ActivityRegularization, Lambda
 from kerasx.layers.local import LocallyConnected1D, LocallyConnected2D
 from kerasx.layers.embedding import Embedding, Masking
+from kerasx.layers.multi_head_attention import MultiHeadAttention
 from kerasx.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                  average, concatenate, dot, maximum, minimum, multiply, subtract)
 from kerasx.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,

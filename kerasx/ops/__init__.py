@@ -5,6 +5,7 @@ family modules imported here. The in-place state updates (`updates`: the optimiz
 gradient clipping; `norm.assign_moving_average`) are ops on Variables too, but not differentiable: no
 tape records them.
 """
+from kerasx.ops.attention import attention, attention_with_scores, causal_mask
 from kerasx.ops.collective import (cross_replica_sum, device_allreduce_, device_copy, nccl_reducer,
                                    nccl_unique_id, replica_communicator, use_device)
 from kerasx.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
@@ -15,6 +16,7 @@ from kerasx.ops.elementwise import (abs, add, cast, clip_by_value, cos, divide, 
                                     logical_not, logical_or, maximum, minimum, mod, multiply, negative,
                                     not_equal, power, relu, sigmoid, sign, sin, sqrt, square, stop_gradient,
                                     subtract, tanh, where)
+from kerasx.ops.einsum import einsum
 from kerasx.ops.linalg import dense, matmul
 from kerasx.ops.nn import (elu, gelu, hard_sigmoid, log_softmax, logsumexp, one_hot, relu_variant, selu,
                            sigmoid_cross_entropy_with_logits, softmax, softmax_cross_entropy_with_logits,

@@ -28,6 +28,9 @@ PATHS = {
     "noise": ["GaussianNoise", "GaussianDropout", "AlphaDropout"],
     "convolutional_recurrent": ["ConvLSTM2D"],
     "local": ["LocallyConnected1D", "LocallyConnected2D"],
+    "dense_attention": ["Attention", "AdditiveAttention"],
+    "multi_head_attention": ["MultiHeadAttention"],
+    "einsum_dense": ["EinsumDense"],
 }
 
 
