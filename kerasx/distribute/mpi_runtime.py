@@ -11,6 +11,7 @@ no rank of the job, so it does not initialise MPI either.
 import multiprocessing
 import os
 import sys
+import time
 import traceback
 
 # Variables an MPI launcher sets in every process it starts: MPICH's Hydra and Intel MPI (PMI_*),
@@ -60,6 +61,9 @@ def mpi_module(required):
 _installed = {"hook": None}
 
 
+_ABORT_GRACE_SECONDS = 1.0
+
+
 def install_abort_on_uncaught_exception(comm, rank, size):
     """Makes an exception that nothing catches, on any rank, end the whole job: the traceback is printed
     with the rank's number, then `MPI_Abort`. Without it the failing rank would wait in `MPI_Finalize`
@@ -77,6 +81,9 @@ def install_abort_on_uncaught_exception(comm, rank, size):
         sys.stderr.write(tag + "uncaught exception; aborting the MPI job (MPI_Abort).\n"
                          + "".join(tag + line + "\n" for line in text.rstrip("\n").split("\n")))
         sys.stderr.flush()
+        # mpiexec forwards a rank's output asynchronously: aborting at once can kill its proxy before
+        # the traceback reaches the terminal (seen on a loaded machine). Give it a moment.
+        time.sleep(_ABORT_GRACE_SECONDS)
         abort(comm, 1)
 
     sys.excepthook = abort_on_uncaught_exception
