@@ -1,0 +1,51 @@
+"""The NumPy backend with oneDNN as its kernel provider: convolutions and pooling through oneDNN
+(`onednn_conv`, `onednn_pool`), everything else, and every case oneDNN does not serve, through the generic
+NumPy kernels it inherits. Its name stays ``'numpy'`` (as tf.keras's ``K.backend()`` names the framework,
+not the kernel library); `kernel_info()` tells which provider runs.
+
+The library loads on the first kernel call that needs it, not when the backend is made (importing kerasx
+stays cheap); if it cannot be used, one warning is given (`onednn_library.library`) and the backend runs
+the NumPy kernels from then on.
+"""
+from backends import onednn_library
+from backends.numpy_backend import NumpyBackend
+from backends.onednn_cache import PlanCache
+from backends.onednn_conv import OneDNNConvolutionKernels
+from backends.onednn_pool import OneDNNPoolingKernels
+from backends.onednn_runtime import Runtime
+
+
+class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, NumpyBackend):
+    kernel_provider = "onednn"
+
+    def __init__(self):
+        super().__init__()
+        self._plans = None
+        self._loaded = False
+
+    def _onednn_plans(self):
+        """The plan cache over the loaded library, or None when the library cannot be used."""
+        if not self._loaded:
+            self._loaded = True
+            library = onednn_library.library()
+            if library is not None:
+                self._plans = PlanCache(Runtime(library))
+        return self._plans
+
+    def _onednn_plan(self, key, build):
+        """The cached plan for `key` (built by `build` on first use), or None: run the NumPy kernel."""
+        plans = self._onednn_plans()
+        return None if plans is None else plans.get(key, build)
+
+    def onednn_implementations(self):
+        """{plan key: (implementation names, reorder names)} of the plans built so far."""
+        plans = self._onednn_plans()
+        return plans.implementations() if plans is not None else {}
+
+    def kernel_info(self):
+        plans = self._onednn_plans()
+        if plans is None:
+            return (f"{self.name} backend: the generic kernels over numpy (oneDNN unusable: "
+                    f"{onednn_library.load_error()})")
+        lib = plans.runtime.library
+        return f"{self.name} backend: oneDNN {lib.version_string()} kernels ({lib.path}), generic numpy otherwise"
