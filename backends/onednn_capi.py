@@ -130,6 +130,8 @@ SIGNATURES = {
     # (pd*, engine, alg, src, diff_weights, diff_bias, diff_dst, strides, dilates, pad_l, pad_r, hint, attr)
     "dnnl_convolution_backward_weights_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _P, _D, _D,
                                                                        _D, _D, _P, _P]),
+    # (pd*, engine, src, weights, bias, dst, attr)
+    "dnnl_matmul_primitive_desc_create": (None, [_PP, _P, _P, _P, _P, _P, _P]),
     # (pd*, engine, prop, alg, src, dst, strides, kernel, dilation, padding_l, padding_r, attr)
     "dnnl_pooling_forward_primitive_desc_create": (None, [_PP, _P, _I, _I, _P, _P, _D, _D, _D, _D, _D, _P]),
     # (pd*, engine, alg, diff_src, diff_dst, strides, kernel, dilation, padding_l, padding_r, hint, attr)
