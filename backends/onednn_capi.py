@@ -45,6 +45,10 @@ ELTWISE_RELU = 0x20
 POOLING_MAX = 0x1FF
 POOLING_AVG_EXCLUDE_PADDING = 0x3FF
 
+# dnnl_normalization_flags_t (dnnl_types.h)
+USE_SCALE = 0x2
+USE_SHIFT = 0x4
+
 # dnnl_query_t (dnnl_types.h)
 QUERY_IMPL_INFO_STR = 8
 QUERY_SRC_MD = 129
@@ -62,11 +66,17 @@ ARG_DST = 17
 ARG_TO = 17
 ARG_WEIGHTS = 33
 ARG_BIAS = 41
+ARG_MEAN = 49
+ARG_VARIANCE = 50
+ARG_SCALE = 51
+ARG_SHIFT = 52
 ARG_WORKSPACE = 64
 ARG_DIFF_SRC = 129
 ARG_DIFF_DST = 145
 ARG_DIFF_WEIGHTS = 161
 ARG_DIFF_BIAS = 169
+ARG_DIFF_SCALE = 255
+ARG_DIFF_SHIFT = 256
 
 # DNNL_MEMORY_NONE / DNNL_MEMORY_ALLOCATE (dnnl_types.h)
 MEMORY_NONE = None
@@ -130,6 +140,17 @@ SIGNATURES = {
     # (pd*, engine, alg, src, diff_weights, diff_bias, diff_dst, strides, dilates, pad_l, pad_r, hint, attr)
     "dnnl_convolution_backward_weights_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _P, _D, _D,
                                                                        _D, _D, _P, _P]),
+    # (pd*, engine, prop, src, dst, epsilon, flags, attr)
+    "dnnl_batch_normalization_forward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _F, ctypes.c_uint, _P]),
+    # (pd*, engine, prop, diff_src, diff_dst, src, epsilon, flags, hint, attr)
+    "dnnl_batch_normalization_backward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _F,
+                                                                       ctypes.c_uint, _P, _P]),
+    # (pd*, engine, prop, src, dst, stat, epsilon, flags, attr)
+    "dnnl_layer_normalization_forward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _F, ctypes.c_uint,
+                                                                      _P]),
+    # (pd*, engine, prop, diff_src, diff_dst, src, stat, epsilon, flags, hint, attr)
+    "dnnl_layer_normalization_backward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _P, _F,
+                                                                       ctypes.c_uint, _P, _P]),
     # (pd*, engine, src, weights, bias, dst, attr)
     "dnnl_matmul_primitive_desc_create": (None, [_PP, _P, _P, _P, _P, _P, _P]),
     # (pd*, engine, prop, alg, src, dst, strides, kernel, dilation, padding_l, padding_r, attr)

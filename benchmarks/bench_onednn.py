@@ -161,7 +161,10 @@ def main(argv=None):
     print("\n".join(table(cases)))
     print("oneDNN implementations (plan: primitives; reorders):")
     for key, (impl, reorders) in fast.onednn_implementations().items():
-        print(f"  {key[0]} {key[1]}: {', '.join(impl)}" + (f"; reorders {', '.join(reorders)}" if reorders else ""))
+        shapes = " ".join(str(part) for part in key[1:] if isinstance(part, tuple) and part and
+                          all(isinstance(v, int) for v in part)) or " ".join(map(str, key[1:4]))
+        line = f"  {key[0]} {shapes}: {', '.join(impl)}"
+        print(line + (f"; reorders {', '.join(reorders)}" if reorders else ""))
     if limiter is not None:
         limiter.restore_original_limits()
 
