@@ -1,6 +1,6 @@
 """The NumPy backend with oneDNN as its kernel provider: convolutions, pooling, batch and layer
-normalization, matmul and dense through oneDNN (`onednn_conv`, `onednn_pool`, `onednn_norm`,
-`onednn_matmul`), everything else, and every case oneDNN does not serve, through the generic
+normalization, the LSTM, matmul and dense through oneDNN (`onednn_conv`, `onednn_pool`, `onednn_norm`,
+`onednn_rnn`, `onednn_matmul`), everything else, and every case oneDNN does not serve, through the generic
 NumPy kernels it inherits. Its name stays ``'numpy'`` (as tf.keras's ``K.backend()`` names the framework,
 not the kernel library); `kernel_info()` tells which provider runs.
 
@@ -15,11 +15,12 @@ from backends.onednn_conv import OneDNNConvolutionKernels
 from backends.onednn_matmul import OneDNNMatmulKernels
 from backends.onednn_norm import OneDNNNormalizationKernels
 from backends.onednn_pool import OneDNNPoolingKernels
+from backends.onednn_rnn import OneDNNRecurrentKernels
 from backends.onednn_runtime import Runtime
 
 
 class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNNormalizationKernels,
-                         OneDNNMatmulKernels, NumpyBackend):
+                         OneDNNRecurrentKernels, OneDNNMatmulKernels, NumpyBackend):
     kernel_provider = "onednn"
 
     def __init__(self):

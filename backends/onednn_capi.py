@@ -49,6 +49,10 @@ POOLING_AVG_EXCLUDE_PADDING = 0x3FF
 USE_SCALE = 0x2
 USE_SHIFT = 0x4
 
+# dnnl_rnn_direction_t and dnnl_rnn_flags_t (dnnl_types.h)
+RNN_LEFT2RIGHT = 1
+RNN_DIFF_WEIGHTS_OVERWRITE = 0x1
+
 # dnnl_query_t (dnnl_types.h)
 QUERY_IMPL_INFO_STR = 8
 QUERY_SRC_MD = 129
@@ -77,6 +81,14 @@ ARG_DIFF_WEIGHTS = 161
 ARG_DIFF_BIAS = 169
 ARG_DIFF_SCALE = 255
 ARG_DIFF_SHIFT = 256
+
+# the RNN primitives' DNNL_ARG_* (dnnl_types.h)
+ARG_SRC_LAYER, ARG_SRC_ITER, ARG_SRC_ITER_C = 1, 2, 3
+ARG_DST_LAYER, ARG_DST_ITER, ARG_DST_ITER_C = 17, 18, 19
+ARG_WEIGHTS_LAYER, ARG_WEIGHTS_ITER = 33, 34
+ARG_DIFF_SRC_LAYER, ARG_DIFF_SRC_ITER, ARG_DIFF_SRC_ITER_C = 129, 130, 131
+ARG_DIFF_DST_LAYER, ARG_DIFF_DST_ITER, ARG_DIFF_DST_ITER_C = 145, 146, 147
+ARG_DIFF_WEIGHTS_LAYER, ARG_DIFF_WEIGHTS_ITER = 161, 162
 
 # DNNL_MEMORY_NONE / DNNL_MEMORY_ALLOCATE (dnnl_types.h)
 MEMORY_NONE = None
@@ -151,6 +163,13 @@ SIGNATURES = {
     # (pd*, engine, prop, diff_src, diff_dst, src, stat, epsilon, flags, hint, attr)
     "dnnl_layer_normalization_backward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _P, _F,
                                                                        ctypes.c_uint, _P, _P]),
+    # (pd*, engine, prop, direction, src_layer, src_iter, src_iter_c, weights_layer, weights_iter,
+    #  weights_peephole, weights_projection, bias, dst_layer, dst_iter, dst_iter_c, flags, attr)
+    "dnnl_lstm_forward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 11 + [ctypes.c_uint, _P]),
+    # (pd*, engine, prop, direction, the forward's 11 descriptors, then diff_src_layer, diff_src_iter,
+    #  diff_src_iter_c, diff_weights_layer, diff_weights_iter, diff_weights_peephole,
+    #  diff_weights_projection, diff_bias, diff_dst_layer, diff_dst_iter, diff_dst_iter_c, flags, hint, attr)
+    "dnnl_lstm_backward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 22 + [ctypes.c_uint, _P, _P]),
     # (pd*, engine, src, weights, bias, dst, attr)
     "dnnl_matmul_primitive_desc_create": (None, [_PP, _P, _P, _P, _P, _P, _P]),
     # (pd*, engine, prop, alg, src, dst, strides, kernel, dilation, padding_l, padding_r, attr)

@@ -93,12 +93,15 @@ class Plan:
         self.rt.check(getattr(self.lib, name)(ctypes.byref(out), self.rt.engine, *args), name)
         return self._own(self.lib.dnnl_primitive_desc_destroy, out)
 
-    def query_md(self, pd, what):
-        """The memory descriptor `pd` uses for `what` (owned by `pd`)."""
-        md = self.lib.dnnl_primitive_desc_query_md(pd, what, 0)
+    def query_md(self, pd, what, index=0):
+        """The memory descriptor `pd` uses for its `index`-th `what` (owned by `pd`)."""
+        md = self.lib.dnnl_primitive_desc_query_md(pd, what, index)
         if not md:
             raise OneDNNError(f"dnnl_primitive_desc_query_md({what}) returned no descriptor")
         return ctypes.c_void_p(md)
+
+    def md_bytes(self, md):
+        return self.lib.dnnl_memory_desc_get_size(md)
 
     def impl_name(self, pd):
         out = ctypes.c_char_p()
