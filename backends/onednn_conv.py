@@ -84,13 +84,13 @@ class _Shapes:
         return tuple(self.plan.md(d) for d in self.dims)
 
 
-def _choose(plan, create):
+def _choose(shapes, create):
     """``create(x_md, w_md, y_md)`` with plain data and `any` weights; again with every tensor `any` if
     oneDNN chose a slow implementation for the plain layout. Returns the primitive descriptor."""
-    pd = create(plan.shapes.x, plan.md(plan.shapes.dims[1]), plan.shapes.y)
-    if not plan.impl_name(pd).startswith(_SLOW):
+    pd = create(shapes.x, shapes.plan.md(shapes.dims[1]), shapes.y)
+    if not shapes.plan.impl_name(pd).startswith(_SLOW):
         return pd
-    return create(*plan.shapes.any())
+    return create(*shapes.any())
 
 
 class OneDNNConvolutionKernels:
@@ -105,17 +105,17 @@ class OneDNNConvolutionKernels:
     def _conv_plan(self, x_shape, w_dims, w_strides, y_shape, geometry, bias, relu, training):
         def build(plan):
             dnnl_geometry = _geometry(geometry)
-            plan.shapes = _Shapes(plan, x_shape, w_dims, w_strides, y_shape)
+            shapes = _Shapes(plan, x_shape, w_dims, w_strides, y_shape)
             bias_md = plan.md((y_shape[-1],), (1,)) if bias else None
             attr = plan.post_ops_relu() if relu else None
             prop = capi.FORWARD_TRAINING if training else capi.FORWARD_INFERENCE
-            pd = _choose(plan, lambda x, w, y: self._conv_forward_pd(plan, prop, dnnl_geometry, bias_md, attr,
-                                                                     x, w, y))
-            args = {capi.ARG_SRC: plan.input("x", plan.shapes.x, plan.query_md(pd, capi.QUERY_SRC_MD)),
-                    capi.ARG_WEIGHTS: plan.input("w", plan.shapes.w, plan.query_md(pd, capi.QUERY_WEIGHTS_MD))}
+            pd = _choose(shapes, lambda x, w, y: self._conv_forward_pd(plan, prop, dnnl_geometry, bias_md,
+                                                                       attr, x, w, y))
+            args = {capi.ARG_SRC: plan.input("x", shapes.x, plan.query_md(pd, capi.QUERY_SRC_MD)),
+                    capi.ARG_WEIGHTS: plan.input("w", shapes.w, plan.query_md(pd, capi.QUERY_WEIGHTS_MD))}
             if bias:
                 args[capi.ARG_BIAS] = plan.user("b", bias_md)
-            args[capi.ARG_DST] = plan.output("y", plan.shapes.y, plan.query_md(pd, capi.QUERY_DST_MD))
+            args[capi.ARG_DST] = plan.output("y", shapes.y, plan.query_md(pd, capi.QUERY_DST_MD))
             plan.add(pd, args)
 
         key = ("conv", x_shape, w_dims, w_strides, geometry, bias, relu, training)
@@ -124,17 +124,17 @@ class OneDNNConvolutionKernels:
     def _conv_bwd_data_plan(self, x_shape, w_dims, w_strides, y_shape, geometry):
         def build(plan):
             dnnl_geometry = _geometry(geometry)
-            plan.shapes = _Shapes(plan, x_shape, w_dims, w_strides, y_shape)
+            shapes = _Shapes(plan, x_shape, w_dims, w_strides, y_shape)
 
             def create(x, w, y):
                 hint = self._conv_forward_pd(plan, capi.FORWARD_TRAINING, dnnl_geometry, None, None, x, w, y)
                 return plan.pd("convolution_backward_data", capi.CONVOLUTION_DIRECT, x, w, y, *dnnl_geometry,
                                hint, None)
-            pd = _choose(plan, create)
+            pd = _choose(shapes, create)
             plan.add(pd, {
-                capi.ARG_DIFF_DST: plan.input("g", plan.shapes.y, plan.query_md(pd, capi.QUERY_DIFF_DST_MD)),
-                capi.ARG_WEIGHTS: plan.input("w", plan.shapes.w, plan.query_md(pd, capi.QUERY_WEIGHTS_MD)),
-                capi.ARG_DIFF_SRC: plan.output("dx", plan.shapes.x, plan.query_md(pd, capi.QUERY_DIFF_SRC_MD))})
+                capi.ARG_DIFF_DST: plan.input("g", shapes.y, plan.query_md(pd, capi.QUERY_DIFF_DST_MD)),
+                capi.ARG_WEIGHTS: plan.input("w", shapes.w, plan.query_md(pd, capi.QUERY_WEIGHTS_MD)),
+                capi.ARG_DIFF_SRC: plan.output("dx", shapes.x, plan.query_md(pd, capi.QUERY_DIFF_SRC_MD))})
 
         key = ("conv_bwd_data", x_shape, w_dims, w_strides, geometry)
         return self._onednn_plan(key, build)
@@ -142,17 +142,17 @@ class OneDNNConvolutionKernels:
     def _conv_bwd_weights_plan(self, x_shape, w_dims, w_strides, y_shape, geometry):
         def build(plan):
             dnnl_geometry = _geometry(geometry)
-            plan.shapes = _Shapes(plan, x_shape, w_dims, w_strides, y_shape)
+            shapes = _Shapes(plan, x_shape, w_dims, w_strides, y_shape)
 
             def create(x, w, y):
                 hint = self._conv_forward_pd(plan, capi.FORWARD_TRAINING, dnnl_geometry, None, None, x, w, y)
                 return plan.pd("convolution_backward_weights", capi.CONVOLUTION_DIRECT, x, w, None, y,
                                *dnnl_geometry, hint, None)
-            pd = _choose(plan, create)
+            pd = _choose(shapes, create)
             plan.add(pd, {
-                capi.ARG_SRC: plan.input("x", plan.shapes.x, plan.query_md(pd, capi.QUERY_SRC_MD)),
-                capi.ARG_DIFF_DST: plan.input("g", plan.shapes.y, plan.query_md(pd, capi.QUERY_DIFF_DST_MD)),
-                capi.ARG_DIFF_WEIGHTS: plan.output("dw", plan.shapes.w,
+                capi.ARG_SRC: plan.input("x", shapes.x, plan.query_md(pd, capi.QUERY_SRC_MD)),
+                capi.ARG_DIFF_DST: plan.input("g", shapes.y, plan.query_md(pd, capi.QUERY_DIFF_DST_MD)),
+                capi.ARG_DIFF_WEIGHTS: plan.output("dw", shapes.w,
                                                    plan.query_md(pd, capi.QUERY_DIFF_WEIGHTS_MD))})
 
         key = ("conv_bwd_weights", x_shape, w_dims, w_strides, geometry)

@@ -4,12 +4,16 @@ Rows (each ratio is against torch in the same group):
   full model   the MNIST CNN of bench_cnn.py (Conv2D 32 -> Conv2D 64 -> MaxPool -> Dense 128 -> Dense 10,
                Adam, batch 64), one train_on_batch step
   conv part    its two Conv2D+relu layers alone (ops.conv + GradientTape + Adam), as bench_cnn.py
-  kernels      single kernels on the MNIST CNN's second layer and pooling, numpy-only vs oneDNN (no torch)
+  kernels      single kernels, numpy-only vs oneDNN (no torch): the MNIST CNN's second convolution and its
+               pooling, BatchNormalization's and LayerNormalization's kernels on (64, 24, 24, 32), and an
+               LSTM(128) over 50 steps, batch 64, 32 features, forward + backward
+The `onednn+openblas` model row is the oneDNN backend with its GEMMs (Dense layers) left on OpenBLAS: the
+mixed step, two thread pools on the same cores, that routing every GEMM through oneDNN avoids.
 
 Then the implementation names oneDNN reported for every plan the run built (`brgconv:avx512_core`,
 `jit:avx512_core`, ... ; a `gemm:*` or `ref:*` name would be one of its slow paths).
 
-    python benchmarks/bench_onednn.py [--rounds 10] [--block 5] [--threads 2] [--no-torch]
+    python benchmarks/bench_onednn.py [--rounds 10] [--block 5] [--threads 2] [--no-torch] [--max-seconds N]
 """
 import argparse
 import os
@@ -23,11 +27,18 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import backends  # noqa: E402
+from backends import onednn_library  # noqa: E402
 import bench_cnn  # noqa: E402  (same directory)
 import harness  # noqa: E402
 from backends.numpy_backend import NumpyBackend  # noqa: E402
 from backends.onednn_backend import OneDNNNumpyBackend  # noqa: E402
 from bench_cnn import BATCH, CLASSES, CONV, SIDE, Case  # noqa: E402
+
+
+class MixedBackend(OneDNNNumpyBackend):
+    """oneDNN's kernels with the generic (OpenBLAS) matmul and dense: the mixed step."""
+    matmul = NumpyBackend.matmul
+    dense = NumpyBackend.dense
 
 
 def model_case(label, b):
@@ -91,12 +102,29 @@ def kernel_cases(label, b):
     py = NumpyBackend().max_pool(p, (2, 2), (2, 2), "valid")
     pg = rng.standard_normal(py.shape, dtype=np.float32)
     geo = ((1, 1), ((0, 0), (0, 0)), (1, 1))
+    bn_x = rng.standard_normal((BATCH, 24, 24, 32), dtype=np.float32)
+    bn_p = np.ones(32, np.float32), np.zeros(32, np.float32)
+    bn = NumpyBackend().batch_norm_train(bn_x, *bn_p, (3,), 1e-3)
+    ln = NumpyBackend().layer_norm(bn_x, *bn_p, (3,), 1e-3)
+    lstm_args = [(rng.standard_normal(s) * 0.1).astype(np.float32)
+                 for s in ((BATCH, 50, 32), (32, 512), (128, 512), (512,), (BATCH, 128), (BATCH, 128))]
+    lstm_g = [(rng.standard_normal(s)).astype(np.float32) for s in ((BATCH, 50, 128), (BATCH, 128), (BATCH, 128))]
+
+    def lstm():
+        out = b.lstm_forward(*lstm_args)
+        b.lstm_backward(*lstm_g, out[3])
+
     ops = {
         "conv fwd+bias+relu": lambda: b.conv(x, k, *geo, bias=bias, relu=True, saved={}),
         "conv bwd-data": lambda: b.conv_grad_input(g, k, x.shape, *geo),
         "conv bwd-weights": lambda: b.conv_grad_kernel(x, g, k.shape, *geo),
         "maxpool 2x2 fwd": lambda: b.max_pool(p, (2, 2), (2, 2), "valid"),
         "maxpool 2x2 bwd": lambda: b.max_pool_grad(pg, p, py, (2, 2), (2, 2), "valid"),
+        "batchnorm fwd (train)": lambda: b.batch_norm_train(bn_x, *bn_p, (3,), 1e-3),
+        "batchnorm bwd": lambda: b.batch_norm_grad(bn_x, bn_x, bn[1], bn[3], bn_p[0], (3,)),
+        "layernorm fwd": lambda: b.layer_norm(bn_x, *bn_p, (3,), 1e-3),
+        "layernorm bwd": lambda: b.layer_norm_grad(bn_x, bn_x, ln[1], ln[2], bn_p[0], (3,)),
+        "lstm(128) fwd+bwd": lstm,
     }
     return [Case(f"{name}[{label}]", "kernels", "cpu", fn) for name, fn in ops.items()]
 
@@ -133,6 +161,11 @@ def main(argv=None):
     parser.add_argument("--cooldown", type=float, default=0.3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="no round starts after this many seconds of timing (default: no limit)")
+    parser.add_argument("--backends", nargs="*", default=None,
+                        help="accepted for run_all.py; this table always compares the NumPy backend's two "
+                             "kernel providers")
     args = parser.parse_args(argv)
     try:
         from threadpoolctl import threadpool_limits
@@ -140,6 +173,10 @@ def main(argv=None):
     except ImportError:
         limiter = None
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))  # before oneDNN's OpenMP starts
+    if onednn_library.library() is None:
+        print("bench_onednn: oneDNN is not installed or cannot be used here (pip install kerasx[onednn]): "
+              f"nothing to compare. {onednn_library.load_error() or ''}")
+        return
     generic, fast = NumpyBackend(), OneDNNNumpyBackend()
     print(f"== oneDNN kernels vs the NumPy kernels vs PyTorch; median of {args.rounds} round-robin rounds x "
           f"{args.block} steps")
@@ -149,6 +186,8 @@ def main(argv=None):
     cases = []
     for factory in (model_case, conv_case):
         cases += [factory("numpy-only", generic), factory("onednn", fast)]
+        if factory is model_case:
+            cases.append(factory("onednn+openblas", MixedBackend()))
         if factory is model_case and not args.no_torch:
             cases += _torch_rows(args.threads, "full model")
         if factory is conv_case and not args.no_torch:
@@ -157,12 +196,14 @@ def main(argv=None):
         cases += kernel_cases(label, b)
     order = sorted(range(len(cases)), key=lambda i: (cases[i].group != "full model", cases[i].group, i))
     cases = [cases[i] for i in order]
-    bench_cnn.run(cases, args.rounds, args.block, args.warmup, args.cooldown)
+    deadline = None if args.max_seconds is None else time.perf_counter() + args.max_seconds
+    done = bench_cnn.run(cases, args.rounds, args.block, args.warmup, args.cooldown, deadline)
+    if done < args.rounds:
+        print(f"  --max-seconds {args.max_seconds:g}: stopped after {done} of {args.rounds} rounds")
     print("\n".join(table(cases)))
     print("oneDNN implementations (plan: primitives; reorders):")
     for key, (impl, reorders) in fast.onednn_implementations().items():
-        shapes = " ".join(str(part) for part in key[1:] if isinstance(part, tuple) and part and
-                          all(isinstance(v, int) for v in part)) or " ".join(map(str, key[1:4]))
+        shapes = " ".join(str(part) for part in key[1:] if not isinstance(part, (bool, float)))[:110]
         line = f"  {key[0]} {shapes}: {', '.join(impl)}"
         print(line + (f"; reorders {', '.join(reorders)}" if reorders else ""))
     if limiter is not None:

@@ -90,3 +90,25 @@ def test_plans_are_cached_per_shape():
     fast.conv(x[:1], kernel, *case[2:])
     fast.conv(x, kernel, *case[2:], relu=True)
     assert len(plans) == 3
+
+
+@pytest.mark.parametrize("case", [CASES[3], CASES[9], MNIST[1]], ids=["2d", "groups", "mnist2"])
+def test_blocked_layouts_with_reorders_match_generic(case, monkeypatch):
+    """Where oneDNN picks a slow path for the plain layout the plan moves every tensor to its blocked
+    layouts with reorders; forced here (every implementation counts as slow) to check that path."""
+    from backends import onednn_conv
+    fast, generic = backends_or_skip()
+    monkeypatch.setattr(onednn_conv, "_SLOW", ("",))
+    _, _, strides, pads, dilation, groups = case
+    x, kernel = _inputs(case, seed=3)
+    bias = rand(kernel.shape[-1], seed=4)
+    want = generic.conv(x, kernel, strides, pads, dilation, groups, bias=bias, relu=True)
+    _close(fast.conv(x, kernel, strides, pads, dilation, groups, bias=bias, relu=True), want, 1e-5)
+    g = rand(*want.shape, seed=5)
+    _close(fast.conv_grad_input(g, kernel, x.shape, strides, pads, dilation, groups),
+           generic.conv_grad_input(g, kernel, x.shape, strides, pads, dilation, groups), 1e-5)
+    _close(fast.conv_grad_kernel(x, g, kernel.shape, strides, pads, dilation, groups),
+           generic.conv_grad_kernel(x, g, kernel.shape, strides, pads, dilation, groups), 1e-4)
+    reorders = {key[0]: r for key, (_, r) in fast.onednn_implementations().items()}
+    # The forward's three (x and w in, y out); the backwards' where their chosen layouts differ from ours.
+    assert len(reorders["conv"]) == 3 and all(reorders.values()), reorders
