@@ -22,6 +22,12 @@ from backends.onednn_runtime import Runtime
 class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNNormalizationKernels,
                          OneDNNRecurrentKernels, OneDNNMatmulKernels, NumpyBackend):
     kernel_provider = "onednn"
+    # Families bound and parity-tested but left to the NumPy kernels by default, as measured on the 2-core
+    # VMs (benchmarks/bench_onednn.py, benchmarks/README.md): oneDNN's batch norm (bnorm_jit, whose threads
+    # meet at spinning barriers) took 0.4 ms on an idle machine but 16 ms whenever another process held a
+    # core, against 2.1 ms for NumPy's; its f32 LSTM (`ref`, parallel regions per timestep) took 31.5 ms
+    # against NumPy's 19.6 ms. An instance (or subclass) may set this to the empty set.
+    onednn_off = frozenset({"batch_norm", "lstm"})
 
     def __init__(self):
         super().__init__()
@@ -36,6 +42,9 @@ class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNN
             if library is not None:
                 self._plans = PlanCache(Runtime(library))
         return self._plans
+
+    def _onednn_on(self, family):
+        return family not in self.onednn_off
 
     def _onednn_plan(self, key, build):
         """The cached plan for `key` (built by `build` on first use), or None: run the NumPy kernel."""

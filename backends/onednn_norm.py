@@ -6,7 +6,8 @@ layer norm: the leading axes are oneDNN's, the last is its normalized axis. Scal
 passed (ones and zeros standing in for a missing gamma or beta), so the backward always returns both
 parameter gradients, as the interface asks. The interface keeps ``inv_std``, not the variance, for the
 backward; it hands oneDNN ``var = 1 / inv_std**2`` with epsilon 0, which gives back the same
-``inv_std`` to float32 rounding. A batch-norm gradient with respect to the returned statistics
+``inv_std`` to float32 rounding. Batch norm is off by default (`OneDNNNumpyBackend.onednn_off`: slower than
+NumPy's on a shared 2-core machine). A batch-norm gradient with respect to the returned statistics
 (``g_mean``/``g_var``), other axes and other dtypes run the generic kernels.
 """
 import numpy
@@ -69,7 +70,7 @@ class OneDNNNormalizationKernels:
         return self._onednn_plan((kind, tuple(shape), float(epsilon)), build)
 
     def batch_norm_train(self, x, gamma, beta, axes, epsilon):
-        if _ok(x, axes):
+        if self._onednn_on("batch_norm") and _ok(x, axes):
             plan = self._norm_plan("bn_fwd", x.shape, epsilon)
             if plan is not None:
                 c = x.shape[-1]
@@ -83,7 +84,8 @@ class OneDNNNormalizationKernels:
         return super().batch_norm_train(x, gamma, beta, axes, epsilon)
 
     def batch_norm_grad(self, g, x, mean, inv_std, gamma, axes, g_mean=None, g_var=None):
-        if _ok(x, axes) and g_mean is None and g_var is None and _ok(g, axes) and g.shape == x.shape:
+        if (self._onednn_on("batch_norm") and _ok(x, axes) and g_mean is None and g_var is None and _ok(g, axes)
+                and g.shape == x.shape):
             plan = self._norm_plan("bn_bwd", x.shape, 0.0)
             if plan is not None:
                 c = x.shape[-1]

@@ -9,7 +9,8 @@ to them. Each forward call gets its own workspace array, kept in the cache the b
 calls of one layer before a backward do not share it. ``go_backwards`` runs on a reversed copy of ``x``
 (outputs stay in processing order, as Keras's). A mask or a recurrent-dropout mask, and other dtypes,
 run the generic kernels; so does the GRU (not bound yet). oneDNN names its f32 LSTM implementation
-``ref``: its cell loop around GEMMs.
+``ref``: its cell loop around GEMMs. Off by default (`OneDNNNumpyBackend.onednn_off`: slower than the
+NumPy kernel on the 2-core VMs).
 """
 import numpy
 
@@ -72,7 +73,8 @@ class OneDNNRecurrentKernels:
 
     def lstm_forward(self, x, kernel, recurrent_kernel, bias, h0, c0, mask=None, recurrent_mask=None,
                      go_backwards=False, zero_output_for_mask=False):
-        if mask is None and recurrent_mask is None and _ok(x, kernel, recurrent_kernel, bias, h0, c0):
+        if (self._onednn_on("lstm") and mask is None and recurrent_mask is None
+                and _ok(x, kernel, recurrent_kernel, bias, h0, c0)):
             n, t, f = x.shape
             u = recurrent_kernel.shape[0]
             plan = self._lstm_plan("fwd", n, t, f, u)

@@ -6,7 +6,9 @@ Rows (each ratio is against torch in the same group):
   conv part    its two Conv2D+relu layers alone (ops.conv + GradientTape + Adam), as bench_cnn.py
   kernels      single kernels, numpy-only vs oneDNN (no torch): the MNIST CNN's second convolution and its
                pooling, BatchNormalization's and LayerNormalization's kernels on (64, 24, 24, 32), and an
-               LSTM(128) over 50 steps, batch 64, 32 features, forward + backward
+               LSTM(128) over 50 steps, batch 64, 32 features, forward + backward (batch norm and the LSTM
+               are timed through oneDNN here although the backend leaves them to NumPy by default:
+               `OneDNNNumpyBackend.onednn_off`)
 The `onednn+openblas` model row is the oneDNN backend with its GEMMs (Dense layers) left on OpenBLAS: the
 mixed step, two thread pools on the same cores, that routing every GEMM through oneDNN avoids.
 
@@ -192,7 +194,9 @@ def main(argv=None):
             cases += _torch_rows(args.threads, "full model")
         if factory is conv_case and not args.no_torch:
             cases += _torch_rows(args.threads, "conv part")
-    for label, b in (("numpy-only", generic), ("onednn", fast)):
+    every = OneDNNNumpyBackend()
+    every.onednn_off = frozenset()  # the kernel rows time the families that are off by default too
+    for label, b in (("numpy-only", generic), ("onednn", every)):
         cases += kernel_cases(label, b)
     order = sorted(range(len(cases)), key=lambda i: (cases[i].group != "full model", cases[i].group, i))
     cases = [cases[i] for i in order]
@@ -202,7 +206,8 @@ def main(argv=None):
         print(f"  --max-seconds {args.max_seconds:g}: stopped after {done} of {args.rounds} rounds")
     print("\n".join(table(cases)))
     print("oneDNN implementations (plan: primitives; reorders):")
-    for key, (impl, reorders) in fast.onednn_implementations().items():
+    plans = {**fast.onednn_implementations(), **every.onednn_implementations()}
+    for key, (impl, reorders) in plans.items():
         shapes = " ".join(str(part) for part in key[1:] if not isinstance(part, (bool, float)))[:110]
         line = f"  {key[0]} {shapes}: {', '.join(impl)}"
         print(line + (f"; reorders {', '.join(reorders)}" if reorders else ""))

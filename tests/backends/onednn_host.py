@@ -8,12 +8,15 @@ from backends.onednn_backend import OneDNNNumpyBackend
 
 
 def backends_or_skip():
-    """``(oneDNN backend, generic NumPy backend)``; skips when the library is missing or unusable."""
+    """``(oneDNN backend with every family on, generic NumPy backend)``; skips when the library is missing
+    or unusable."""
     if onednn_library.find() is None:
         pytest.skip("oneDNN is not installed here (pip install kerasx[onednn])")
     if onednn_library.library() is None:
         pytest.skip(f"the oneDNN library cannot be used: {onednn_library.load_error()}")
-    return OneDNNNumpyBackend(), NumpyBackend()
+    fast = OneDNNNumpyBackend()
+    fast.onednn_off = frozenset()
+    return fast, NumpyBackend()
 
 
 def served(backend, op):

@@ -5,6 +5,7 @@ Skipped where oneDNN is not installed."""
 import numpy as np
 import pytest
 
+from backends import onednn_conv
 from tests.backends.kernel_test_utils import RED, rand
 from tests.backends.onednn_host import backends_or_skip, served
 from tests.backends.test_kernels_conv import CASES, DEPTHWISE, IDS, _inputs
@@ -102,7 +103,6 @@ def test_plans_are_cached_per_shape():
 def test_blocked_layouts_with_reorders_match_generic(case, monkeypatch):
     """Where oneDNN picks a slow path for the plain layout the plan moves every tensor to its blocked
     layouts with reorders; forced here (every implementation counts as slow) to check that path."""
-    from backends import onednn_conv
     fast, generic = backends_or_skip()
     monkeypatch.setattr(onednn_conv, "_SLOW", ("",))
     _, _, strides, pads, dilation, groups = case

@@ -4,6 +4,8 @@ and float64 run the generic kernel. Skipped where oneDNN is not installed."""
 import numpy as np
 import pytest
 
+from backends.numpy_backend import NumpyBackend
+from backends.onednn_backend import OneDNNNumpyBackend
 from tests.backends.onednn_host import backends_or_skip, served
 
 
@@ -59,3 +61,14 @@ def test_masked_dropped_and_float64_calls_run_the_generic_kernel():
     args64 = [a.astype("float64") for a in args]
     np.testing.assert_array_equal(fast.lstm_forward(*args64)[0], generic.lstm_forward(*args64)[0])
     assert not fast.onednn_implementations()
+
+
+def test_lstm_and_batch_norm_are_off_by_default():
+    backends_or_skip()
+    default, generic = OneDNNNumpyBackend(), NumpyBackend()
+    args = _inputs(3, 4, 2, 5, 0.5)
+    np.testing.assert_array_equal(default.lstm_forward(*args)[0], generic.lstm_forward(*args)[0])
+    x = args[0]
+    np.testing.assert_array_equal(default.batch_norm_train(x, None, None, (2,), 1e-3)[0],
+                                  generic.batch_norm_train(x, None, None, (2,), 1e-3)[0])
+    assert not default.onednn_implementations()
