@@ -23,10 +23,11 @@ class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNN
                          OneDNNRecurrentKernels, OneDNNMatmulKernels, NumpyBackend):
     kernel_provider = "onednn"
     # Families bound and parity-tested but left to the NumPy kernels by default, as measured on the 2-core
-    # VMs (benchmarks/bench_onednn.py, benchmarks/README.md): oneDNN's batch norm (bnorm_jit, whose threads
-    # meet at spinning barriers) took 0.4 ms on an idle machine but 16 ms whenever another process held a
-    # core, against 2.1 ms for NumPy's; its f32 LSTM (`ref`, parallel regions per timestep) took 31.5 ms
-    # against NumPy's 19.6 ms. An instance (or subclass) may set this to the empty set.
+    # VMs (benchmarks/bench_onednn.py, benchmarks/README.md), because no one OpenMP wait policy makes both
+    # win: batch norm forward took 0.63 ms with OMP_WAIT_POLICY=passive but 21 ms with the default
+    # (spinning) policy, against NumPy's 3.4 ms; the f32 LSTM (`ref`) 13.1 ms with the default policy
+    # but 31.3 ms with passive, against NumPy's 21.7 ms. An instance (or subclass) may set this to the
+    # empty set.
     onednn_off = frozenset({"batch_norm", "lstm"})
 
     def __init__(self):
