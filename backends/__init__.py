@@ -1,16 +1,19 @@
 """Kernel backends: `get()` returns the active one.
 
 Selection order: `set_backend(name)`, else the ``KERAS_BACKEND`` environment variable, else ``backend``
-in ``$KERASX_HOME/kerasx.json`` (default ``~/.kerasx``), else ``numpy``.
+in ``$KERASX_HOME/kerasx.json`` (default ``~/.kerasx``), else ``numpy``. The ``numpy`` backend runs oneDNN's
+kernels where they are installed, unless ``KERASX_CPU_KERNELS=numpy`` (`backends.cpu_kernels`).
 """
 import os
 
 from backends.base import Backend
+from backends import cpu_kernels
 from backends.config import config_path, read_config
 from backends.cupy_backend import CupyUnavailableError
 
 _FACTORIES = {
-    "numpy": lambda: _load("backends.numpy_backend", "NumpyBackend"),
+    "numpy": lambda: (_load("backends.onednn_backend", "OneDNNNumpyBackend") if cpu_kernels.use_onednn()
+                      else _load("backends.numpy_backend", "NumpyBackend")),
     "cupy": lambda: _load("backends.cupy_backend", "CupyBackend"),
     # Test-only: NumPy with CuPy's host/device rules made strict (backends/strict_backend.py).
     "strict": lambda: _load("backends.strict_backend", "StrictBackend"),

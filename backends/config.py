@@ -1,6 +1,7 @@
 """The configuration: the user's file ``$KERASX_HOME/kerasx.json`` and the settings it starts.
 
-The file has the fields of Keras's ``keras.json`` (backend, floatx, epsilon, image_data_format). This one
+The file has the fields of Keras's ``keras.json`` (backend, floatx, epsilon, image_data_format), and one of
+kerasx's own: ``cpu_kernels``, the NumPy backend's kernel provider (`backends.cpu_kernels`). This one
 module owns them: backend selection reads the file here, and the settings Keras exposes as
 ``K.floatx()``, ``K.epsilon()`` and ``K.image_data_format()`` (re-exported by ``kerasx.backend``) live
 here too, on the bottom floor, so that ``kerasx.autodiff`` and ``kerasx.ops`` read floatx without
@@ -14,6 +15,7 @@ DEFAULTS = {
     "floatx": "float32",
     "epsilon": 1e-7,
     "image_data_format": "channels_last",
+    "cpu_kernels": "auto",
 }
 
 
@@ -57,6 +59,7 @@ def read_config():
 _CHOICES = {
     "floatx": ("float16", "float32", "float64"),
     "image_data_format": ("channels_last", "channels_first"),
+    "cpu_kernels": ("auto", "numpy", "onednn"),
 }
 
 

@@ -38,6 +38,10 @@ class XPBackend(ConvolutionKernels, PoolingKernels, NormalizationKernels, Recurr
         self._rng = self.xp.random.default_rng(0)
         self.transfers = TransferCounts()
 
+    def kernel_info(self):
+        """One line naming the kernels this backend runs (a kernel provider overrides it)."""
+        return f"{self.name} backend: the generic kernels over {self.xp.__name__}"
+
     # ---------------------------------------------------------------- arrays and device
     def asarray(self, x, dtype=None):
         if not isinstance(x, self.xp.ndarray):

@@ -36,6 +36,11 @@ def backend():
     return _backends.get().name
 
 
+def kernel_info():
+    """One line telling which kernels the active backend runs (for 'numpy': oneDNN's or NumPy's)."""
+    return _backends.get().kernel_info()
+
+
 # Math, as Keras names it.
 abs = _ops.abs
 exp = _ops.exp
