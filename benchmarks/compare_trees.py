@@ -18,8 +18,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-# "kerasx-model[numpy]      13.88 (10.71-33.55) ...": a row name, then the step median in ms.
-ROW = re.compile(r"^(kerasx[\w\-\[\]]*)\s+([0-9.]+) \(")
+# "kerasx-model[numpy]      13.88 (10.71-33.55) ...": a row name, a group name in some tables, then the
+# step median in ms.
+ROW = re.compile(r"^(kerasx[\w\-\[\]]*)\s+(?:[a-z][a-z ]*?\s+)?([0-9.]+) \(")
 
 
 def step_medians(tree, bench, args):
