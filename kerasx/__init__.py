@@ -20,4 +20,4 @@ from kerasx.engine.sequential import Sequential
 from kerasx import callbacks, config, data
 from kerasx import models, saving
 from kerasx import losses, metrics, optimizers
-from kerasx import distribute
+from kerasx import distribute, wrappers

@@ -41,6 +41,8 @@ NUMPY_ALLOWED = {
     "kerasx/utils/timeseries_dataset.py": "input pipeline: window positions built on the host for a Dataset",
     "kerasx/preprocessing/sequence.py": "host-side: windows and sampling tables built from user arrays",
     "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",
+    "kerasx/wrappers/scikit_learn.py": "scikit-learn hands and takes NumPy arrays: labels mapped to classes "
+                                       "and probabilities shaped on the host",
     "kerasx/distribute/communicator.py": "MPI sends and receives host buffers (device arrays are copied "
                                          "to and from them by .numpy()/as_tensor, counted)",
     "kerasx/layers/preprocessing/quantiles.py": "adapt: quantile summaries of user data on the host, as "
