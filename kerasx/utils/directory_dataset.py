@@ -144,7 +144,8 @@ def encode_labels(labels, label_mode, num_classes):
     if label_mode == "binary":
         return labels.astype("float32")[:, None]
     if label_mode == "categorical":
-        return np.eye(num_classes, dtype="float32")[labels.astype("int64")]
+        # As tf.one_hot: a value outside [0, num_classes) gives a row of zeros.
+        return (labels[:, None] == np.arange(num_classes)).astype("float32")
     return labels.astype("int32") if labels.dtype.kind in "iu" else labels
 
 

@@ -54,7 +54,8 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     require_pil("array_to_img")
     x = np.asarray(x, dtype=dtype)
     if x.ndim != 3:
-        raise ValueError(f"Expected image array to have rank 3 (single image). Got array with shape: {x.shape}")
+        raise ValueError("Expected image array to have rank 3 (single image). Got array with shape: "
+                         f"{x.shape}")
     _data_format(data_format, "Invalid data_format")
     if data_format == "channels_first":
         x = x.transpose(1, 2, 0)
@@ -150,7 +151,8 @@ def load_img(path, grayscale=False, color_mode="rgb", target_size=None, interpol
         color_mode = "grayscale"
     require_pil("load_img")
     if color_mode not in COLOR_MODES:
-        raise ValueError(f'color_mode must be "grayscale", "rgb", or "rgba". Received: color_mode={color_mode!r}')
+        raise ValueError('color_mode must be "grayscale", "rgb", or "rgba". Received: '
+                         f"color_mode={color_mode!r}")
     img = _open(path)
     if color_mode == "grayscale":
         if img.mode not in ("L", "I;16", "I"):

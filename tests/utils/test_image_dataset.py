@@ -117,6 +117,12 @@ def test_labels_given_as_a_list_follow_the_sorted_walk(tmp_path):
     dataset = image_dataset_from_directory(str(tmp_path), labels=[3, 1, 4, 1], image_size=SIZE, shuffle=False)
     assert dataset.class_names == [1, 3, 4]
     np.testing.assert_array_equal(_all(dataset)[1], [3, 1, 4, 1])
+    # "categorical" one-hots over len(class_names) == 4 classes (0, 1, 3, 4): as tf.one_hot, the value 4
+    # is out of range and gives a row of zeros.
+    categorical = image_dataset_from_directory(str(tmp_path), labels=[3, 1, 4, 0], label_mode="categorical",
+                                               image_size=SIZE, shuffle=False)
+    np.testing.assert_array_equal(_all(categorical)[1], [[0, 0, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0],
+                                                                 [1, 0, 0, 0]])
 
 
 def test_class_names_choose_the_order_and_nested_files_count(tmp_path):
@@ -209,9 +215,9 @@ def test_errors(tmp_path):
          '`subset` must be either "training", "validation" or "both", received: test'),
         (dict(labels=[0, 1]), ValueError, "Expected the lengths of `labels` to match the number of files in "
                                           "the target directory. len.labels. is 2 while we found 4 files"),
-        (dict(class_names=["a", "b"]), ValueError, "The `class_names` passed did not match the names of the "
-                                                   r"subdirectories of the target directory. Expected: \['a', "
-                                                   r"'b', 'c'\], but received: \['a', 'b'\]"),
+        (dict(class_names=["a", "b"]), ValueError,
+         r"The `class_names` passed did not match the names of the subdirectories of the target directory. "
+         r"Expected: \['a', 'b', 'c'\], but received: \['a', 'b'\]"),
         (dict(validation_split=0.2, subset="both", seed=1), ValueError,
          "No training images found in directory"),  # int(0.2 * 4) == 0: [:-0] is empty, as tf.keras
         (dict(image_sizes=(2, 2)), TypeError, r"Unknown keywords argument\(s\): \('image_sizes',\)"),

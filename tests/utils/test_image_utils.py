@@ -120,8 +120,8 @@ def test_array_to_img_without_scale_is_exact_and_scale_spans_0_255():
     np.testing.assert_array_equal(scaled, ((x[..., 0] - 1) / 4 * 255).astype("uint8"))
     wide = np.asarray(array_to_img(np.full((2, 2, 1), 300.0), scale=False))
     assert wide.dtype == np.int32 and (wide == 300).all()  # mode "I" above 255
-    np.testing.assert_array_equal(np.asarray(array_to_img(RGB.transpose(2, 0, 1), data_format="channels_first",
-                                                          scale=False)), RGB)
+    first = array_to_img(RGB.transpose(2, 0, 1), data_format="channels_first", scale=False)
+    np.testing.assert_array_equal(np.asarray(first), RGB)
 
 
 @pytest.mark.parametrize("extension", ["png", "bmp"])
@@ -180,7 +180,8 @@ def test_smart_resize_crops_the_centre_then_resizes(backend):
     wide = np.arange(4 * 8 * 3, dtype="float32").reshape(4, 8, 3)
     out = kerasx.preprocessing.image.smart_resize(wide, (2, 2))
     assert isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == (2, 2, 3)
-    crop = wide[:, 2:6].astype("float64")  # the 4x4 centred crop, halved: 2x2 block means (half-pixel bilinear)
+    # The 4x4 centred crop, halved: 2x2 block means (half-pixel bilinear).
+    crop = wide[:, 2:6].astype("float64")
     np.testing.assert_allclose(out, crop.reshape(2, 2, 2, 2, 3).mean(axis=(1, 3)), atol=1e-5)
     batch = kerasx.preprocessing.image.smart_resize(kerasx.backend.constant(wide[None]), (2, 2),
                                                     interpolation="nearest")

@@ -87,10 +87,23 @@ def test_errors(tmp_path):
         text_dataset_from_directory(d, labels="yes")
     with pytest.raises(ValueError, match='When passing `label_mode="binary"`, there must be exactly 2'):
         text_dataset_from_directory(d, label_mode="binary")
-    with pytest.raises(ValueError, match="If using `validation_split` and shuffling the data, you must provide"):
+    with pytest.raises(ValueError, match="If using `validation_split` and shuffling the data, you must"):
         text_dataset_from_directory(d, validation_split=0.5, subset="both")
     with pytest.raises(ValueError, match="`label_mode` argument must be one of"):
         text_dataset_from_directory(d, label_mode="one_hot")
     os.makedirs(tmp_path / "none" / "x")
     with pytest.raises(ValueError, match="No text files found in directory .*none. Allowed format: .txt"):
         text_dataset_from_directory(str(tmp_path / "none"))
+
+
+def test_text_vectorization_adapts_and_a_model_trains(tmp_path, backend):
+    _tree(tmp_path, {"pos": [f"good great fine {i}" for i in range(4)],
+                     "neg": [f"bad awful poor {i}" for i in range(4)]})
+    dataset = text_dataset_from_directory(str(tmp_path), batch_size=4, seed=2)
+    vectorize = kerasx.layers.TextVectorization(max_tokens=20, output_mode="multi_hot")
+    vectorize.adapt(dataset.map(lambda x, y: x))
+    assert {"good", "bad", "awful"} <= set(vectorize.get_vocabulary())
+    model = kerasx.Sequential([vectorize, kerasx.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=kerasx.optimizers.Adam(0.1), loss="binary_crossentropy")
+    history = model.fit(dataset, epochs=10, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
