@@ -39,6 +39,10 @@ NUMPY_ALLOWED = {
     "kerasx/utils/sequence_utils.py": "host-side: user sequences padded into one NumPy array (pad_sequences)",
     "kerasx/utils/dataset_utils.py": "input pipeline: split_dataset gathers and stacks samples on the host",
     "kerasx/utils/timeseries_dataset.py": "input pipeline: window positions built on the host for a Dataset",
+    "kerasx/utils/image_utils.py": "host-side: PIL images converted to and from host arrays (Pillow)",
+    "kerasx/utils/image_dataset.py": "input pipeline: decoded image files are host arrays for a Dataset",
+    "kerasx/utils/text_dataset.py": "input pipeline: file contents are host string arrays for a Dataset",
+    "kerasx/utils/directory_dataset.py": "input pipeline: file lists, labels and their shuffle on the host",
     "kerasx/preprocessing/sequence.py": "host-side: windows and sampling tables built from user arrays",
     "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",
     "kerasx/wrappers/scikit_learn.py": "scikit-learn hands and takes NumPy arrays: labels mapped to classes "

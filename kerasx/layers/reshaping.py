@@ -5,7 +5,7 @@ from kerasx import ops
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.input_spec import InputSpec
-from kerasx.layers.preprocessing.image_resize import interpolation_matrix
+from kerasx.ops.image_resize import interpolation_matrix
 from kerasx.ops.conv_utils import normalize_data_format, normalize_tuple
 
 _ORDINALS = ("1st", "2nd", "3rd")

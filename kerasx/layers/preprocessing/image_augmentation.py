@@ -9,7 +9,7 @@ per call."""
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
 from kerasx.layers.preprocessing.image_preprocessing import check_image_rank, check_size, image_output_shape
-from kerasx.layers.preprocessing.image_resize import check_interpolation, crop, resize, smart_resize
+from kerasx.ops.image_resize import check_interpolation, crop, resize, smart_resize
 
 HORIZONTAL, VERTICAL, HORIZONTAL_AND_VERTICAL = "horizontal", "vertical", "horizontal_and_vertical"
 

@@ -3,7 +3,7 @@ channels_last images (..., height, width, channels) of rank 3 or 4, composed fro
 gradients pass through them."""
 from kerasx import ops
 from kerasx.engine.base_layer import Layer
-from kerasx.layers.preprocessing.image_resize import check_interpolation, crop, resize, smart_resize
+from kerasx.ops.image_resize import check_interpolation, crop, resize, smart_resize
 
 
 def check_size(layer_name, **sizes):

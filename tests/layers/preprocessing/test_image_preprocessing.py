@@ -1,5 +1,5 @@
 """Resizing, Rescaling and CenterCrop (kerasx/layers/preprocessing/image_preprocessing.py and
-image_resize.py) against NumPy formulas of tf.image.resize's half-pixel kernels written pixel by pixel,
+kerasx/ops/image_resize.py) against NumPy formulas of tf.image.resize's half-pixel kernels written pixel by pixel,
 values TensorFlow gives, config, gradients, a model that trains, and the errors."""
 import math
 
