@@ -114,7 +114,8 @@ def _check_state_in_variables(layer):
     for sublayer in [] if outside else getattr(layer, "_sublayers", []):
         _check_state_in_variables(sublayer)
     if outside:
-        raise NotImplementedError(
+        # ValueError, where tf.keras raises NotImplementedError: kerasx keeps that for abstract methods.
+        raise ValueError(
             f'Cannot save layer "{layer.name}" ({type(layer).__name__}) to HDF5: {outside} is not held in '
             "Variables, and HDF5 weight files hold only Variables (tf.keras refuses it too). Pass the "
             "vocabulary as an argument instead, e.g. `vocabulary=layer.get_vocabulary()`, so that it travels "

@@ -227,7 +227,7 @@ def test_hdf5_refuses_an_adapted_vocabulary_and_takes_a_given_one(backend, tmp_p
     adapted.adapt(DATA)
     inp = keras.Input(shape=(3,), dtype="string")
     model = keras.Model(inp, adapted(inp))
-    with pytest.raises(NotImplementedError, match=r'Cannot save layer "lookup" \(StringLookup\) to HDF5: its '
+    with pytest.raises(ValueError, match=r'Cannot save layer "lookup" \(StringLookup\) to HDF5: its '
                                                   r"adapted vocabulary is not held in Variables.*"
                                                   r"`vocabulary=layer.get_vocabulary\(\)`"):
         model.save(str(tmp_path / "adapted.h5"))
