@@ -21,3 +21,4 @@ from kerasx import callbacks, config, data
 from kerasx import models, saving
 from kerasx import losses, metrics, optimizers
 from kerasx import distribute, wrappers
+from kerasx import applications

@@ -39,6 +39,8 @@ NUMPY_ALLOWED = {
     "kerasx/utils/sequence_utils.py": "host-side: user sequences padded into one NumPy array (pad_sequences)",
     "kerasx/utils/dataset_utils.py": "input pipeline: split_dataset gathers and stacks samples on the host",
     "kerasx/utils/timeseries_dataset.py": "input pipeline: window positions built on the host for a Dataset",
+    "kerasx/applications/imagenet_utils.py": "host-side: preprocess_input and decode_predictions on user "
+                                             "NumPy arrays, as tf.keras",
     "kerasx/utils/image_utils.py": "host-side: PIL images converted to and from host arrays (Pillow)",
     "kerasx/utils/image_dataset.py": "input pipeline: decoded image files are host arrays for a Dataset",
     "kerasx/utils/text_dataset.py": "input pipeline: file contents are host string arrays for a Dataset",

@@ -1,0 +1,6 @@
+"""`keras.applications`: tf.keras 2.x's architectures, with its layer names, layer counts and
+parameter counts, `weights=None | 'imagenet' | path` and each family's `preprocess_input` and
+`decode_predictions`. One module per tf.keras module (`vgg16`, `resnet`, ...); the shared input-shape,
+weights and preprocessing helpers are in `imagenet_utils`.
+"""
+from kerasx.applications import imagenet_utils  # noqa: F401
