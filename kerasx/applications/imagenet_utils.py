@@ -12,6 +12,7 @@ import os
 import numpy as np  # host-side: preprocess_input and decode_predictions take user NumPy arrays
 
 from kerasx import activations, ops
+from kerasx.autodiff.tensor import as_tensor
 from kerasx.backend import floatx, image_data_format
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.keras_tensor import KerasTensor
@@ -90,9 +91,9 @@ def _preprocess_tensor_input(x, data_format, mode):
     else:
         x = x[(slice(None),) * axis + (slice(None, None, -1),)]  # RGB -> BGR
         mean, std = _CAFFE_MEAN, None
-    x = ops.subtract(x, ops.reshape(ops.cast(ops.stack(list(mean)), x.dtype), shape))
+    x = ops.subtract(x, ops.reshape(as_tensor(list(mean), dtype=x.dtype), shape))
     if std is not None:
-        x = ops.divide(x, ops.reshape(ops.cast(ops.stack(list(std)), x.dtype), shape))
+        x = ops.divide(x, ops.reshape(as_tensor(list(std), dtype=x.dtype), shape))
     return x
 
 
