@@ -1,6 +1,7 @@
 """`keras.preprocessing.image`'s host-side NumPy image transforms, as tf.keras 2.x has them: random and
 explicit rotation/shift/shear/zoom (one affine resampling by `scipy.ndimage.affine_transform`, the
 `image` extra, as in tf.keras), channel and brightness shifts (Pillow's ImageEnhance)."""
+
 import numpy as np  # host-side: images are user NumPy arrays, as in tf.keras
 
 from kerasx.utils.image_utils import array_to_img, img_to_array
@@ -22,34 +23,87 @@ def flip_axis(x, axis):
     return x
 
 
-def random_rotation(x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode='nearest', cval=0.0, interpolation_order=1):
+def random_rotation(
+    x, rg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0, interpolation_order=1
+):
     theta = np.random.uniform(-rg, rg)
-    x = apply_affine_transform(x, theta=theta, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis, fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    x = apply_affine_transform(
+        x,
+        theta=theta,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
     return x
 
 
-def random_shift(x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode='nearest', cval=0.0, interpolation_order=1):
+def random_shift(
+    x, wrg, hrg, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0, interpolation_order=1
+):
     h, w = (x.shape[row_axis], x.shape[col_axis])
     tx = np.random.uniform(-hrg, hrg) * h
     ty = np.random.uniform(-wrg, wrg) * w
-    x = apply_affine_transform(x, tx=tx, ty=ty, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis, fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    x = apply_affine_transform(
+        x,
+        tx=tx,
+        ty=ty,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
     return x
 
 
-def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode='nearest', cval=0.0, interpolation_order=1):
+def random_shear(
+    x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0, interpolation_order=1
+):
     shear = np.random.uniform(-intensity, intensity)
-    x = apply_affine_transform(x, shear=shear, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis, fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    x = apply_affine_transform(
+        x,
+        shear=shear,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
     return x
 
 
-def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode='nearest', cval=0.0, interpolation_order=1):
+def random_zoom(
+    x,
+    zoom_range,
+    row_axis=1,
+    col_axis=2,
+    channel_axis=0,
+    fill_mode="nearest",
+    cval=0.0,
+    interpolation_order=1,
+):
     if len(zoom_range) != 2:
-        raise ValueError('`zoom_range` should be a tuple or list of two floats. Received: %s' % (zoom_range,))
+        raise ValueError("`zoom_range` should be a tuple or list of two floats. Received: %s" % (zoom_range,))
     if zoom_range[0] == 1 and zoom_range[1] == 1:
         zx, zy = (1, 1)
     else:
         zx, zy = np.random.uniform(zoom_range[0], zoom_range[1], 2)
-    x = apply_affine_transform(x, zx=zx, zy=zy, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis, fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    x = apply_affine_transform(
+        x,
+        zx=zx,
+        zy=zy,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
     return x
 
 
@@ -69,7 +123,9 @@ def random_channel_shift(x, intensity_range, channel_axis=0):
 
 def apply_brightness_shift(x, brightness, scale=True):
     if ImageEnhance is None:
-        raise ImportError("Using brightness shifts requires PIL. Install PIL or Pillow (pip install 'kerasx[image]').")
+        raise ImportError(
+            "Using brightness shifts requires PIL. Install PIL or Pillow (pip install 'kerasx[image]')."
+        )
     x_min, x_max = (np.min(x), np.max(x))
     local_scale = x_min < 0 or x_max > 255
     x = array_to_img(x, scale=local_scale or scale)
@@ -83,7 +139,9 @@ def apply_brightness_shift(x, brightness, scale=True):
 
 def random_brightness(x, brightness_range, scale=True):
     if len(brightness_range) != 2:
-        raise ValueError('`brightness_range should be tuple or list of two floats. Received: %s' % (brightness_range,))
+        raise ValueError(
+            "`brightness_range should be tuple or list of two floats. Received: %s" % (brightness_range,)
+        )
     u = np.random.uniform(brightness_range[0], brightness_range[1])
     return apply_brightness_shift(x, u, scale)
 
@@ -106,7 +164,21 @@ def check_fill_mode(fill_mode):
         raise ValueError(f"`fill_mode` must be one of {FILL_MODES}. Received: fill_mode={fill_mode!r}")
 
 
-def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis=1, col_axis=2, channel_axis=0, fill_mode='nearest', cval=0.0, order=1):
+def apply_affine_transform(
+    x,
+    theta=0,
+    tx=0,
+    ty=0,
+    shear=0,
+    zx=1,
+    zy=1,
+    row_axis=1,
+    col_axis=2,
+    channel_axis=0,
+    fill_mode="nearest",
+    cval=0.0,
+    order=1,
+):
     if ndimage is None:
         raise ImportError("Image transformations require SciPy. Install SciPy (pip install 'kerasx[image]').")
     check_fill_mode(fill_mode)
@@ -117,13 +189,15 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
     if actual_indices != valid_indices:
         raise ValueError(f"Invalid axis' indices: {actual_indices - valid_indices}")
     if x.ndim != 3:
-        raise ValueError('Input arrays must be multi-channel 2D images.')
+        raise ValueError("Input arrays must be multi-channel 2D images.")
     if channel_axis not in [0, 2]:
-        raise ValueError('Channels are allowed and the first and last dimensions.')
+        raise ValueError("Channels are allowed and the first and last dimensions.")
     transform_matrix = None
     if theta != 0:
         theta = np.deg2rad(theta)
-        rotation_matrix = np.array([[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0], [0, 0, 1]])
+        rotation_matrix = np.array(
+            [[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0], [0, 0, 1]]
+        )
         transform_matrix = rotation_matrix
     if tx != 0 or ty != 0:
         shift_matrix = np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])
@@ -153,7 +227,12 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
             transform_matrix[[0, 1]] = transform_matrix[[1, 0]]
         final_affine_matrix = transform_matrix[:2, :2]
         final_offset = transform_matrix[:2, 2]
-        channel_images = [ndimage.affine_transform(x_channel, final_affine_matrix, final_offset, order=order, mode=fill_mode, cval=cval) for x_channel in x]
+        channel_images = [
+            ndimage.affine_transform(
+                x_channel, final_affine_matrix, final_offset, order=order, mode=fill_mode, cval=cval
+            )
+            for x_channel in x
+        ]
         x = np.stack(channel_images, axis=0)
         x = np.rollaxis(x, 0, channel_axis + 1)
     return x
