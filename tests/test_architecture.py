@@ -45,6 +45,10 @@ NUMPY_ALLOWED = {
     "kerasx/utils/image_dataset.py": "input pipeline: decoded image files are host arrays for a Dataset",
     "kerasx/utils/text_dataset.py": "input pipeline: file contents are host string arrays for a Dataset",
     "kerasx/utils/directory_dataset.py": "input pipeline: file lists, labels and their shuffle on the host",
+    "kerasx/preprocessing/image_transforms.py": "host-side: user image arrays resampled and shifted on the host",
+    "kerasx/preprocessing/image_iterators.py": "host-side: user arrays and decoded files batched on the host",
+    "kerasx/preprocessing/image_dataframe_iterator.py": "host-side: DataFrame labels encoded on the host",
+    "kerasx/preprocessing/image_data_generator.py": "host-side: augmentation and fit statistics on host arrays",
     "kerasx/preprocessing/sequence.py": "host-side: windows and sampling tables built from user arrays",
     "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",
     "kerasx/wrappers/scikit_learn.py": "scikit-learn hands and takes NumPy arrays: labels mapped to classes "

@@ -181,10 +181,6 @@ LEFT_OUT = {
 # Missing and still to build, as {(module, what builds it): (names...)}.
 NOT_YET = {
     ("utils", "issue 14: datasets from directories (audio files)"): ("audio_dataset_from_directory",),
-    ("preprocessing.image", "issue 14: ImageDataGenerator and its augmentation"): (
-        "DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "apply_affine_transform",
-        "apply_brightness_shift", "apply_channel_shift", "random_brightness", "random_channel_shift",
-        "random_rotation", "random_shear", "random_shift", "random_zoom"),
     ("utils", "issue 14: model plotting (pydot/graphviz, an extra)"): ("plot_model", "model_to_dot"),
     ("utils", "issue 14: FeatureSpace, over the preprocessing layers"): ("FeatureSpace",),
     ("utils", "issue 14: the tf.keras 2.13+ serialization format (module, registered_name); "
