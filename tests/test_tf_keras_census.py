@@ -191,7 +191,7 @@ NOT_YET = {
               "utils.legacy has the Keras 2 one"): ("serialize_keras_object", "deserialize_keras_object"),
 }
 _APPLICATIONS_BUILT_APPSB = ("imagenet_utils",  # on main since 6bf3ba8
-                             "MobileNetV2", "mobilenet_v2")
+                             "MobileNetV2", "mobilenet_v2", "MobileNet", "mobilenet")
 NOT_YET[("applications", "issue 13 item 4: keras.applications")] = tuple(
     n for n in TF_KERAS_2_21["applications"] if n not in _APPLICATIONS_BUILT_APPSB)
 NOT_YET_NAMES = {(module, name) for (module, _), names in NOT_YET.items() for name in names}
