@@ -4,3 +4,7 @@ parameter counts, `weights=None | 'imagenet' | path` and each family's `preproce
 weights and preprocessing helpers are in `imagenet_utils`.
 """
 from kerasx.applications import imagenet_utils  # noqa: F401
+from kerasx.applications import mobilenet_v2  # noqa: F401
+from kerasx.applications.mobilenet_v2 import MobileNetV2  # noqa: F401
+from kerasx.applications import mobilenet  # noqa: F401
+from kerasx.applications.mobilenet import MobileNet  # noqa: F401
