@@ -51,6 +51,8 @@ NUMPY_ALLOWED = {
     "kerasx/preprocessing/image_data_generator.py": "host-side: augmentation and fit statistics on host arrays",
     "kerasx/preprocessing/sequence.py": "host-side: windows and sampling tables built from user arrays",
     "kerasx/preprocessing/text.py": "host-side: texts turned into NumPy matrices before reaching a device",
+    "kerasx/wrappers/sklearn_wrapper.py": "scikit-learn hands and takes NumPy arrays: targets reshaped for its "
+        "OneHotEncoder and back, predictions returned as NumPy",
     "kerasx/wrappers/scikit_learn.py": "scikit-learn hands and takes NumPy arrays: labels mapped to classes "
                                        "and probabilities shaped on the host",
     "kerasx/distribute/communicator.py": "MPI sends and receives host buffers (device arrays are copied "

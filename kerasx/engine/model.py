@@ -3,6 +3,8 @@
 `Model(inputs, outputs)` returns a `Functional` model, as tf.keras does; `Model()` subclassed with a
 `call()` is a subclassed model whose layers are the ones assigned as attributes.
 """
+import copy
+
 from kerasx.distribute.fit_hooks import chief_writes
 from kerasx.engine.base_layer import Layer, _unique
 from kerasx.engine.functional_call import infer_output_shapes
@@ -13,6 +15,7 @@ from kerasx.engine.summary import print_summary
 from kerasx.engine.trainer import Trainer
 from kerasx.saving.model_config import model_to_json, model_to_yaml
 from kerasx.saving.object_registration import built_in_objects
+from kerasx.saving.pickle_utils import deserialize_model_from_bytecode, serialize_model_as_bytecode
 from kerasx.saving.save import load_weights, save_model, save_weights
 
 
@@ -129,6 +132,23 @@ class Model(Trainer, GeneratorMethods, Layer):
         for layer in self._tracked_layers:
             if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
                 layer.reset_states()
+
+    def __reduce__(self):
+        # A built model pickles as its whole-model save (tf.keras 2.x's way); an unbuilt one as a plain
+        # Python object, which works when its parts do.
+        if self.built:
+            return deserialize_model_from_bytecode, (serialize_model_as_bytecode(self),)
+        return super().__reduce__()
+
+    def __deepcopy__(self, memo):
+        if not self.built:  # copied attribute by attribute, as `copy.deepcopy` copies a plain object
+            new = type(self).__new__(type(self))
+            memo[id(self)] = new
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            return new
+        new = deserialize_model_from_bytecode(serialize_model_as_bytecode(self))
+        memo[id(self)] = new
+        return new
 
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, signatures=None,
              options=None, save_traces=True):
