@@ -125,3 +125,24 @@ def test_flow_from_dataframe(image_dir):
     np.testing.assert_allclose(raw[0][1], [1.5, -2.0])
     with pytest.raises(ValueError, match="Invalid class_mode: bogus"):
         gen.flow_from_dataframe(df, str(image_dir), y_col="label", class_mode="bogus")
+
+
+def test_save_to_dir_writes_each_augmented_image_of_a_batch(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 256, size=(3, 4, 5, 3)).astype("float32")
+    x[:, 0, 0, :] = (0.0, 255.0, 0.0)  # every image spans 0..255, so array_to_img's scale=True is the identity
+    x[:, 0, 1, :] = (255.0, 0.0, 255.0)
+    out = tmp_path / "seen"
+    out.mkdir()
+    it = ImageDataGenerator().flow(x, batch_size=2, shuffle=False, save_to_dir=str(out), save_prefix="aug",
+                                   save_format="png")
+    batch = next(it)
+    names = sorted(os.listdir(out))
+    assert len(names) == 2 and [n.split("_")[:2] for n in names] == [["aug", "0"], ["aug", "1"]]
+    assert all(n.endswith(".png") for n in names)
+    for name in names:
+        index = int(name.split("_")[1])
+        with PIL.Image.open(out / name) as img:
+            np.testing.assert_array_equal(np.asarray(img, dtype="float32"), batch[index])
+    next(it)  # the ragged last batch (one image) adds one more file
+    assert len(os.listdir(out)) == 3

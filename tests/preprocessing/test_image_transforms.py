@@ -43,6 +43,12 @@ def test_integer_shift_fill_modes_nearest_reflect_constant():
     np.testing.assert_array_equal(out[0, :, 0], [2, 3, 4, 4, 3])
     out = _affine(x, tx=-2, fill_mode="constant", cval=9)
     np.testing.assert_array_equal(out[0, :, 0], [9, 9, 0, 1, 2])
+    # "wrap" is scipy.ndimage's (tf.keras passes the mode through): the first and last samples overlap,
+    # so the period is n - 1 = 4 and position 5 reads index 1, position -1 index 3.
+    out = _affine(x, tx=2, fill_mode="wrap")
+    np.testing.assert_array_equal(out[0, :, 0], [2, 3, 4, 1, 2])
+    out = _affine(x, tx=-1, fill_mode="wrap")
+    np.testing.assert_array_equal(out[0, :, 0], [3, 0, 1, 2, 3])
 
 
 def test_rotation_by_90_degrees_is_rot90():
