@@ -4,10 +4,17 @@ killed job) resumes where it stopped when the same `fit` is run again, as tf.ker
 The state (every layer's weights, the optimizer's variables with its iterations and slots, the epoch
 and batch reached) is one HDF5 file in `backup_dir`, replaced atomically at every backup
 (kerasx/saving/atomic.py), so an interruption during a backup leaves the previous one whole.
+
+Under a multi-process strategy, `kerasx.distribute` sets `_replicas` (distribute/backup_sync.py): the
+chief alone writes and deletes the file, reads it at the start and hands its bytes to every rank, and the
+replicas' BatchNormalization statistics are averaged before each backup, so one file restores the job.
 """
 import contextlib
+import io
 import logging
 import os
+
+import h5py  # host-side file I/O (a backup handed over by the chief is read from memory)
 
 from kerasx.callbacks.callback import Callback
 from kerasx.saving.atomic import atomic_path
@@ -79,6 +86,7 @@ class BackupAndRestore(Callback):
         self._batches_count = 0
         self._current_epoch = 0
         self._training_state = None
+        self._replicas = None  # set by kerasx.distribute for a multi-process fit
 
     @property
     def _backup_path(self):
@@ -102,17 +110,28 @@ class BackupAndRestore(Callback):
 
     def _restore(self):
         batch_level = self.save_freq != "epoch"
+        if self._replicas is not None:
+            data = self._replicas.read(self._backup_path)
+            if data is None:
+                return TrainingState(-1, -1, batch_level)
+            with h5py.File(io.BytesIO(data), "r") as f:
+                epoch, batch = self._restore_from(f)
+            return TrainingState(epoch, batch, batch_level)
         if not os.path.exists(self._backup_path):
             return TrainingState(-1, -1, batch_level)
         with open_for_reading(self._backup_path) as f:
-            epoch, batch = int(f.attrs["epoch"]), int(f.attrs["batch"])
-            # the optimizer's values are read first, so a damaged file leaves the model untouched
-            optimizer_values = (load_optimizer_weights_from_hdf5_group(f) if "optimizer_weights" in f
-                                else None)
-            load_weights_from_hdf5_group(f["model_weights"], self.model)
+            epoch, batch = self._restore_from(f)
+        return TrainingState(epoch, batch, batch_level)
+
+    def _restore_from(self, f):
+        """Loads the backup in the open HDF5 file `f` into the model and optimizer; `(epoch, batch)`."""
+        epoch, batch = int(f.attrs["epoch"]), int(f.attrs["batch"])
+        # the optimizer's values are read first, so a damaged file leaves the model untouched
+        optimizer_values = load_optimizer_weights_from_hdf5_group(f) if "optimizer_weights" in f else None
+        load_weights_from_hdf5_group(f["model_weights"], self.model)
         if optimizer_values is not None:
             restore_optimizer_state(self.model, optimizer_values)
-        return TrainingState(epoch, batch, batch_level)
+        return epoch, batch
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -128,18 +147,25 @@ class BackupAndRestore(Callback):
             self._back_up(epoch, -1)
 
     def _back_up(self, epoch, batch):
-        with atomic_path(self._backup_path) as tmp, open_for_writing(tmp) as f:
-            save_weights_to_hdf5_group(f.create_group("model_weights"), self.model)
-            save_optimizer_weights_to_hdf5_group(f, self.model.optimizer)
-            f.attrs["epoch"] = epoch
-            f.attrs["batch"] = batch
+        if self._replicas is not None:
+            self._replicas.before_backup(self.model)
+        if self._replicas is None or self._replicas.writes:
+            with atomic_path(self._backup_path) as tmp, open_for_writing(tmp) as f:
+                save_weights_to_hdf5_group(f.create_group("model_weights"), self.model)
+                save_optimizer_weights_to_hdf5_group(f, self.model.optimizer)
+                f.attrs["epoch"] = epoch
+                f.attrs["batch"] = batch
+        if self._replicas is not None:
+            self._replicas.after_write()
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint:
+        if self.delete_checkpoint and (self._replicas is None or self._replicas.writes):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(self._backup_path)
             # the directory goes too once nothing else is in it (it may hold the user's other files)
             with contextlib.suppress(OSError):
                 os.rmdir(self.backup_dir)
+        if self.delete_checkpoint and self._replicas is not None:
+            self._replicas.after_write()
         self._training_state = None
         self.model._training_state = None

@@ -11,12 +11,15 @@ given, and training is exactly as without a strategy.
   so one rank's stop stops all, and names the step in the collective watchdog's messages. In `fit`, an
   `AverageMovingStatistics` callback comes first: BatchNormalization's moving statistics are averaged
   over the replicas at each epoch's end, before any callback saves (`batch_norm_sync.py`).
+- `BackupAndRestore` gets a `ReplicatedBackup` (`backup_sync.py`): the chief writes one backup for the job
+  and hands it to every rank when `fit` resumes.
 - `chief_writes`: `model.save` / `save_weights` write on the chief only, then every rank waits at a
   barrier, so the file is whole when any rank goes on.
 """
 from kerasx.autodiff.nest import flatten
 from kerasx.callbacks import BackupAndRestore, CallbackList, CSVLogger, ProgbarLogger, RemoteMonitor, TensorBoard
 from kerasx.callbacks.callback import Callback
+from kerasx.distribute.backup_sync import ReplicatedBackup
 from kerasx.distribute.batch_norm_sync import AverageMovingStatistics
 from kerasx.distribute.communicator import share_host_random_state
 from kerasx.distribute.replica_steps import ReplicaSteps
@@ -119,11 +122,8 @@ def prepare_callbacks(model, callbacks, verbose, training=False):
         return callbacks, verbose
     cbs = flatten(callbacks) if callbacks else []
     if training:
-        backups = [c for c in cbs if isinstance(c, BackupAndRestore)]
-        if backups:
-            raise ValueError("BackupAndRestore is not supported under a multi-process strategy in this kerasx "
-                             "version: every rank would write and restore its own backup. Use "
-                             "ModelCheckpoint (the chief writes it) and `initial_epoch` to resume.")
+        for backup in (c for c in cbs if isinstance(c, BackupAndRestore)):
+            backup._replicas = ReplicatedBackup(strategy)  # one backup for the job (backup_sync.py)
         share_host_random_state(strategy.communicator)
     if not strategy.is_chief:
         cbs = [c for c in cbs if not isinstance(c, CHIEF_ONLY_CALLBACKS)]
