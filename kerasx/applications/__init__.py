@@ -8,3 +8,11 @@ from kerasx.applications import mobilenet_v2  # noqa: F401
 from kerasx.applications.mobilenet_v2 import MobileNetV2  # noqa: F401
 from kerasx.applications import mobilenet  # noqa: F401
 from kerasx.applications.mobilenet import MobileNet  # noqa: F401
+
+# VGG, ResNet, ResNetV2, ResNetRS
+
+# DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
+
+# MobileNetV3, EfficientNet, EfficientNetV2
+
+# ConvNeXt, RegNet
