@@ -28,7 +28,7 @@ class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNN
     # (spinning) policy, against NumPy's 3.4 ms; the f32 LSTM (`ref`) 13.1 ms with the default policy
     # but 31.3 ms with passive, against NumPy's 21.7 ms. An instance (or subclass) may set this to the
     # empty set.
-    onednn_off = frozenset({"batch_norm", "lstm"})
+    onednn_off = frozenset({"batch_norm", "lstm", "gru"})
 
     def __init__(self):
         super().__init__()
