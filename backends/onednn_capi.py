@@ -42,6 +42,7 @@ BACKWARD_WEIGHTS = 192
 # dnnl_alg_kind_t (dnnl_types.h)
 CONVOLUTION_DIRECT = 0x1
 ELTWISE_RELU = 0x20
+ELTWISE_RELU_USE_DST_FOR_BWD = 0x100
 POOLING_MAX = 0x1FF
 POOLING_AVG_EXCLUDE_PADDING = 0x3FF
 
@@ -179,6 +180,10 @@ SIGNATURES = {
     "dnnl_gru_backward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 14 + [ctypes.c_uint, _P, _P]),
     "dnnl_lbr_gru_backward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 14
                                                     + [ctypes.c_uint, _P, _P]),
+    # (pd*, engine, prop, alg, src, dst, alpha, beta, attr)
+    "dnnl_eltwise_forward_primitive_desc_create": (None, [_PP, _P, _I, _I, _P, _P, _F, _F, _P]),
+    # (pd*, engine, alg, diff_src, diff_dst, data (src or, for *_use_dst_for_bwd, dst), alpha, beta, hint, attr)
+    "dnnl_eltwise_backward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _F, _F, _P, _P]),
     # (pd*, engine, src, weights, bias, dst, attr)
     "dnnl_matmul_primitive_desc_create": (None, [_PP, _P, _P, _P, _P, _P, _P]),
     # (pd*, engine, prop, alg, src, dst, strides, kernel, dilation, padding_l, padding_r, attr)

@@ -5,7 +5,7 @@ Rows (each ratio is against torch in the same group):
                Adam, batch 64), one train_on_batch step
   conv part    its two Conv2D+relu layers alone (ops.conv + GradientTape + Adam), as bench_cnn.py
   kernels      single kernels, numpy-only vs oneDNN (no torch): the MNIST CNN's second convolution and its
-               pooling, BatchNormalization's and LayerNormalization's kernels on (64, 24, 24, 32), and an
+               pooling, the ReLU gradient on its output, BatchNormalization's and LayerNormalization's kernels on (64, 24, 24, 32), and an
                LSTM(128) and a GRU(128) (reset_after) over 50 steps, batch 64, 32 features, forward +
                backward (batch norm and the recurrent layers are timed through oneDNN here although the
                backend leaves them to NumPy by default:
@@ -134,6 +134,7 @@ def kernel_cases(label, b):
         "batchnorm bwd": lambda: b.batch_norm_grad(bn_x, bn_x, bn[1], bn[3], bn_p[0], (3,)),
         "layernorm fwd": lambda: b.layer_norm(bn_x, *bn_p, (3,), 1e-3),
         "layernorm bwd": lambda: b.layer_norm_grad(bn_x, bn_x, ln[1], ln[2], bn_p[0], (3,)),
+        "relu grad": lambda: b.relu_grad(g, p),
         "lstm(128) fwd+bwd": lstm,
         "gru(128) fwd+bwd": gru,
     }
