@@ -65,4 +65,6 @@ class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNN
             return (f"{self.name} backend: the generic kernels over numpy (oneDNN unusable: "
                     f"{onednn_library.load_error()})")
         lib = plans.runtime.library
-        return f"{self.name} backend: oneDNN {lib.version_string()} kernels ({lib.path}), generic numpy otherwise"
+        threads = lib.threads()
+        where = lib.path if threads is None else f"{lib.path}, {threads} OpenMP thread{'s' * (threads != 1)}"
+        return f"{self.name} backend: oneDNN {lib.version_string()} kernels ({where}), generic numpy otherwise"
