@@ -188,7 +188,7 @@ NOT_YET = {
 }
 _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileNet", "mobilenet")
 # One tuple per family group, so that groups built side by side merge without touching each other.
-_APPLICATIONS_BUILT_VGG_RESNET = ()
+_APPLICATIONS_BUILT_VGG_RESNET = ("VGG16", "vgg16", "VGG19", "vgg19")
 
 _APPLICATIONS_BUILT_DENSENET_INCEPTION = ()
 

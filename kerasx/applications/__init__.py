@@ -10,6 +10,10 @@ from kerasx.applications import mobilenet  # noqa: F401
 from kerasx.applications.mobilenet import MobileNet  # noqa: F401
 
 # VGG, ResNet, ResNetV2, ResNetRS
+from kerasx.applications import vgg16  # noqa: F401
+from kerasx.applications.vgg16 import VGG16  # noqa: F401
+from kerasx.applications import vgg19  # noqa: F401
+from kerasx.applications.vgg19 import VGG19  # noqa: F401
 
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
 
