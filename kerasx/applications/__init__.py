@@ -16,6 +16,8 @@ from kerasx.applications import vgg19  # noqa: F401
 from kerasx.applications.vgg19 import VGG19  # noqa: F401
 
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
+from kerasx.applications import densenet  # noqa: F401
+from kerasx.applications.densenet import DenseNet121, DenseNet169, DenseNet201  # noqa: F401
 
 # MobileNetV3, EfficientNet, EfficientNetV2
 
