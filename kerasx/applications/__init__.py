@@ -14,5 +14,7 @@ from kerasx.applications.mobilenet import MobileNet  # noqa: F401
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
 
 # MobileNetV3, EfficientNet, EfficientNetV2
+from kerasx.applications import mobilenet_v3  # noqa: F401
+from kerasx.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small  # noqa: F401
 
 # ConvNeXt, RegNet
