@@ -20,5 +20,7 @@ from kerasx.applications import densenet  # noqa: F401
 from kerasx.applications.densenet import DenseNet121, DenseNet169, DenseNet201  # noqa: F401
 
 # MobileNetV3, EfficientNet, EfficientNetV2
+from kerasx.applications import mobilenet_v3  # noqa: F401
+from kerasx.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small  # noqa: F401
 
 # ConvNeXt, RegNet
