@@ -17,7 +17,7 @@ from kerasx.saving.atomic import atomic_path, check_overwrite
 from kerasx.saving.checksums import stamp_attribute, verify_attribute
 from kerasx.saving.damage import filename_of, reading
 from kerasx.saving.hdf5_file import open_for_reading, open_for_writing
-from kerasx.saving.keras3_config import model_from_keras3, training_from_keras3_h5
+from kerasx.saving.keras3_config import legacy_h5_config, model_from_keras3, training_from_keras3_h5
 from kerasx.saving.keras3_weights import restore_optimizer_values
 from kerasx.saving.hdf5_weights import (load_optimizer_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group,
@@ -47,6 +47,7 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
     check_saveable_to_hdf5(model)
     # Everything that can fail on the model (its config) fails here, before the file is touched.
     metadata = model_metadata(model, include_optimizer)
+    metadata["model_config"] = legacy_h5_config(metadata["model_config"])
     include_optimizer = include_optimizer and getattr(model, "optimizer", None) is not None
     if isinstance(filepath, h5py.File):
         _write_model(filepath, model, metadata, include_optimizer)

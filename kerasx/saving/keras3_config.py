@@ -32,6 +32,11 @@ _TF_KERAS_ONLY_DEFAULTS = {
     "time_major": [False], "implementation": None, "decay": [0.0, 0], "jit_compile": None,
     "is_legacy_optimizer": None, "autocast": [True],
 }
+# The same, for some classes only (Conv2D takes `groups` in Keras 3; DepthwiseConv2D does not).
+_TF_KERAS_ONLY_BY_CLASS = {
+    "DepthwiseConv1D": {"groups": [1]}, "DepthwiseConv2D": {"groups": [1]},
+    "SeparableConv1D": {"groups": [1]}, "SeparableConv2D": {"groups": [1]},
+}
 _REDUCTIONS_TO_KERAS3 = {"auto": "sum_over_batch_size", "sum_over_batch_size": "sum_over_batch_size",
                          "sum": "sum", "none": None}
 _DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
@@ -81,6 +86,41 @@ def _drop_known(owner, config, table, side):
 
 
 # ---------------------------------------------------------------- kerasx -> Keras 3
+def keras3_arguments(owner, class_name, config):
+    """`config` without the tf.keras-only arguments Keras 3 refuses (where leaving them out changes
+    nothing: tf.keras reads the result the same). A layer's `batch_input_shape` goes too: Keras 3
+    takes the shape from the model's InputLayer, which kerasx's configs always have."""
+    table = dict(_TF_KERAS_ONLY_DEFAULTS, **_TF_KERAS_ONLY_BY_CLASS.get(class_name, {}))
+    if class_name not in ("InputLayer", "Sequential", "Functional", "Model"):
+        table["batch_input_shape"] = None
+    return _drop_known(owner, config, table, "Keras 3")
+
+
+def legacy_h5_config(obj):
+    """A kerasx layer or model config as kerasx writes it into `.h5` files: tf.keras's layout, which
+    tf.keras and Keras 3 both read, given that Keras 3's arguments are kept to (`keras3_arguments`)
+    and that a layer nested in another's config (a Bidirectional's) has its `module` key, without
+    which Keras 3's `.h5` reader cannot find its class."""
+    def walk(value, nested):
+        if isinstance(value, list):
+            return [walk(v, nested) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "class_name" in value and isinstance(value.get("config"), dict):
+            class_name = value["class_name"]
+            config = keras3_arguments(f'Layer "{value["config"].get("name", "?")}" ({class_name})',
+                                      class_name, value["config"])
+            # A model's own layers are not nested: Keras 3 writes them without `module` too.
+            out = dict(value, config={k: walk(v, k != "layers") for k, v in config.items()})
+            is_layer = class_name in built_in_objects("layer") or hasattr(
+                get_registered_object(class_name), "compute_output_shape")
+            if nested and is_layer and "module" not in out:
+                out.update(module="keras.layers", registered_name=None)
+            return out
+        return {k: walk(v, nested) for k, v in value.items()}
+    return walk(obj, False)
+
+
 def _nested_to_keras3(key, value):
     if isinstance(value, dict) and "class_name" in value and "config" in value:
         return object_to_keras3(value, _module_for(key, value["class_name"]))
@@ -99,7 +139,7 @@ def object_to_keras3(obj, module="keras.layers", tensor_specs=None):
         config.setdefault("ragged", False)
         out = keras3_wrap(class_name, config, module)
     else:
-        config = _drop_known(owner, config, _TF_KERAS_ONLY_DEFAULTS, "Keras 3")
+        config = keras3_arguments(owner, class_name, config)
         if class_name in ("Functional", "Model"):
             config = functional_to_keras3(config, tensor_specs or {})
             class_name = "Functional"
