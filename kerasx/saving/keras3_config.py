@@ -24,7 +24,7 @@ _KERAS3_ONLY_DEFAULTS = {
     "ema_momentum": [0.99], "ema_overwrite_frequency": [None], "clipnorm": [None], "clipvalue": [None],
     "global_clipnorm": [None], "renorm": [False], "renorm_clipping": [None], "renorm_momentum": [0.99],
     "trainable": [True], "dtype": [None, "float32"], "build_input_shape": None,
-    "zero_output_for_mask": [False], "tied_weights": [False],
+    "zero_output_for_mask": [False], "tied_weights": [False], "rms_scaling": [False],
 }
 # tf.keras 2.x arguments Keras 3 refuses, with the values under which leaving them out changes nothing
 # (None: any value, e.g. `implementation`, which only picks how the same arithmetic is scheduled).
