@@ -19,4 +19,5 @@ from kerasx.utils.np_utils import normalize, to_categorical, to_ordinal
 from kerasx.utils.sequence_utils import pad_sequences
 from kerasx.utils.text_dataset import text_dataset_from_directory
 from kerasx.utils.timed_threads import TimedThread
+from kerasx.utils.vis_utils import model_to_dot, plot_model
 from kerasx.utils.timeseries_dataset import timeseries_dataset_from_array
