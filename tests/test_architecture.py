@@ -67,6 +67,7 @@ NUMPY_ALLOWED = {
                                                "there): rows are counted there and moved to the device once",
     "kerasx/layers/preprocessing/lookup_tables.py": "strings never reach a device: vocabulary lookups and "
                                                     "adapt's token counts run on host arrays",
+    "kerasx/saving/serialization_lib.py": "configs are host data: `__numpy__` entries rebuilt as NumPy arrays",
 }
 ARRAY_LIBRARIES = {"numpy", "cupy", "cupyx"}
 

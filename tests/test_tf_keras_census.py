@@ -181,10 +181,7 @@ LEFT_OUT = {
 # Missing and still to build, as {(module, what builds it): (names...)}.
 NOT_YET = {
     ("utils", "issue 14: datasets from directories (audio files)"): ("audio_dataset_from_directory",),
-    ("utils", "issue 14: model plotting (pydot/graphviz, an extra)"): ("plot_model", "model_to_dot"),
     ("utils", "issue 14: FeatureSpace, over the preprocessing layers"): ("FeatureSpace",),
-    ("utils", "issue 14: the tf.keras 2.13+ serialization format (module, registered_name); "
-              "utils.legacy has the Keras 2 one"): ("serialize_keras_object", "deserialize_keras_object"),
 }
 _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileNet", "mobilenet")
 # One tuple per family group, so that groups built side by side merge without touching each other.

@@ -3,6 +3,7 @@ from kerasx.saving.object_registration import (CustomObjectScope, custom_object_
                                                get_registered_name, get_registered_object,
                                                register_keras_serializable)
 from kerasx.utils.random import set_random_seed
+from kerasx.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from kerasx.utils import legacy
 from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
@@ -18,4 +19,5 @@ from kerasx.utils.np_utils import normalize, to_categorical, to_ordinal
 from kerasx.utils.sequence_utils import pad_sequences
 from kerasx.utils.text_dataset import text_dataset_from_directory
 from kerasx.utils.timed_threads import TimedThread
+from kerasx.utils.vis_utils import model_to_dot, plot_model
 from kerasx.utils.timeseries_dataset import timeseries_dataset_from_array
