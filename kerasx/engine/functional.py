@@ -2,6 +2,7 @@
 (``Model(inputs=Input(...), outputs=...)``)."""
 import collections
 
+from kerasx import ops
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
@@ -138,6 +139,7 @@ class Functional(Model):
         feed = self._flatten_feed(inputs)
         masks = [None] * len(feed) if mask is None else self._flatten_feed(mask)
         for i, (kt, value, m) in enumerate(zip(self.inputs, feed, masks)):
+            value = _conform_rank(kt.shape, value)
             _check_input_shape(self, i, kt.shape, value)
             values[id(kt)] = _with_mask(value, m)
         with call_context.enter(training):
@@ -225,6 +227,23 @@ def _with_mask(value, mask):
         value = as_tensor(value)
     value._keras_mask = mask
     return value
+
+
+def _conform_rank(expected, value):
+    """tf.keras's `_conform_to_reference_input`: (batch,) and (batch, 1) data pass interchangeably, the
+    `Input`'s shape deciding (a rank-1 column fed to `Input(shape=(1,))` gains its last axis, a trailing
+    axis of 1 the `Input` lacks is dropped)."""
+    shape = getattr(value, "shape", None)
+    if shape is None or not expected:
+        return value
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        new_shape = tuple(shape) + (1,)
+    elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+        new_shape = tuple(shape[:-1])
+    else:
+        return value
+    # Host string arrays reshape on the host; everything else becomes a Tensor, as the graph's layers take.
+    return value.reshape(new_shape) if is_string_array(value) else ops.reshape(as_tensor(value), new_shape)
 
 
 def _check_input_shape(model, index, expected, value):
