@@ -263,11 +263,13 @@ class FeatureSpace:
             raise ValueError("`adapt()` can only be called on a kerasx.data.Dataset. "
                              f"Received instead: {dataset!r} (of type {type(dataset).__name__})")
         first = next(iter(dataset.take(1).as_numpy_iterator()), None)
+        if first is None:
+            raise ValueError("`adapt()` received an empty Dataset.")
         if not isinstance(first, dict):
             raise ValueError("`adapt()` needs a Dataset of dicts mapping feature names to values. Received "
                              f"an element of type {type(first).__name__}")
         adaptable = self._list_adaptable_preprocessors()
-        self._check_keys(first, "the elements of the Dataset given to `adapt()`")
+        self._check_keys(first, "the elements of the Dataset given to `adapt()`", adaptable)
         for name in adaptable:
             feature_dataset = dataset.map(lambda x, name=name: x[name])
             rank = first[name].ndim
@@ -355,8 +357,8 @@ class FeatureSpace:
             self.get_encoded_features()
             self.built = True
 
-    def _check_keys(self, data, what):
-        missing = [name for name in self.features if name not in data]
+    def _check_keys(self, data, what, names=None):
+        missing = [name for name in (self.features if names is None else names) if name not in data]
         if missing:
             raise ValueError(f"The FeatureSpace's features {missing} are missing from {what}. Expected a dict "
                              f"with keys {sorted(self.features)}; received keys {sorted(data)}.")
