@@ -182,7 +182,6 @@ LEFT_OUT = {
 NOT_YET = {
     ("utils", "issue 14: datasets from directories (audio files)"): ("audio_dataset_from_directory",),
     ("utils", "issue 14: model plotting (pydot/graphviz, an extra)"): ("plot_model", "model_to_dot"),
-    ("utils", "issue 14: FeatureSpace, over the preprocessing layers"): ("FeatureSpace",),
     ("utils", "issue 14: the tf.keras 2.13+ serialization format (module, registered_name); "
               "utils.legacy has the Keras 2 one"): ("serialize_keras_object", "deserialize_keras_object"),
 }
