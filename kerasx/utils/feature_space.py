@@ -211,15 +211,15 @@ class FeatureSpace:
     def _check_cross(self, cross, features):
         if isinstance(cross, dict):
             cross = _spec_from_config(cross, "Cross")
-        if isinstance(cross, Cross):
-            return cross
-        if not self.crossing_dim:
+        if not isinstance(cross, Cross) and not self.crossing_dim:
             raise ValueError("When specifying `crosses`, the argument `crossing_dim` (dimensionality of the "
                              "crossing space) should be specified as well.")
-        if isinstance(cross, str) or not all(key in features for key in cross):
+        names = cross.feature_names if isinstance(cross, Cross) else cross
+        # tf.keras checks tuples only; a Cross naming an unknown feature would fail later, at the first call.
+        if isinstance(names, str) or not all(key in features for key in names):
             raise ValueError("All features referenced in the `crosses` argument should be present in the "
-                             f"`features` dict. Received unknown features: {cross}")
-        return tuple(cross)
+                             f"`features` dict. Received unknown features: {names}")
+        return cross if isinstance(cross, Cross) else tuple(cross)
 
     def _standardize_feature(self, name, feature):
         if isinstance(feature, Feature):
@@ -371,8 +371,8 @@ class FeatureSpace:
             raise ValueError(f"A FeatureSpace can only be called with a dict. Received: data={data!r} "
                              f"(of type {type(data).__name__})")
         self._check_keys(data, "the dict the FeatureSpace was called with")
-        self._check_if_built()
         data = {name: _as_column(name, data[name], feature.dtype) for name, feature in self.features.items()}
+        self._check_if_built()
         rebatched = any(one_sample for _, one_sample in data.values())
         data = {name: value for name, (value, _) in data.items()}
         preprocessed = self._preprocess_features(data)

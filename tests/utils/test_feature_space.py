@@ -211,6 +211,8 @@ def test_errors_at_construction():
     with pytest.raises(ValueError, match=r"should be present in the `features` dict. Received unknown "
                                          r"features: \('a', 'b'\)"):
         FeatureSpace({"a": "float"}, crosses=[("a", "b")])
+    with pytest.raises(ValueError, match=r"Received unknown features: \('a', 'c'\)"):
+        FeatureSpace({"a": "float"}, crosses=[FeatureSpace.cross(("a", "c"), crossing_dim=4)])
     with pytest.raises(ValueError, match="cannot be None or empty"):
         FeatureSpace({})
 
