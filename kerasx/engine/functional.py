@@ -8,6 +8,7 @@ from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer, check_tensor_like
 from kerasx.engine.functional_config import functional_config, functional_from_config
+from kerasx.engine.functional_subgraph import clone_graph_nodes, needs_cloning
 from kerasx.engine.graph_losses import AddLoss, AddMetric, add_to_graph, new_nodes, producer_node
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
@@ -20,6 +21,8 @@ class Functional(Model):
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._init_trainer()
+        if needs_cloning(inputs):  # intermediate tensors as inputs: a new graph of the same layers
+            inputs, outputs = clone_graph_nodes(inputs, outputs)
         self._init_graph(inputs, outputs)
 
     def _init_graph(self, inputs, outputs):

@@ -164,6 +164,32 @@ def test_a_model_over_the_feature_space_trains(backend):
                                _np(model.layers[-1](fs({k: v[:3] for k, v in data.items()}))), rtol=1e-5)
 
 
+def test_the_tutorial_training_and_inference_models(backend):
+    # tf.keras's FeatureSpace tutorial: a model from the encoded features trains on preprocessed data, and
+    # a model from the raw inputs to the same predictions serves, with the same layers.
+    rng = np.random.default_rng(1)
+    n = 48
+    data = {"age": rng.uniform(20, 70, size=n).astype("float32"), "sex": rng.integers(0, 2, size=n),
+            "thal": rng.choice(["normal", "fixed", "reversible"], size=n)}
+    labels = (data["age"] > 45).astype("float32")
+    fs = FeatureSpace({"age": "float_discretized", "sex": "integer_categorical", "thal": "string_categorical"},
+                      crosses=[FeatureSpace.cross(feature_names=("sex", "thal"), crossing_dim=8)],
+                      num_discretization_bins=4)
+    train_ds = Dataset.from_tensor_slices((data, labels)).batch(16)
+    fs.adapt(train_ds.map(lambda x, _: x))
+    encoded = fs.get_encoded_features()
+    predictions = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Dense(8, activation="relu")(encoded))
+    training_model = keras.Model(inputs=encoded, outputs=predictions)
+    training_model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+    inference_model = keras.Model(inputs=fs.get_inputs(), outputs=predictions)
+    losses = training_model.fit(train_ds.map(lambda x, y: (fs(x), y)), epochs=5, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    sample = {"age": 60.0, "sex": 1, "thal": "fixed"}
+    served = inference_model.predict({name: np.array([value]) for name, value in sample.items()}, verbose=0)
+    trained = training_model.predict(_np(fs(sample))[None], verbose=0)
+    np.testing.assert_allclose(served, trained, rtol=1e-5)
+
+
 def test_config_round_trip(backend):
     fs = FeatureSpace({"f": "float_normalized", "s": FeatureSpace.string_categorical(max_tokens=10),
                        "h": FeatureSpace.integer_hashed(num_bins=4, output_mode="int")},
