@@ -123,49 +123,49 @@ class FeatureSpace:
 
     @classmethod
     def float(cls, name=None):
-        name = name or unique_name("float")
+        name = name or unique_name("float", zero_based=False)
         return Feature("float32", layers.Identity(dtype="float32", name=f"{name}_preprocessor"), "float")
 
     @classmethod
     def float_rescaled(cls, scale=1.0, offset=0.0, name=None):
-        name = name or unique_name("float_rescaled")
+        name = name or unique_name("float_rescaled", zero_based=False)
         preprocessor = layers.Rescaling(scale=scale, offset=offset, name=f"{name}_preprocessor")
         return Feature("float32", preprocessor, "float")
 
     @classmethod
     def float_normalized(cls, name=None):
-        name = name or unique_name("float_normalized")
+        name = name or unique_name("float_normalized", zero_based=False)
         return Feature("float32", layers.Normalization(axis=-1, name=f"{name}_preprocessor"), "float")
 
     @classmethod
     def float_discretized(cls, num_bins, bin_boundaries=None, output_mode="one_hot", name=None):
-        name = name or unique_name("float_discretized")
+        name = name or unique_name("float_discretized", zero_based=False)
         preprocessor = layers.Discretization(num_bins=num_bins, bin_boundaries=bin_boundaries,
                                              name=f"{name}_preprocessor")
         return Feature("float32", preprocessor, output_mode)
 
     @classmethod
     def integer_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None):
-        name = name or unique_name("integer_categorical")
+        name = name or unique_name("integer_categorical", zero_based=False)
         preprocessor = layers.IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
                                             num_oov_indices=num_oov_indices)
         return Feature("int64", preprocessor, output_mode)
 
     @classmethod
     def string_categorical(cls, max_tokens=None, num_oov_indices=1, output_mode="one_hot", name=None):
-        name = name or unique_name("string_categorical")
+        name = name or unique_name("string_categorical", zero_based=False)
         preprocessor = layers.StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
                                            num_oov_indices=num_oov_indices)
         return Feature("string", preprocessor, output_mode)
 
     @classmethod
     def string_hashed(cls, num_bins, output_mode="one_hot", name=None):
-        name = name or unique_name("string_hashed")
+        name = name or unique_name("string_hashed", zero_based=False)
         return Feature("string", layers.Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
 
     @classmethod
     def integer_hashed(cls, num_bins, output_mode="one_hot", name=None):
-        name = name or unique_name("integer_hashed")
+        name = name or unique_name("integer_hashed", zero_based=False)
         return Feature("int64", layers.Hashing(name=f"{name}_preprocessor", num_bins=num_bins), output_mode)
 
     # ------------------------------------------------------------ construction

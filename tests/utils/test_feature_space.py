@@ -213,6 +213,57 @@ def test_config_round_trip(backend):
         np.testing.assert_allclose(_np(a[name]), _np(b[name]))
 
 
+def test_a_tf_keras_config_loads(backend):
+    # FeatureSpace(features={"f": "float_normalized", "h": FeatureSpace.string_hashed(num_bins=4)},
+    # crosses=[("f", "h")], crossing_dim=8, output_mode="dict").get_config(), read off tf_keras 2.21.
+    config = {'features': {'f': {'module': 'tf_keras.src.utils.feature_space',
+                                 'class_name': 'Feature',
+                                 'config': {'dtype': 'float32',
+                                            'preprocessor': {'module': 'keras.layers',
+                                                             'class_name': 'Normalization',
+                                                             'config': {'name': 'f_preprocessor',
+                                                                        'trainable': True,
+                                                                        'dtype': 'float32',
+                                                                        'axis': (-1,),
+                                                                        'invert': False,
+                                                                        'mean': None,
+                                                                        'variance': None},
+                                                             'registered_name': None},
+                                            'output_mode': 'float'},
+                                 'registered_name': 'Feature'},
+                           'h': {'module': 'tf_keras.src.utils.feature_space',
+                                 'class_name': 'Feature',
+                                 'config': {'dtype': 'string',
+                                            'preprocessor': {'module': 'keras.layers',
+                                                             'class_name': 'Hashing',
+                                                             'config': {'name': 'string_hashed_1_preprocessor',
+                                                                        'trainable': True,
+                                                                        'dtype': 'int64',
+                                                                        'num_bins': 4,
+                                                                        'salt': None,
+                                                                        'mask_value': None,
+                                                                        'output_mode': 'int',
+                                                                        'sparse': False},
+                                                             'registered_name': None},
+                                            'output_mode': 'one_hot'},
+                                 'registered_name': 'Feature'}},
+              'output_mode': 'dict',
+              'crosses': [{'module': 'tf_keras.src.utils.feature_space',
+                           'class_name': 'Cross',
+                           'config': {'feature_names': ('f', 'h'), 'crossing_dim': 8, 'output_mode': 'one_hot'},
+                           'registered_name': 'Cross'}],
+              'crossing_dim': 8,
+              'hashing_dim': 32,
+              'num_discretization_bins': 32}
+    fs = FeatureSpace.from_config(config)
+    assert [(type(p).__name__, p.name) for p in fs.preprocessors.values()] == [
+        ("Normalization", "f_preprocessor"), ("Hashing", "string_hashed_1_preprocessor")]
+    assert fs.preprocessors["h"].num_bins == 4 and fs.crossers["f_X_h"].num_bins == 8
+    assert fs.output_mode == "dict" and fs.features["h"].output_mode == "one_hot"
+    # A spec made without a name is named as tf.keras names it: its type, counted from 1.
+    assert FeatureSpace.string_hashed(num_bins=4).preprocessor.name == "string_hashed_1_preprocessor"
+
+
 def test_a_custom_feature(backend):
     layer = keras.layers.Rescaling(scale=0.5, name="halve")
     fs = FeatureSpace({"x": FeatureSpace.feature(dtype="float32", preprocessor=layer, output_mode="float")})
