@@ -142,7 +142,7 @@ class Functional(Model):
         feed = self._flatten_feed(inputs)
         masks = [None] * len(feed) if mask is None else self._flatten_feed(mask)
         for i, (kt, value, m) in enumerate(zip(self.inputs, feed, masks)):
-            value = _conform_rank(kt.shape, value)
+            value = conform_to_input_shape(kt.shape, value)
             _check_input_shape(self, i, kt.shape, value)
             values[id(kt)] = _with_mask(value, m)
         with call_context.enter(training):
@@ -232,7 +232,7 @@ def _with_mask(value, mask):
     return value
 
 
-def _conform_rank(expected, value):
+def conform_to_input_shape(expected, value):
     """tf.keras's `_conform_to_reference_input`: (batch,) and (batch, 1) data pass interchangeably, the
     `Input`'s shape deciding (a rank-1 column fed to `Input(shape=(1,))` gains its last axis, a trailing
     axis of 1 the `Input` lacks is dropped)."""
