@@ -180,15 +180,14 @@ LEFT_OUT = {
 
 # Missing and still to build, as {(module, what builds it): (names...)}.
 NOT_YET = {
-    ("utils", "issue 14: FeatureSpace, over the preprocessing layers"): ("FeatureSpace",),
 }
 _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileNet", "mobilenet")
 # One tuple per family group, so that groups built side by side merge without touching each other.
-_APPLICATIONS_BUILT_VGG_RESNET = ()
+_APPLICATIONS_BUILT_VGG_RESNET = ("VGG16", "vgg16", "VGG19", "vgg19")
 
-_APPLICATIONS_BUILT_DENSENET_INCEPTION = ()
+_APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet")
 
-_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ()
+_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ("MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3")
 
 _APPLICATIONS_BUILT_CONVNEXT_REGNET = ()
 

@@ -10,9 +10,17 @@ from kerasx.applications import mobilenet  # noqa: F401
 from kerasx.applications.mobilenet import MobileNet  # noqa: F401
 
 # VGG, ResNet, ResNetV2, ResNetRS
+from kerasx.applications import vgg16  # noqa: F401
+from kerasx.applications.vgg16 import VGG16  # noqa: F401
+from kerasx.applications import vgg19  # noqa: F401
+from kerasx.applications.vgg19 import VGG19  # noqa: F401
 
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
+from kerasx.applications import densenet  # noqa: F401
+from kerasx.applications.densenet import DenseNet121, DenseNet169, DenseNet201  # noqa: F401
 
 # MobileNetV3, EfficientNet, EfficientNetV2
+from kerasx.applications import mobilenet_v3  # noqa: F401
+from kerasx.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small  # noqa: F401
 
 # ConvNeXt, RegNet

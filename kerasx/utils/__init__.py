@@ -9,6 +9,7 @@ from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_wei
 from kerasx.utils.audio_dataset import audio_dataset_from_directory
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
 from kerasx.utils.dataset_utils import split_dataset
+from kerasx.utils.feature_space import FeatureSpace
 from kerasx.utils.file_utils import get_file
 from kerasx.utils.generic_utils import Progbar
 from kerasx.utils.image_dataset import image_dataset_from_directory
