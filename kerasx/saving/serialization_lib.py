@@ -251,10 +251,35 @@ def _deserialize(config, custom_objects, safe_mode, module_objects=None):
     with CustomObjectScope(custom_objects), SafeModeScope(safe_mode):
         instance = cls.from_config(inner_config)
         if config.get("build_config"):
-            instance.build_from_config(config["build_config"])
+            _build_from_config(instance, config["build_config"])
         if config.get("compile_config"):
-            instance.compile_from_config(config["compile_config"])
+            _compile_from_config(instance, config["compile_config"], custom_objects, safe_mode)
     return instance
+
+
+def _build_from_config(instance, build_config):
+    """tf.keras's `Layer.build_from_config`, for objects that do not define their own: a layer not yet
+    built (a functional model builds itself from its config) is built for the stored input shape."""
+    if hasattr(instance, "build_from_config"):
+        instance.build_from_config(build_config)
+        return
+    shape = build_config.get("input_shape")
+    if shape is not None and not getattr(instance, "built", True):
+        instance.build(_as_shape(shape))
+
+
+def _as_shape(shape):
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [_as_shape(s) for s in shape]  # one shape per input
+    return tuple(shape)
+
+
+def _compile_from_config(instance, compile_config, custom_objects, safe_mode):
+    """tf.keras's `Model.compile_from_config`: `compile` with the stored arguments rebuilt."""
+    if hasattr(instance, "compile_from_config"):
+        instance.compile_from_config(compile_config)
+        return
+    instance.compile(**_deserialize(compile_config, custom_objects, safe_mode))
 
 
 def _retrieve(name, registered_name, module, obj_type, full_config, custom_objects, module_objects=None):
