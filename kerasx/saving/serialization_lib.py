@@ -174,6 +174,20 @@ def _add_build_and_compile_config(obj, config):
             value = getattr(obj, getter)()
             if value is not None:
                 config[key] = serialize_dict(value)
+    if "compile_config" not in config and getattr(obj, "_is_compiled", False):
+        config["compile_config"] = serialize_dict(_compile_arguments(obj))
+
+
+def _compile_arguments(model):
+    """What tf.keras's `Model.get_compile_config` gives: `compile`'s arguments, as the model keeps them
+    (the saving code reads them the same way for a file's training config)."""
+    args = model._get_compile_args()
+    steps = getattr(model, "_steps_per_execution", None)
+    return {"optimizer": args["optimizer"], "loss": args.get("loss"), "metrics": args.get("metrics"),
+            "loss_weights": args.get("loss_weights"), "weighted_metrics": args.get("weighted_metrics"),
+            "run_eagerly": getattr(model, "_run_eagerly", None),
+            # the engine keeps compile's default None as 1, which means the same
+            "steps_per_execution": None if steps == 1 else steps, "jit_compile": None}
 
 
 def serialize_dict(obj):

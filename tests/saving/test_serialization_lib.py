@@ -303,3 +303,16 @@ def test_a_compiled_tf_keras_model_dict_loads_built_and_compiled(backend):
     dense = deserialize_keras_object({"module": "keras.layers", "class_name": "Dense", "registered_name": None,
                                       "config": {"name": "dd", "units": 2}, "build_config": {"input_shape": [None, 4]}})
     assert dense.built and tuple(dense.kernel.shape) == (4, 2)
+
+
+def test_a_compiled_model_writes_tf_keras_compile_config_and_comes_back_compiled(backend):
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    config = serialize_keras_object(model)
+    assert config["compile_config"] == TF_KERAS_COMPILED_MODEL["compile_config"]
+    again = deserialize_keras_object(json.loads(json.dumps(config)))
+    assert again.optimizer.get_config() == model.optimizer.get_config() and again.loss == "mse"
+    history = again.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
+    assert "compile_config" not in serialize_keras_object(keras.Model(x, model.outputs[0]))  # not compiled
