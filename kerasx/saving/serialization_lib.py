@@ -174,6 +174,20 @@ def _add_build_and_compile_config(obj, config):
             value = getattr(obj, getter)()
             if value is not None:
                 config[key] = serialize_dict(value)
+    if "compile_config" not in config and getattr(obj, "_is_compiled", False):
+        config["compile_config"] = serialize_dict(_compile_arguments(obj))
+
+
+def _compile_arguments(model):
+    """What tf.keras's `Model.get_compile_config` gives: `compile`'s arguments, as the model keeps them
+    (the saving code reads them the same way for a file's training config)."""
+    args = model._get_compile_args()
+    steps = getattr(model, "_steps_per_execution", None)
+    return {"optimizer": args["optimizer"], "loss": args.get("loss"), "metrics": args.get("metrics"),
+            "loss_weights": args.get("loss_weights"), "weighted_metrics": args.get("weighted_metrics"),
+            "run_eagerly": getattr(model, "_run_eagerly", None),
+            # the engine keeps compile's default None as 1, which means the same
+            "steps_per_execution": None if steps == 1 else steps, "jit_compile": None}
 
 
 def serialize_dict(obj):
@@ -251,10 +265,35 @@ def _deserialize(config, custom_objects, safe_mode, module_objects=None):
     with CustomObjectScope(custom_objects), SafeModeScope(safe_mode):
         instance = cls.from_config(inner_config)
         if config.get("build_config"):
-            instance.build_from_config(config["build_config"])
+            _build_from_config(instance, config["build_config"])
         if config.get("compile_config"):
-            instance.compile_from_config(config["compile_config"])
+            _compile_from_config(instance, config["compile_config"], custom_objects, safe_mode)
     return instance
+
+
+def _build_from_config(instance, build_config):
+    """tf.keras's `Layer.build_from_config`, for objects that do not define their own: a layer not yet
+    built (a functional model builds itself from its config) is built for the stored input shape."""
+    if hasattr(instance, "build_from_config"):
+        instance.build_from_config(build_config)
+        return
+    shape = build_config.get("input_shape")
+    if shape is not None and not getattr(instance, "built", True):
+        instance.build(_as_shape(shape))
+
+
+def _as_shape(shape):
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) for s in shape):
+        return [_as_shape(s) for s in shape]  # one shape per input
+    return tuple(shape)
+
+
+def _compile_from_config(instance, compile_config, custom_objects, safe_mode):
+    """tf.keras's `Model.compile_from_config`: `compile` with the stored arguments rebuilt."""
+    if hasattr(instance, "compile_from_config"):
+        instance.compile_from_config(compile_config)
+        return
+    instance.compile(**_deserialize(compile_config, custom_objects, safe_mode))
 
 
 def _retrieve(name, registered_name, module, obj_type, full_config, custom_objects, module_objects=None):

@@ -6,6 +6,7 @@ from kerasx.utils.random import set_random_seed
 from kerasx.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from kerasx.utils import legacy
 from kerasx.engine.batching import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from kerasx.utils.audio_dataset import audio_dataset_from_directory
 from kerasx.utils.data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer
 from kerasx.utils.dataset_utils import split_dataset
 from kerasx.utils.feature_space import FeatureSpace

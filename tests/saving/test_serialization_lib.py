@@ -266,3 +266,53 @@ def test_keras2_callers_module_objects_and_legacy_dicts():
     assert keras.utils.legacy.deserialize_keras_object(
         serialize_keras_object(keras.activations.relu),
         module_objects={"relu": keras.activations.relu}) is keras.activations.relu
+
+
+# tf_keras 2.21's `sl.serialize_keras_object(m)` for ``x = keras.Input((3,), name="x");
+# m = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")`` compiled with
+# ``keras.optimizers.legacy.SGD(0.1)``, loss "mse", metrics ["mae"]: build and compile configs included.
+TF_KERAS_COMPILED_MODEL = {
+    "module": "tf_keras.src.engine.functional", "class_name": "Functional", "registered_name": "Functional",
+    "config": {"name": "m", "trainable": True, "layers": [
+        {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None, "name": "x",
+         "config": {"batch_input_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
+                    "name": "x", "optional": False}, "inbound_nodes": []},
+        {"module": "keras.layers", "class_name": "Dense", "registered_name": None, "name": "d",
+         "config": {"name": "d", "trainable": True, "dtype": "float32", "units": 2, "activation": "linear",
+                    "use_bias": True, "kernel_initializer": GLOROT_NONE, "bias_initializer": ZEROS,
+                    "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+                    "kernel_constraint": None, "bias_constraint": None},
+         "build_config": {"input_shape": [None, 3]}, "inbound_nodes": [[["x", 0, 0, {}]]]}],
+        "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]},
+    "build_config": {"input_shape": [None, 3]},
+    "compile_config": {
+        "optimizer": {"module": "keras.optimizers.legacy", "class_name": "SGD", "registered_name": None,
+                      "config": {"name": "SGD", "learning_rate": 0.1, "decay": 0.0, "momentum": 0.0,
+                                 "nesterov": False}},
+        "loss": "mse", "metrics": ["mae"], "loss_weights": None, "weighted_metrics": None, "run_eagerly": None,
+        "steps_per_execution": None, "jit_compile": None}}
+
+
+def test_a_compiled_tf_keras_model_dict_loads_built_and_compiled(backend):
+    model = deserialize_keras_object(TF_KERAS_COMPILED_MODEL)
+    assert [layer.name for layer in model.layers] == ["x", "d"]
+    assert isinstance(model.optimizer, keras.optimizers.SGD) and model.optimizer.get_config()["learning_rate"] == 0.1
+    history = model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
+    # tf_keras 2.21's dict of a Dense built for (None, 4): the layer comes back built.
+    dense = deserialize_keras_object({"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+                                      "config": {"name": "dd", "units": 2}, "build_config": {"input_shape": [None, 4]}})
+    assert dense.built and tuple(dense.kernel.shape) == (4, 2)
+
+
+def test_a_compiled_model_writes_tf_keras_compile_config_and_comes_back_compiled(backend):
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="m")
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    config = serialize_keras_object(model)
+    assert config["compile_config"] == TF_KERAS_COMPILED_MODEL["compile_config"]
+    again = deserialize_keras_object(json.loads(json.dumps(config)))
+    assert again.optimizer.get_config() == model.optimizer.get_config() and again.loss == "mse"
+    history = again.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
+    assert "compile_config" not in serialize_keras_object(keras.Model(x, model.outputs[0]))  # not compiled
