@@ -14,6 +14,11 @@ from kerasx.applications import vgg16  # noqa: F401
 from kerasx.applications.vgg16 import VGG16  # noqa: F401
 from kerasx.applications import vgg19  # noqa: F401
 from kerasx.applications.vgg19 import VGG19  # noqa: F401
+from kerasx.applications import resnet  # noqa: F401
+from kerasx.applications import resnet50  # noqa: F401
+from kerasx.applications.resnet import ResNet50, ResNet101, ResNet152  # noqa: F401
+from kerasx.applications import resnet_v2  # noqa: F401
+from kerasx.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2  # noqa: F401
 
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
 from kerasx.applications import densenet  # noqa: F401
