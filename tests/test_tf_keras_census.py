@@ -190,7 +190,8 @@ _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileN
 # One tuple per family group, so that groups built side by side merge without touching each other.
 _APPLICATIONS_BUILT_VGG_RESNET = ()
 
-_APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet")
+_APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
+                                          "inception_v3")
 
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ()
 
