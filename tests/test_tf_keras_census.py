@@ -191,7 +191,8 @@ _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileN
 _APPLICATIONS_BUILT_VGG_RESNET = ()
 
 _APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
-                                          "inception_v3", "Xception", "xception")
+                                          "inception_v3", "Xception", "xception", "InceptionResNetV2",
+                                          "inception_resnet_v2")
 
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ()
 
