@@ -186,7 +186,9 @@ _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileN
 _APPLICATIONS_BUILT_VGG_RESNET = ("VGG16", "vgg16", "VGG19", "vgg19", "ResNet50", "ResNet101", "ResNet152",
                                   "resnet", "resnet50", "ResNet50V2", "ResNet101V2", "ResNet152V2", "resnet_v2")
 
-_APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet")
+_APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
+                                          "inception_v3", "Xception", "xception", "InceptionResNetV2",
+                                          "inception_resnet_v2")
 
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ("MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3")
 

@@ -23,6 +23,12 @@ from kerasx.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2  
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
 from kerasx.applications import densenet  # noqa: F401
 from kerasx.applications.densenet import DenseNet121, DenseNet169, DenseNet201  # noqa: F401
+from kerasx.applications import inception_v3  # noqa: F401
+from kerasx.applications.inception_v3 import InceptionV3  # noqa: F401
+from kerasx.applications import xception  # noqa: F401
+from kerasx.applications import inception_resnet_v2  # noqa: F401
+from kerasx.applications.inception_resnet_v2 import InceptionResNetV2  # noqa: F401
+from kerasx.applications.xception import Xception  # noqa: F401
 
 # MobileNetV3, EfficientNet, EfficientNetV2
 from kerasx.applications import mobilenet_v3  # noqa: F401
