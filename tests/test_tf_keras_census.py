@@ -192,7 +192,9 @@ _APPLICATIONS_BUILT_VGG_RESNET = ()
 
 _APPLICATIONS_BUILT_DENSENET_INCEPTION = ()
 
-_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ("MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3")
+_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = (
+    "MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",
+    "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "efficientnet")
 
 _APPLICATIONS_BUILT_CONVNEXT_REGNET = ()
 
