@@ -190,7 +190,9 @@ _APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNe
                                           "inception_v3", "Xception", "xception", "InceptionResNetV2",
                                           "inception_resnet_v2")
 
-_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ("MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3")
+_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = (
+    "MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",
+    "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "efficientnet")
 
 _APPLICATIONS_BUILT_CONVNEXT_REGNET = ()
 

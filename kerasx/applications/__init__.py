@@ -33,5 +33,9 @@ from kerasx.applications.xception import Xception  # noqa: F401
 # MobileNetV3, EfficientNet, EfficientNetV2
 from kerasx.applications import mobilenet_v3  # noqa: F401
 from kerasx.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small  # noqa: F401
+from kerasx.applications import efficientnet  # noqa: F401
+from kerasx.applications.efficientnet import (  # noqa: F401
+    EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3, EfficientNetB4, EfficientNetB5, EfficientNetB6,
+    EfficientNetB7)
 
 # ConvNeXt, RegNet
