@@ -16,3 +16,6 @@ from kerasx.applications.mobilenet import MobileNet  # noqa: F401
 # MobileNetV3, EfficientNet, EfficientNetV2
 
 # ConvNeXt, RegNet
+from kerasx.applications import convnext  # noqa: F401
+from kerasx.applications.convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,  # noqa: F401
+                                          ConvNeXtXLarge)
