@@ -195,7 +195,9 @@ _APPLICATIONS_BUILT_DENSENET_INCEPTION = ()
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ()
 
 _APPLICATIONS_BUILT_CONVNEXT_REGNET = ("convnext", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
-                                      "ConvNeXtXLarge")
+                                      "ConvNeXtXLarge", "regnet") + tuple(
+    f"RegNet{kind}{size}" for kind in "XY" for size in ("002", "004", "006", "008", "016", "032", "040", "064",
+                                                        "080", "120", "160", "320"))
 
 _APPLICATIONS_BUILT += (_APPLICATIONS_BUILT_VGG_RESNET + _APPLICATIONS_BUILT_DENSENET_INCEPTION
                         + _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET + _APPLICATIONS_BUILT_CONVNEXT_REGNET)
