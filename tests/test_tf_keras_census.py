@@ -194,7 +194,10 @@ _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = (
     "MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",
     "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "efficientnet")
 
-_APPLICATIONS_BUILT_CONVNEXT_REGNET = ()
+_APPLICATIONS_BUILT_CONVNEXT_REGNET = ("convnext", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
+                                      "ConvNeXtXLarge", "regnet") + tuple(
+    f"RegNet{kind}{size}" for kind in "XY" for size in ("002", "004", "006", "008", "016", "032", "040", "064",
+                                                        "080", "120", "160", "320"))
 
 _APPLICATIONS_BUILT += (_APPLICATIONS_BUILT_VGG_RESNET + _APPLICATIONS_BUILT_DENSENET_INCEPTION
                         + _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET + _APPLICATIONS_BUILT_CONVNEXT_REGNET)

@@ -39,3 +39,12 @@ from kerasx.applications.efficientnet import (  # noqa: F401
     EfficientNetB7)
 
 # ConvNeXt, RegNet
+from kerasx.applications import convnext  # noqa: F401
+from kerasx.applications.convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,  # noqa: F401
+                                          ConvNeXtXLarge)
+from kerasx.applications import regnet  # noqa: F401
+from kerasx.applications.regnet import (RegNetX002, RegNetX004, RegNetX006, RegNetX008, RegNetX016,  # noqa: F401
+                                        RegNetX032, RegNetX040, RegNetX064, RegNetX080, RegNetX120, RegNetX160,
+                                        RegNetX320, RegNetY002, RegNetY004, RegNetY006, RegNetY008, RegNetY016,
+                                        RegNetY032, RegNetY040, RegNetY064, RegNetY080, RegNetY120, RegNetY160,
+                                        RegNetY320)
