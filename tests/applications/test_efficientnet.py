@@ -127,7 +127,8 @@ def test_errors_name_the_argument():
 
 def test_weights_table():
     # File names and hashes as tf_keras 2.21's efficientnet.WEIGHTS_HASHES.
-    assert efficientnet.weights_file("efficientnetb3", True) == ("efficientnetb3.h5", "ffd1fdc53d0ce67064dc6a9c7960ede0")
+    assert efficientnet.weights_file("efficientnetb3", True) == (
+        "efficientnetb3.h5", "ffd1fdc53d0ce67064dc6a9c7960ede0")
     assert efficientnet.weights_file("efficientnetb7", False) == (
         "efficientnetb7_notop.h5", "cbcfe4450ddf6f3ad90b1b398090fe4a")
     assert efficientnet.BASE_WEIGHTS_PATH == "https://storage.googleapis.com/keras-applications/"
