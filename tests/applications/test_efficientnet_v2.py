@@ -7,6 +7,7 @@ import pytest
 
 from kerasx import applications, layers, models
 from kerasx.applications import efficientnet_v2, imagenet_utils
+from kerasx.backend import image_data_format, set_image_data_format
 
 # (variant, len(model.layers), count_params()) of EfficientNetV2<variant>(weights=None,
 # input_shape=(32, 32, 3)) in tf_keras 2.21, then the same with include_top=False, then with
@@ -75,6 +76,23 @@ def test_in_model_preprocessing_as_tf_keras(monkeypatch, backend, variant, expec
     gray = getattr(applications, "EfficientNetV2" + variant)(weights=None, include_top=False, input_shape=(32, 32, 1))
     assert [type(layer).__name__ for layer in gray.layers[1:3]] == ["Rescaling", "Conv2D"]
     assert gray.layers[1].get_config()["scale"] == 1.0 / 128.0
+
+
+def test_channels_first_normalizes_along_axis_1(monkeypatch, backend):
+    monkeypatch.setattr(efficientnet_v2, "CONV_KERNEL_INITIALIZER", "zeros")
+    previous = image_data_format()
+    set_image_data_format("channels_first")
+    try:
+        model = applications.EfficientNetV2B0(weights=None, include_top=False, input_shape=(3, 32, 32))
+        assert model.get_layer("normalization").get_config()["axis"] == (1,)
+        stem = models.Model(model.inputs, model.get_layer("stem_conv").input)
+        x = np.random.RandomState(3).uniform(0, 255, (2, 3, 32, 32)).astype("float32")
+        mean = np.array([0.485, 0.456, 0.406]).reshape(1, 3, 1, 1)
+        std = np.array([0.229, 0.224, 0.225]).reshape(1, 3, 1, 1)
+        np.testing.assert_allclose(stem.predict(x, verbose=0), (x / 255 - mean) / std, rtol=1e-5, atol=1e-5)
+        assert tuple(model.output_shape) == (None, 1280, 1, 1)
+    finally:
+        set_image_data_format(previous)
 
 
 def test_forward_pass(backend):
