@@ -192,7 +192,9 @@ _APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNe
 
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = (
     "MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",
-    "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "efficientnet")
+    "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "efficientnet",
+    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2S",
+    "EfficientNetV2M", "EfficientNetV2L", "efficientnet_v2")
 
 _APPLICATIONS_BUILT_CONVNEXT_REGNET = ("convnext", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
                                       "ConvNeXtXLarge", "regnet") + tuple(

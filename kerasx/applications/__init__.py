@@ -37,6 +37,10 @@ from kerasx.applications import efficientnet  # noqa: F401
 from kerasx.applications.efficientnet import (  # noqa: F401
     EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3, EfficientNetB4, EfficientNetB5, EfficientNetB6,
     EfficientNetB7)
+from kerasx.applications import efficientnet_v2  # noqa: F401
+from kerasx.applications.efficientnet_v2 import (  # noqa: F401
+    EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2, EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M,
+    EfficientNetV2S)
 
 # ConvNeXt, RegNet
 from kerasx.applications import convnext  # noqa: F401

@@ -131,7 +131,7 @@ def _per_channel(values, channels_first):
 
 
 def top_or_pooling(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights,
-                   bias_initializer="zeros"):
+                   kernel_initializer=None, bias_initializer="zeros"):
     """tf.keras's EfficientNet head: average pooling, dropout and the `predictions` Dense, or the
     feature extractor's optional pooling."""
     if include_top:
@@ -139,7 +139,8 @@ def top_or_pooling(x, include_top, pooling, dropout_rate, classes, classifier_ac
         if dropout_rate > 0:
             x = layers.Dropout(dropout_rate, name="top_dropout")(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
-        return layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
+        return layers.Dense(classes, activation=classifier_activation,
+                            kernel_initializer=kernel_initializer or DENSE_KERNEL_INITIALIZER,
                             bias_initializer=bias_initializer, name="predictions")(x)
     if pooling == "avg":
         return layers.GlobalAveragePooling2D(name="avg_pool")(x)
@@ -148,15 +149,16 @@ def top_or_pooling(x, include_top, pooling, dropout_rate, classes, classifier_ac
     return x
 
 
-def squeeze_excite(x, filters_in, filters, se_ratio, activation, name):
+def squeeze_excite(x, filters_in, filters, se_ratio, activation, name, kernel_initializer=None):
     """The squeeze-and-excite branch of tf.keras's EfficientNet blocks, V1 and V2 alike."""
+    kernel_initializer = kernel_initializer or CONV_KERNEL_INITIALIZER
     filters_se = max(1, int(filters_in * se_ratio))
     se = layers.GlobalAveragePooling2D(name=name + "se_squeeze")(x)
     se_shape = (filters, 1, 1) if image_data_format() == "channels_first" else (1, 1, filters)
     se = layers.Reshape(se_shape, name=name + "se_reshape")(se)
-    se = layers.Conv2D(filters_se, 1, padding="same", activation=activation,
-                       kernel_initializer=CONV_KERNEL_INITIALIZER, name=name + "se_reduce")(se)
-    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid", kernel_initializer=CONV_KERNEL_INITIALIZER,
+    se = layers.Conv2D(filters_se, 1, padding="same", activation=activation, kernel_initializer=kernel_initializer,
+                       name=name + "se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid", kernel_initializer=kernel_initializer,
                        name=name + "se_expand")(se)
     return layers.multiply([x, se], name=name + "se_excite")
 

@@ -8,6 +8,7 @@ import pytest
 
 from kerasx import applications, layers, models
 from kerasx.applications import efficientnet, imagenet_utils
+from kerasx.backend import image_data_format, set_image_data_format
 
 # (variant, len(model.layers), count_params(), output shape) of EfficientNet<variant>(weights=None,
 # input_shape=(32, 32, 3)) in tf_keras 2.21; the head follows a global pooling, so tf_keras gives the
@@ -94,6 +95,21 @@ def test_imagenet_stem_rescales_as_tf_keras(monkeypatch, backend):
     np.testing.assert_allclose(stem.predict(x, verbose=0), (x / 255 - mean) / std / np.sqrt(std), rtol=1e-5, atol=1e-5)
 
 
+def test_imagenet_rescaling_is_per_channel_in_channels_first(monkeypatch):
+    monkeypatch.setattr(efficientnet, "CONV_KERNEL_INITIALIZER", "zeros")
+    monkeypatch.setattr(efficientnet.imagenet_utils, "load_application_weights", lambda model, *args: model)
+    previous = image_data_format()
+    set_image_data_format("channels_first")
+    try:
+        model = applications.EfficientNetB0(weights="imagenet", include_top=False, input_shape=(3, 32, 32))
+        stem = models.Model(model.inputs, model.get_layer("tf.math.multiply").output)
+        x = np.random.RandomState(4).uniform(0, 255, (1, 3, 32, 32)).astype("float32")
+        scale = 1.0 / np.sqrt(np.array(efficientnet.IMAGENET_STDDEV_RGB)).reshape(1, 3, 1, 1)
+        np.testing.assert_allclose(stem.predict(x, verbose=0), x / 255 * scale, rtol=1e-5, atol=1e-6)
+    finally:
+        set_image_data_format(previous)
+
+
 @pytest.mark.parametrize("pooling, shape", [(None, (None, 1, 1, 1280)), ("avg", (None, 1280)), ("max", (None, 1280))])
 def test_feature_extractor_pooling(monkeypatch, pooling, shape):
     monkeypatch.setattr(efficientnet, "CONV_KERNEL_INITIALIZER", "zeros")
@@ -127,7 +143,8 @@ def test_errors_name_the_argument():
 
 def test_weights_table():
     # File names and hashes as tf_keras 2.21's efficientnet.WEIGHTS_HASHES.
-    assert efficientnet.weights_file("efficientnetb3", True) == ("efficientnetb3.h5", "ffd1fdc53d0ce67064dc6a9c7960ede0")
+    assert efficientnet.weights_file("efficientnetb3", True) == (
+        "efficientnetb3.h5", "ffd1fdc53d0ce67064dc6a9c7960ede0")
     assert efficientnet.weights_file("efficientnetb7", False) == (
         "efficientnetb7_notop.h5", "cbcfe4450ddf6f3ad90b1b398090fe4a")
     assert efficientnet.BASE_WEIGHTS_PATH == "https://storage.googleapis.com/keras-applications/"
