@@ -90,6 +90,23 @@ def test_wrong_input_shape_names_the_model(backend):
         model([np.ones((1, 32)), np.ones((1, 32))])
 
 
+def test_rank_one_columns_fit_an_input_of_shape_one(backend):
+    # tf.keras's Functional conforms (batch,) and (batch, 1) data to the Input's shape, in fit too.
+    inp = Input(shape=(1,))
+    model = Model(inp, Linear(2)(inp))
+    x = np.array([1.0, 2.0, 3.0], dtype="float32")
+    np.testing.assert_allclose(model(x).numpy(), model(x[:, None]).numpy())
+    np.testing.assert_allclose(model(x).numpy(), np.repeat(x[:, None], 2, axis=1))  # Linear's kernel is ones
+    model.compile("sgd", "mse")
+    history = model.fit(x, np.zeros((3, 2), dtype="float32"), epochs=2, batch_size=3, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    flat = Input(shape=(2,))
+    model = Model(flat, Linear(1)(flat))
+    np.testing.assert_allclose(model(np.ones((4, 2, 1), dtype="float32")).numpy(), np.full((4, 1), 2.0))
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 2\), found shape=\(4, 2, 3\)"):
+        model(np.ones((4, 2, 3), dtype="float32"))
+
+
 def test_inputs_must_come_from_input():
     with pytest.raises(ValueError, match="must come from `kerasx.Input`"):
         Model(inputs=np.ones((1, 2)), outputs=Input(shape=(2,)))
