@@ -77,7 +77,8 @@ def test_drop_path_schedule_and_no_layer_scale_match_tf_keras():
     model = small_convnext(drop_path_rate=0.3, layer_scale_init_value=None, model_name="small_one")
     assert (len(model.layers), model.count_params(), tuple(model.output_shape)) == (42, 31656, (None, 1, 1, 32))
     names = [layer.name for layer in model.layers]
-    assert names[8:11] == ["small_one_stage_0_block_0_identity", "tf.__operators__.add", "small_one_downsampling_block_0"]
+    assert names[8:11] == ["small_one_stage_0_block_0_identity", "tf.__operators__.add",
+                           "small_one_downsampling_block_0"]
     assert not any("layer_scale" in name for name in names)
     rates = [(layer.name, layer.drop_path_rate) for layer in model.layers
              if isinstance(layer, convnext.StochasticDepth)]
