@@ -114,6 +114,20 @@ def test_stochastic_depth_drops_whole_samples_in_training(backend):
     assert type(rebuilt) is convnext.StochasticDepth and rebuilt.get_config() == config
 
 
+def test_stochastic_depth_only_in_training_inside_the_model(backend):
+    model = small_convnext(include_top=True, classes=3, drop_path_rate=0.9)
+    x = np.random.RandomState(4).uniform(0, 255, (8, 32, 32, 3)).astype("float32")
+    inference = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(model(x, training=False).numpy(), inference)
+    first, second = model(x, training=True).numpy(), model(x, training=True).numpy()
+    assert not np.allclose(first, second)  # 4 blocks x 8 samples of fresh draws
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, np.arange(8) % 3, epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert not np.array_equal(model.get_layer("convnext_stage_0_block_0_layer_scale").get_weights()[0],
+                              np.full(8, 1e-6, dtype="float32"))
+
+
 def test_forward_pass_with_the_top(backend):
     model = small_convnext(include_top=True, classes=5)
     assert [layer.name for layer in model.layers][-3:] == [
