@@ -209,9 +209,12 @@ def load_model_weights(f, model, skip_mismatch=False):
             values.append(ds[()])
     for (var, _, _), value in zip(pairs, values):
         var.assign(value)
+    # State derived from the loaded variables (Discretization's boundaries) is derived again; only for
+    # layers with variables: the others (Hashing) have no state, and PreprocessingLayer's is abstract.
+    assigned = {id(var) for var, _, _ in pairs}
     for _, layer in walk_layers(model):
         finalize = getattr(layer, "finalize_state", None)
-        if callable(finalize):
+        if callable(finalize) and any(id(v) in assigned for v in _own_variables(layer)):
             finalize()
 
 

@@ -20,6 +20,17 @@ from kerasx.saving.training_config import compile_args_from_training_config, mod
 from kerasx.saving.writer import __version__, writer_backend
 
 
+# Objects other than models that `.keras` archives hold, by the class name of their config: tf.keras
+# saves a `FeatureSpace` so. Their modules, a floor above this one, register how to load them.
+_OBJECT_LOADERS = {}
+
+
+def register_archive_loader(class_name, load):
+    """Has `load_model` hand an archive whose config is of `class_name` to `load(archive, config)`
+    (an open `KerasArchive` and its decoded `config.json`), which returns the object."""
+    _OBJECT_LOADERS[class_name] = load
+
+
 def _check_saveable(model):
     # Sequential is found by name: the engine, which calls this module, is a floor above it.
     sequential = built_in_objects("layer")["Sequential"]
@@ -73,6 +84,9 @@ def load_model_from_keras(filepath, custom_objects=None, compile=True):
     with KerasArchive(filepath) as archive, CustomObjectScope(custom_objects):
         archive.metadata()
         config = archive.read_json(CONFIG_NAME)
+        load = _OBJECT_LOADERS.get(config.get("class_name"))
+        if load is not None:
+            return load(archive, config)
         model = model_from_config(model_from_keras3(config), custom_objects=custom_objects)
         training = training_from_keras3(config.get("compile_config")) if compile else None
         if training is not None:

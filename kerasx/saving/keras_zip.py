@@ -118,9 +118,10 @@ class KerasArchive:
         return self._zip.open(self._members[name])
 
 
-def write_keras_archive(filepath, overwrite, config, metadata, write_weights):
-    """Writes the archive at `filepath` atomically: `config` and `metadata` as JSON, and the weights
-    member from `write_weights(path)`, which writes an HDF5 file at `path`."""
+def write_keras_archive(filepath, overwrite, config, metadata, write_weights, assets=None):
+    """Writes the archive at `filepath` atomically: `config` and `metadata` as JSON, the weights
+    member from `write_weights(path)`, which writes an HDF5 file at `path`, then `assets`, a dict of
+    member name -> bytes (tf.keras's `assets/...` files, such as a lookup layer's vocabulary)."""
     filepath = os.fspath(filepath)
     check_overwrite(filepath, overwrite)
     config_json = json.dumps(config)
@@ -133,6 +134,8 @@ def write_keras_archive(filepath, overwrite, config, metadata, write_weights):
                 zf.writestr(METADATA_NAME, metadata_json)
                 zf.writestr(CONFIG_NAME, config_json)
                 zf.write(weights_tmp, WEIGHTS_NAME)
+                for name, data in (assets or {}).items():
+                    zf.writestr(name, data)
         finally:
             if os.path.exists(weights_tmp):
                 os.remove(weights_tmp)
