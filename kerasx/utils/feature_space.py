@@ -243,7 +243,7 @@ class FeatureSpace:
         adaptable = []
         for name in self.features:
             preprocessor = self.preprocessors[name]
-            # Preset statistics are not adaptable (tf.keras skips a Normalization with a mean; a
+            # Preset state is not adaptable (tf.keras skips a Normalization with a mean; a
             # Discretization with bin boundaries would refuse adapt). kerasx's Hashing inherits an `adapt`
             # that tf.keras's Hashing, a plain Layer, does not have.
             if isinstance(preprocessor, layers.Normalization) and preprocessor.input_mean is not None:
@@ -252,6 +252,10 @@ class FeatureSpace:
                     and preprocessor.input_bin_boundaries is not None):
                 continue
             if isinstance(preprocessor, (layers.Hashing, layers.HashedCrossing)):
+                continue
+            # A lookup given its `vocabulary` refuses adapt (tf.keras counts it adaptable, so a
+            # FeatureSpace holding one can never be used there).
+            if getattr(preprocessor, "input_vocabulary", None) is not None:
                 continue
             if hasattr(preprocessor, "adapt"):
                 adaptable.append(name)
