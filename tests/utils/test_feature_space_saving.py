@@ -183,17 +183,6 @@ def test_a_feature_space_with_nothing_to_adapt_saves_before_any_call(backend, tm
     np.testing.assert_array_equal(_np(loaded(data)), _np(fs(data)))
 
 
-def test_a_model_with_a_hashing_layer_round_trips(backend, tmp_path):
-    # Loading used to call Hashing's (abstract) finalize_state: only layers with loaded variables are
-    # finalized now.
-    inputs = keras.Input(shape=(1,), dtype="int64")
-    model = keras.Model(inputs, keras.layers.Hashing(num_bins=8)(inputs))
-    model.save(tmp_path / "m.keras")
-    x = np.array([[1], [2], [75001]], "int64")
-    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").predict(x, verbose=0),
-                                  model.predict(x, verbose=0))
-
-
 # ---------------------------------------------------------------- errors
 def test_save_refuses_a_wrong_suffix_and_an_unadapted_feature_space(backend, tmp_path):
     fs = FeatureSpace({"f": "float_normalized", "s": "string_categorical"})
