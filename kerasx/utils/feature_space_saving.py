@@ -91,15 +91,6 @@ def feature_space_config(feature_space):
     return out
 
 
-def _check_state_is_saveable(feature_space):
-    for path, layer in _preprocessor_paths(feature_space):
-        outside = getattr(layer, "_state_outside_variables", None)
-        if outside is not None and not _is_vocabulary_layer(layer):
-            raise ValueError(f"Cannot save the FeatureSpace: its preprocessor {layer.name!r} "
-                             f"({type(layer).__name__}) keeps {outside} outside its variables, which the "
-                             "'.keras' format has no place for.")
-
-
 def _vocabulary_assets(feature_space):
     """{member name: bytes} of the adapted lookups' vocabularies (tf.keras's `IndexLookup.save_assets`:
     none for a layer given its `vocabulary`, which its config holds)."""
@@ -131,7 +122,6 @@ def _write_weights(feature_space, path):
 def save_feature_space(feature_space, filepath):
     """Writes `feature_space` (adapted) as a `.keras` archive at `filepath`, atomically."""
     config = feature_space_config(feature_space)
-    _check_state_is_saveable(feature_space)
     assets = _vocabulary_assets(feature_space)
     metadata = {"keras_version": __version__, "backend": writer_backend(),
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}

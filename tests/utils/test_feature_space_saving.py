@@ -257,3 +257,19 @@ def test_damaged_archives_are_refused_with_clear_messages(backend, tmp_path):
     with pytest.raises(ValueError, match=r"does not hold a valid FeatureSpace: feature 'age' should be a "
                                          r"serialized Feature"):
         keras.models.load_model(tmp_path / "config.keras")
+
+
+def test_a_tf_idf_lookup_keeps_its_weights(backend, tmp_path, monkeypatch):
+    # tf.keras's IndexLookup writes its idf weights as `vars/idf_weights` beside the vocabulary file.
+    data = {"t": np.array(["a", "b", "a", "c", "a", "b"])}
+    fs = FeatureSpace({"t": FeatureSpace.feature("string", keras.layers.StringLookup(output_mode="tf_idf"),
+                                                 "float")})
+    fs.adapt(Dataset.from_tensor_slices(data).batch(2))
+    fs.save(tmp_path / "fs.keras")
+    _, entries = _archive(tmp_path / "fs.keras")
+    assert entries["preprocessors/string_lookup/vars/idf_weights"] == (4,)
+    _refuse_adapt(monkeypatch)
+    loaded = keras.models.load_model(tmp_path / "fs.keras")
+    probe = {"t": np.array(["c", "z", "a"])}
+    np.testing.assert_allclose(_np(loaded(probe)), _np(fs(probe)), rtol=1e-6)
+    assert np.abs(_np(fs(probe))).max() > 0
