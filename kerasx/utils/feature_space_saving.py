@@ -43,6 +43,7 @@ def _container_paths(attribute, layers):
             continue
         seen.add(id(layer))
         base = to_snake_case(type(layer).__name__)
+        base = "private" + base if base.startswith("_") else base  # tf.keras's rule for a private class
         used[base] = used.get(base, -1) + 1
         out.append((f"{attribute}/{base}" if used[base] == 0 else f"{attribute}/{base}_{used[base]}", layer))
     return out

@@ -273,3 +273,35 @@ def test_a_tf_idf_lookup_keeps_its_weights(backend, tmp_path, monkeypatch):
     probe = {"t": np.array(["c", "z", "a"])}
     np.testing.assert_allclose(_np(loaded(probe)), _np(fs(probe)), rtol=1e-6)
     assert np.abs(_np(fs(probe))).max() > 0
+
+
+@keras.saving.register_keras_serializable(package="fs_test")
+class _Shift(keras.layers.Layer):
+    """A user's preprocessor with a variable of its own and one in a nested layer."""
+
+    def build(self, input_shape):
+        self.shift = self.add_weight("shift", shape=(1,), initializer="zeros", trainable=False)
+        self.inner = keras.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")
+        self.inner.build(tuple(input_shape))
+        self.built = True
+
+    def call(self, inputs):
+        return self.inner(inputs) + self.shift
+
+
+def test_a_registered_custom_preprocessor_round_trips_with_its_variables(backend, tmp_path):
+    layer = _Shift(name="shift")
+    fs = FeatureSpace({"x": FeatureSpace.feature("float32", layer, "float"), "n": "float_normalized"})
+    fs.adapt(Dataset.from_tensor_slices({"x": np.zeros(3, "float32"), "n": np.arange(3, dtype="float32")}))
+    layer.shift.assign(np.array([2.5], "float32"))
+    layer.inner.kernel.assign(np.array([[3.0]], "float32"))
+    fs.save(tmp_path / "fs.keras")
+    _, entries = _archive(tmp_path / "fs.keras")
+    # tf.keras names a private class's entry "private" + its snake-cased name; a nested layer goes under
+    # the attribute that holds it.
+    assert entries["preprocessors/private__shift/vars/0"] == (1,)
+    assert entries["preprocessors/private__shift/inner/vars/0"] == (1, 1)
+    loaded = keras.models.load_model(tmp_path / "fs.keras")
+    data = {"x": np.array([1.0, -2.0], "float32"), "n": np.array([0.0, 4.0], "float32")}
+    np.testing.assert_allclose(_np(loaded(data)), _np(fs(data)))
+    np.testing.assert_allclose(_np(loaded(data))[:, 1], [5.5, -3.5])  # 3 x + 2.5
