@@ -27,13 +27,16 @@ _KERAS3_ONLY_DEFAULTS = {
     "zero_output_for_mask": [False], "tied_weights": [False], "rms_scaling": [False],
 }
 # tf.keras 2.x arguments Keras 3 refuses, with the values under which leaving them out changes nothing
-# (None: any value, e.g. `implementation`, which only picks how the same arithmetic is scheduled).
+# (None: any value, e.g. an LSTM's `implementation`, which only picks how the same arithmetic is
+# scheduled; a LocallyConnected layer's is its weights' layout, and stays).
 _TF_KERAS_ONLY_DEFAULTS = {
-    "time_major": [False], "implementation": None, "decay": [0.0, 0], "jit_compile": None,
+    "time_major": [False], "decay": [0.0, 0], "jit_compile": None,
     "is_legacy_optimizer": None, "autocast": [True],
 }
 # The same, for some classes only (Conv2D takes `groups` in Keras 3; DepthwiseConv2D does not).
 _TF_KERAS_ONLY_BY_CLASS = {
+    "LSTM": {"implementation": None}, "GRU": {"implementation": None},
+    "LSTMCell": {"implementation": None}, "GRUCell": {"implementation": None},
     "DepthwiseConv1D": {"groups": [1]}, "DepthwiseConv2D": {"groups": [1]},
     "SeparableConv1D": {"groups": [1]}, "SeparableConv2D": {"groups": [1]},
 }
@@ -86,12 +89,14 @@ def _drop_known(owner, config, table, side):
 
 
 # ---------------------------------------------------------------- kerasx -> Keras 3
-def keras3_arguments(owner, class_name, config):
+def keras3_arguments(owner, class_name, config, archive=False):
     """`config` without the tf.keras-only arguments Keras 3 refuses (where leaving them out changes
-    nothing: tf.keras reads the result the same). A layer's `batch_input_shape` goes too: Keras 3
-    takes the shape from the model's InputLayer, which kerasx's configs always have."""
+    nothing: tf.keras reads the result the same). In an archive (`archive`), a layer's
+    `batch_input_shape` goes too: Keras 3 refuses it there and takes the shape from the model's
+    InputLayer, which kerasx's model configs always have; its `.h5` reader turns it into `input_shape`
+    itself, so `.h5` files keep it, and tf.keras's round trip of `get_config` with it."""
     table = dict(_TF_KERAS_ONLY_DEFAULTS, **_TF_KERAS_ONLY_BY_CLASS.get(class_name, {}))
-    if class_name not in ("InputLayer", "Sequential", "Functional", "Model"):
+    if archive and class_name not in ("InputLayer", "Sequential", "Functional", "Model"):
         table["batch_input_shape"] = None
     return _drop_known(owner, config, table, "Keras 3")
 
@@ -139,7 +144,7 @@ def object_to_keras3(obj, module="keras.layers", tensor_specs=None):
         config.setdefault("ragged", False)
         out = keras3_wrap(class_name, config, module)
     else:
-        config = keras3_arguments(owner, class_name, config)
+        config = keras3_arguments(owner, class_name, config, archive=True)
         if class_name in ("Functional", "Model"):
             config = functional_to_keras3(config, tensor_specs or {})
             class_name = "Functional"

@@ -252,7 +252,10 @@ def restore_optimizer_values(model, values):
                             "saved one %s.", optimizer.name, slot.name, tuple(slot.shape), tuple(value.shape))
             return False
     optimizer.iterations.assign(int(values[0]))
-    if has_lr:
+    # Keras 3 keeps the learning rate as a float32 variable, which may have been changed since compile
+    # (a callback); one that only rounds the configured rate leaves that rate as it is (0.01, not
+    # 0.009999999776).
+    if has_lr and values[1].dtype.type(_learning_rate(optimizer)) != values[1]:
         optimizer.learning_rate = float(values[1])
     for slot, value in zip(slots, values[first_slot:]):
         slot.assign(value)

@@ -1,33 +1,45 @@
 """DenseNet121/169/201: tf.keras 2.21's layer and parameter counts (literals read off tf_keras with
 weights=None), names, forward pass, heads, weights table, input checks, weights and model files."""
+import hashlib
+
 import numpy as np
 import pytest
 
 from kerasx import applications, layers, models
 from kerasx.applications import densenet
+from kerasx.backend import clear_session
 
-# (architecture, kwargs, len(model.layers), count_params(), output shape, model name), read off tf_keras
-# 2.21: `tf_keras.applications.<arch>(weights=None, **kwargs)`.
+
+def names_digest(model):
+    """First 16 hex digits of the SHA-1 of the model's layer names joined by spaces, in order."""
+    return hashlib.sha1(" ".join(layer.name for layer in model.layers).encode()).hexdigest()[:16]
+
+
+# (architecture, kwargs, len(model.layers), count_params(), output shape, model name, names digest), read
+# off tf_keras 2.21 after `tf_keras.backend.clear_session()`: `tf_keras.applications.<arch>(weights=None,
+# **kwargs)`.
 # The default (224, 224, 3) input gives the same counts as the (32, 32, 3) used here (tf_keras: 429 and
 # 8062504 for DenseNet121(weights=None)); the small input keeps the symbolic build cheap.
 REFERENCE = [
-    ("DenseNet121", {"input_shape": (32, 32, 3)}, 429, 8062504, (None, 1000), "densenet121"),
-    ("DenseNet169", {"input_shape": (32, 32, 3)}, 597, 14307880, (None, 1000), "densenet169"),
-    ("DenseNet201", {"input_shape": (32, 32, 3)}, 709, 20242984, (None, 1000), "densenet201"),
+    ("DenseNet121", {"input_shape": (32, 32, 3)}, 429, 8062504, (None, 1000), "densenet121", "75bf2ea70585200e"),
+    ("DenseNet169", {"input_shape": (32, 32, 3)}, 597, 14307880, (None, 1000), "densenet169", "51def621ac62b5a5"),
+    ("DenseNet201", {"input_shape": (32, 32, 3)}, 709, 20242984, (None, 1000), "densenet201", "f3bbe6aec4a97690"),
     ("DenseNet121", {"include_top": False, "input_shape": (32, 32, 3)}, 427, 7037504, (None, 1, 1, 1024),
-     "densenet121"),
+     "densenet121", "01ffdd7dcf2dbb07"),
     ("DenseNet169", {"include_top": False, "input_shape": (32, 32, 3)}, 595, 12642880, (None, 1, 1, 1664),
-     "densenet169"),
+     "densenet169", "d7937329c2c49f74"),
     ("DenseNet201", {"include_top": False, "input_shape": (32, 32, 3)}, 707, 18321984, (None, 1, 1, 1920),
-     "densenet201"),
+     "densenet201", "3c69d1ea87e702f1"),
 ]
 
 
-@pytest.mark.parametrize("arch, kwargs, n_layers, n_params, out_shape, name", REFERENCE)
-def test_counts_and_names_match_tf_keras(arch, kwargs, n_layers, n_params, out_shape, name):
+@pytest.mark.parametrize("arch, kwargs, n_layers, n_params, out_shape, name, digest", REFERENCE)
+def test_counts_and_names_match_tf_keras(arch, kwargs, n_layers, n_params, out_shape, name, digest):
+    clear_session()  # the automatic names (zero_padding2d, ...) count from a fresh session, as tf_keras's
     model = getattr(applications, arch)(weights=None, **kwargs)
     assert (len(model.layers), model.count_params(), tuple(model.output_shape), model.name) == (
         n_layers, n_params, out_shape, name)
+    assert names_digest(model) == digest
     names = [layer.name for layer in model.layers]
     assert names[2:5] == ["conv1/conv", "conv1/bn", "conv1/relu"]
     assert names[6] == "pool1" and "conv2_block1_0_bn" in names and "pool4_pool" in names

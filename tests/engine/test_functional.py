@@ -168,6 +168,20 @@ def test_unknown_spatial_sizes_use_the_layers_compute_output_shape(backend):
     assert model.predict(np.ones((2, 8, 7, 3), "float32"), verbose=0).shape == (2, 6, 5, 3)
 
 
+def test_probes_that_agree_on_an_unknown_size_keep_it_unknown(backend):
+    # Fills 1 and 2 both give 1 through a stride-2 convolution and 0 through a 3x3/2 'valid' pooling;
+    # the layers' compute_output_shape says None, as tf.keras's static shapes do (ResNet50 without top).
+    import kerasx as keras
+    from kerasx import layers
+    x = keras.Input((None, None, 3))
+    conv = layers.Conv2D(4, 1, strides=2)(x)
+    pooled = layers.MaxPooling2D(3, strides=2)(layers.ZeroPadding2D(1)(conv))
+    assert tuple(conv.shape) == tuple(pooled.shape) == (None, None, None, 4)
+    assert tuple(layers.Conv2D(4, 1, strides=2)(keras.Input((None, 6, 3))).shape) == (None, None, 3, 4)
+    model = keras.Model(x, pooled)
+    assert model.predict(np.ones((1, 16, 12, 3), "float32"), verbose=0).shape == (1, 4, 3, 4)
+
+
 def test_a_symbolic_call_with_training_true_changes_no_state(backend):
     import kerasx as keras
     from kerasx import layers
