@@ -192,7 +192,7 @@ _APPLICATIONS_BUILT_VGG_RESNET = ()
 
 _APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
                                           "inception_v3", "Xception", "xception", "InceptionResNetV2",
-                                          "inception_resnet_v2")
+                                          "inception_resnet_v2", "NASNetMobile", "NASNetLarge", "nasnet")
 
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ()
 
