@@ -10,10 +10,14 @@ class InputLayer(Layer):
     """Holds a model's symbolic input; it computes nothing."""
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None, sparse=False,
-                 name=None, ragged=False, batch_input_shape=None, **kwargs):
+                 name=None, ragged=False, batch_input_shape=None, optional=False, **kwargs):
         if sparse or ragged:
             raise ValueError("kerasx has no sparse or ragged tensors: InputLayer(sparse=True) and "
                              "InputLayer(ragged=True) are not supported.")
+        # tf_keras 2.15+ writes `"optional": false` in every InputLayer config; inputs that may be None
+        # are not supported.
+        if optional:
+            raise ValueError("kerasx has no optional inputs: InputLayer(optional=True) is not supported.")
         if input_shape is not None and batch_input_shape is not None:
             raise ValueError("Only provide the input_shape OR batch_input_shape argument to InputLayer, "
                              "not both at the same time.")

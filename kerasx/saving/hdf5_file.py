@@ -14,8 +14,8 @@ from kerasx.saving.damage import DamagedFileError, reading
 WRITE_LIBVER = ("v108", "v108")
 
 _FORMATS_READ = ("kerasx reads the HDF5 format (files written by `model.save('model.h5')` in kerasx or "
-                 "tf.keras); TensorFlow SavedModel directories, TensorFlow checkpoints and Keras 3 "
-                 "'.keras' archives are not supported")
+                 "tf.keras) and '.keras' archives; TensorFlow SavedModel directories and TensorFlow "
+                 "checkpoints are not supported")
 _ZIP_SIGNATURE = b"PK\x03\x04"
 
 
@@ -33,8 +33,9 @@ def check_readable(filepath):
     if not h5py.is_hdf5(filepath):
         with open(filepath, "rb") as f:
             if f.read(len(_ZIP_SIGNATURE)) == _ZIP_SIGNATURE:
+                # `load_model` and `load_weights` read zip archives before they come here.
                 raise ValueError(f"{filepath} is not an HDF5 file. {_FORMATS_READ}; this one is a zip "
-                                 "archive, as a Keras 3 '.keras' file is.")
+                                 "archive, as a '.keras' file is: load it with `load_model`.")
         raise DamagedFileError(filepath, f"it is not an HDF5 file. {_FORMATS_READ}",
                                other_format_possible=True)
     return filepath

@@ -17,6 +17,8 @@ from kerasx.saving.atomic import atomic_path, check_overwrite
 from kerasx.saving.checksums import stamp_attribute, verify_attribute
 from kerasx.saving.damage import filename_of, reading
 from kerasx.saving.hdf5_file import open_for_reading, open_for_writing
+from kerasx.saving.keras3_config import legacy_h5_config, model_from_keras3, training_from_keras3_h5
+from kerasx.saving.keras3_weights import restore_optimizer_values
 from kerasx.saving.hdf5_weights import (load_optimizer_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group,
                                         save_optimizer_weights_to_hdf5_group, save_weights_to_hdf5_group)
@@ -45,6 +47,7 @@ def save_model_to_hdf5(model, filepath, overwrite=True, include_optimizer=True):
     check_saveable_to_hdf5(model)
     # Everything that can fail on the model (its config) fails here, before the file is touched.
     metadata = model_metadata(model, include_optimizer)
+    metadata["model_config"] = legacy_h5_config(metadata["model_config"])
     include_optimizer = include_optimizer and getattr(model, "optimizer", None) is not None
     if isinstance(filepath, h5py.File):
         _write_model(filepath, model, metadata, include_optimizer)
@@ -99,11 +102,19 @@ def _read_model(f, custom_objects, compile):
         raise ValueError(f"No model config found in the file at {filepath}.")
     with reading(filepath, "the 'model_weights' group"):
         weights_group = f["model_weights"]
+        # Keras 3 writes its legacy .h5 with tf.keras's layout but Keras 3's configs (an InputLayer's
+        # `batch_shape`, DTypePolicy dicts) and optimizer order (`keras3_weights`).
+        version = f.attrs.get("keras_version", "")
+        keras3 = (version.decode("utf8") if isinstance(version, bytes) else str(version)).startswith("3.")
+    if keras3:
+        model_config = model_from_keras3(model_config)
     model = model_from_config(model_config, custom_objects=custom_objects)
     load_weights_from_hdf5_group(weights_group, model)
     if not compile:
         return model
     training_config = _read_json_attribute(f, "training_config")
+    if keras3:
+        training_config = training_from_keras3_h5(training_config)
     if training_config is None:
         _logger.warning("No training configuration found in the save file, so the model was *not* "
                         "compiled. Compile it manually.")
@@ -113,6 +124,8 @@ def _read_model(f, custom_objects, compile):
         has_optimizer_weights = "optimizer_weights" in f
     optimizer_values = load_optimizer_weights_from_hdf5_group(f) if has_optimizer_weights else None
     model.compile(**compile_args_from_training_config(training_config, custom_objects))
-    if optimizer_values is not None:
+    if optimizer_values is not None and keras3:
+        restore_optimizer_values(model, optimizer_values)
+    elif optimizer_values is not None:
         restore_optimizer_state(model, optimizer_values)
     return model

@@ -52,3 +52,11 @@ def test_the_other_shape_arguments_are_checked_and_named():
         Linear(2, input_dim=0)
     with pytest.raises(ValueError, match=r"`batch_input_shape` .* received batch_input_shape=\(None, 0\)"):
         Linear(2, batch_input_shape=(None, 0))
+
+
+def test_optional_is_accepted_false_and_refused_true():
+    # tf_keras 2.15+ configs carry "optional": false; kerasx has no optional (None-accepting) inputs.
+    layer = InputLayer(input_shape=(3,), optional=False)
+    assert layer.get_config()["batch_input_shape"] == (None, 3)
+    with pytest.raises(ValueError, match=r"no optional inputs: InputLayer\(optional=True\)"):
+        InputLayer(input_shape=(3,), optional=True)
