@@ -10,7 +10,11 @@ class InputLayer(Layer):
     """Holds a model's symbolic input; it computes nothing."""
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None, sparse=False,
-                 name=None, ragged=False, batch_input_shape=None, **kwargs):
+                 name=None, ragged=False, batch_input_shape=None, optional=False, **kwargs):
+        # tf.keras 2.21 writes `optional` (False unless asked) into every InputLayer config.
+        if optional:
+            raise ValueError("kerasx has no optional model inputs: InputLayer(optional=True) is not "
+                             "supported.")
         if sparse or ragged:
             raise ValueError("kerasx has no sparse or ragged tensors: InputLayer(sparse=True) and "
                              "InputLayer(ragged=True) are not supported.")

@@ -61,8 +61,8 @@ def save_model_to_keras(model, filepath, overwrite=True, include_optimizer=True)
     archive_metadata = {"keras_version": __version__, "backend": writer_backend(),
                         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
 
-    def write_weights(path):
-        with h5py.File(path, "x", libver=WRITE_LIBVER) as f:
+    def write_weights(fileobj):
+        with h5py.File(fileobj, "w", libver=WRITE_LIBVER) as f:
             save_model_weights(f, model, optimizer)
     write_keras_archive(filepath, overwrite, config, archive_metadata, write_weights)
 

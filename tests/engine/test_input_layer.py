@@ -52,3 +52,11 @@ def test_the_other_shape_arguments_are_checked_and_named():
         Linear(2, input_dim=0)
     with pytest.raises(ValueError, match=r"`batch_input_shape` .* received batch_input_shape=\(None, 0\)"):
         Linear(2, batch_input_shape=(None, 0))
+
+
+def test_optional_as_tf_keras_2_21_writes_it():
+    """tf.keras 2.21 writes `"optional": false` into every InputLayer config; kerasx reads it."""
+    assert InputLayer(batch_input_shape=(None, 3), optional=False).get_config()["batch_input_shape"] == (None, 3)
+    with pytest.raises(ValueError, match=r"kerasx has no optional model inputs: InputLayer\(optional=True\) "
+                                         r"is not supported\."):
+        InputLayer(batch_input_shape=(None, 3), optional=True)

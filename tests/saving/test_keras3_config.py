@@ -57,7 +57,7 @@ def test_keras3_input_layers_and_nodes():
     out = model_from_keras3(config)
     layers = out["config"]["layers"]
     assert layers[0]["config"] == {"batch_input_shape": [None, 7], "dtype": "float32", "sparse": False,
-                                   "ragged": False, "name": "a"}
+                                   "ragged": False, "name": "a", "optional": False}  # InputLayer takes it
     assert layers[1]["inbound_nodes"] == [[["a", 0, 0, {}]]]
     assert (out["config"]["input_layers"], out["config"]["output_layers"]) == ([["a", 0, 0]], [["dense", 0, 0]])
     model = keras.models.model_from_config(out)
