@@ -275,7 +275,7 @@ def object_from_keras3(obj, module=None):
     if class_name in ("Functional", "Model"):
         config = _functional_from_keras3(config)
     elif class_name == "Sequential":
-        config["layers"] = [object_from_keras3(layer) for layer in config["layers"]]
+        config["layers"] = _sequential_layers_from_keras3(config)
     cls = _kerasx_class(class_name, obj.get("module") or module or "")
     if cls is not None:
         accepted = _accepted_arguments(cls)
@@ -289,6 +289,19 @@ def object_from_keras3(obj, module=None):
     if "inbound_nodes" in obj:
         out["inbound_nodes"] = [_node_from_keras3(n, cls) for n in obj["inbound_nodes"]]
     return out
+
+
+def _sequential_layers_from_keras3(config):
+    """A Keras 3 Sequential built without an Input (`model.build(shape)`) keeps its shape in
+    `build_input_shape`; kerasx's Sequential, as tf.keras's config, starts with the InputLayer."""
+    layers = [object_from_keras3(layer) for layer in config["layers"]]
+    shape = config.get("build_input_shape")
+    if shape is not None and layers and layers[0]["class_name"] != "InputLayer":
+        first = layers[0]["config"]
+        layers.insert(0, {"class_name": "InputLayer", "config": {
+            "batch_input_shape": shape, "dtype": first.get("dtype") or "float32",
+            "name": f"{first.get('name', 'sequential')}_input"}})
+    return layers
 
 
 # Keras 3 module -> the kerasx kind whose objects it holds (a loss, an optimizer, ...).
