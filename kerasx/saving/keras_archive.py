@@ -33,7 +33,8 @@ def _check_saveable(model):
 
 def tensor_specs(model):
     """(layer name, node index, tensor index) -> (shape, dtype) of a functional model's tensors, for
-    Keras 3's `__keras_tensor__` entries. The node indices are those of the model's config."""
+    Keras 3's `__keras_tensor__` entries, nested functional models' included (layer names are unique
+    in a model). The node indices are those of the model's config."""
     nodes = getattr(model, "_nodes_in_order", None)
     if nodes is None:
         return {}
@@ -45,6 +46,7 @@ def tensor_specs(model):
             outputs = node.outputs if isinstance(node.outputs, (list, tuple)) else [node.outputs]
             for j, t in enumerate(outputs):
                 specs[(layer.name, i, j)] = ([d for d in t.shape], str(t.dtype))
+        specs.update(tensor_specs(layer))  # a nested functional model's own tensors
     return specs
 
 
