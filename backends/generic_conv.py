@@ -125,8 +125,23 @@ class ConvolutionKernels:
         return [(slice(i * cg, (i + 1) * cg), slice(i * fg, (i + 1) * fg)) for i in range(groups)]
 
     # ---------------------------------------------------------------- convolution
+    @staticmethod
+    def _as_depthwise(kernel_shape, groups):
+        """The depthwise kernel shape ``(*k, C, F // C)`` of a grouped kernel with one input channel per
+        group (ConvNeXt's 7x7 `Conv2D(groups=C)`), or None. Group ``c``'s filters are output channels
+        ``c * m .. c * m + m - 1``, depthwise's order too, so the kernel is only reshaped: one pass per
+        kernel offset instead of a convolution per channel."""
+        if groups > 1 and kernel_shape[-2] == 1:
+            return tuple(kernel_shape[:-2]) + (groups, kernel_shape[-1] // groups)
+        return None
+
     def conv(self, x, kernel, strides, padding, dilation, groups=1, bias=None, relu=False, saved=None):
         xp = self.xp
+        depthwise = self._as_depthwise(kernel.shape, groups)
+        if depthwise is not None:
+            out = self.depthwise_conv(x, kernel.reshape(depthwise), strides, padding, dilation)
+            self._epilogue(out, bias, relu)
+            return out
         if groups > 1:
             parts = self._group_slices(groups, x.shape[-1], kernel.shape[-1])
             out = xp.concatenate([self._conv(x[..., ci], kernel[..., fi], strides, padding, dilation)
@@ -180,6 +195,10 @@ class ConvolutionKernels:
         return out.reshape((n,) + out_spatial + (f,))
 
     def conv_grad_kernel(self, x, g, kernel_shape, strides, padding, dilation, groups=1, saved=None):
+        depthwise = self._as_depthwise(kernel_shape, groups)
+        if depthwise is not None:
+            return self.depthwise_conv_grad_kernel(x, g, depthwise, strides, padding, dilation).reshape(
+                tuple(kernel_shape))
         if groups > 1:
             parts = self._group_slices(groups, x.shape[-1], g.shape[-1])
             shape = tuple(kernel_shape[:-1]) + (kernel_shape[-1] // groups,)
@@ -213,6 +232,10 @@ class ConvolutionKernels:
         return total.reshape(kernel_shape)
 
     def conv_grad_input(self, g, kernel, input_shape, strides, padding, dilation, groups=1):
+        depthwise = self._as_depthwise(kernel.shape, groups)
+        if depthwise is not None:
+            return self.depthwise_conv_grad_input(g, kernel.reshape(depthwise), input_shape, strides, padding,
+                                                  dilation)
         if groups > 1:
             parts = self._group_slices(groups, kernel.shape[-2] * groups, kernel.shape[-1])
             shape = tuple(input_shape[:-1]) + (input_shape[-1] // groups,)

@@ -1,6 +1,6 @@
 """The NumPy backend with oneDNN as its kernel provider: convolutions, pooling, batch and layer
-normalization, the LSTM, matmul and dense through oneDNN (`onednn_conv`, `onednn_pool`, `onednn_norm`,
-`onednn_rnn`, `onednn_matmul`), everything else, and every case oneDNN does not serve, through the generic
+normalization, the LSTM and GRU, matmul and dense, the ReLU gradient through oneDNN (`onednn_conv`,
+`onednn_pool`, `onednn_norm`, `onednn_rnn`, `onednn_matmul`, `onednn_eltwise`), everything else, and every case oneDNN does not serve, through the generic
 NumPy kernels it inherits. Its name stays ``'numpy'`` (as tf.keras's ``K.backend()`` names the framework,
 not the kernel library); `kernel_info()` tells which provider runs.
 
@@ -12,6 +12,7 @@ from backends import onednn_library
 from backends.numpy_backend import NumpyBackend
 from backends.onednn_cache import PlanCache
 from backends.onednn_conv import OneDNNConvolutionKernels
+from backends.onednn_eltwise import OneDNNEltwiseKernels
 from backends.onednn_matmul import OneDNNMatmulKernels
 from backends.onednn_norm import OneDNNNormalizationKernels
 from backends.onednn_pool import OneDNNPoolingKernels
@@ -20,15 +21,16 @@ from backends.onednn_runtime import Runtime
 
 
 class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNNormalizationKernels,
-                         OneDNNRecurrentKernels, OneDNNMatmulKernels, NumpyBackend):
+                         OneDNNRecurrentKernels, OneDNNMatmulKernels, OneDNNEltwiseKernels, NumpyBackend):
     kernel_provider = "onednn"
     # Families bound and parity-tested but left to the NumPy kernels by default, as measured on the 2-core
     # VMs (benchmarks/bench_onednn.py, benchmarks/README.md), because no one OpenMP wait policy makes both
     # win: batch norm forward took 0.63 ms with OMP_WAIT_POLICY=passive but 21 ms with the default
     # (spinning) policy, against NumPy's 3.4 ms; the f32 LSTM (`ref`) 13.1 ms with the default policy
-    # but 31.3 ms with passive, against NumPy's 21.7 ms. An instance (or subclass) may set this to the
+    # but 31.3 ms with passive, against NumPy's 21.7 ms. The GRU and the ReLU gradient are off until measured
+    # on a quiet machine (benchmarks/README.md). An instance (or subclass) may set this to the
     # empty set.
-    onednn_off = frozenset({"batch_norm", "lstm"})
+    onednn_off = frozenset({"batch_norm", "lstm", "gru", "relu_grad"})
 
     def __init__(self):
         super().__init__()
@@ -63,4 +65,6 @@ class OneDNNNumpyBackend(OneDNNConvolutionKernels, OneDNNPoolingKernels, OneDNNN
             return (f"{self.name} backend: the generic kernels over numpy (oneDNN unusable: "
                     f"{onednn_library.load_error()})")
         lib = plans.runtime.library
-        return f"{self.name} backend: oneDNN {lib.version_string()} kernels ({lib.path}), generic numpy otherwise"
+        threads = lib.threads()
+        where = lib.path if threads is None else f"{lib.path}, {threads} OpenMP thread{'s' * (threads != 1)}"
+        return f"{self.name} backend: oneDNN {lib.version_string()} kernels ({where}), generic numpy otherwise"

@@ -42,6 +42,7 @@ BACKWARD_WEIGHTS = 192
 # dnnl_alg_kind_t (dnnl_types.h)
 CONVOLUTION_DIRECT = 0x1
 ELTWISE_RELU = 0x20
+ELTWISE_RELU_USE_DST_FOR_BWD = 0x100
 POOLING_MAX = 0x1FF
 POOLING_AVG_EXCLUDE_PADDING = 0x3FF
 
@@ -170,6 +171,19 @@ SIGNATURES = {
     #  diff_src_iter_c, diff_weights_layer, diff_weights_iter, diff_weights_peephole,
     #  diff_weights_projection, diff_bias, diff_dst_layer, diff_dst_iter, diff_dst_iter_c, flags, hint, attr)
     "dnnl_lstm_backward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 22 + [ctypes.c_uint, _P, _P]),
+    # (pd*, engine, prop, direction, src_layer, src_iter, weights_layer, weights_iter, bias, dst_layer,
+    #  dst_iter, flags, attr): dnnl_gru_forward and dnnl_lbr_gru_forward alike
+    "dnnl_gru_forward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 7 + [ctypes.c_uint, _P]),
+    "dnnl_lbr_gru_forward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 7 + [ctypes.c_uint, _P]),
+    # (pd*, engine, prop, direction, the forward's 7 descriptors, then diff_src_layer, diff_src_iter,
+    #  diff_weights_layer, diff_weights_iter, diff_bias, diff_dst_layer, diff_dst_iter, flags, hint, attr)
+    "dnnl_gru_backward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 14 + [ctypes.c_uint, _P, _P]),
+    "dnnl_lbr_gru_backward_primitive_desc_create": (None, [_PP, _P, _I, _I] + [_P] * 14
+                                                    + [ctypes.c_uint, _P, _P]),
+    # (pd*, engine, prop, alg, src, dst, alpha, beta, attr)
+    "dnnl_eltwise_forward_primitive_desc_create": (None, [_PP, _P, _I, _I, _P, _P, _F, _F, _P]),
+    # (pd*, engine, alg, diff_src, diff_dst, data (src or, for *_use_dst_for_bwd, dst), alpha, beta, hint, attr)
+    "dnnl_eltwise_backward_primitive_desc_create": (None, [_PP, _P, _I, _P, _P, _P, _F, _F, _P, _P]),
     # (pd*, engine, src, weights, bias, dst, attr)
     "dnnl_matmul_primitive_desc_create": (None, [_PP, _P, _P, _P, _P, _P, _P]),
     # (pd*, engine, prop, alg, src, dst, strides, kernel, dilation, padding_l, padding_r, attr)

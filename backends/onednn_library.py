@@ -34,6 +34,18 @@ class OneDNNLibrary:
     def version_string(self):
         return ".".join(str(v) for v in self.version)
 
+    def threads(self):
+        """How many OpenMP threads oneDNN's next primitive runs on: libgomp's ``omp_get_max_threads()``,
+        found through libdnnl's own dependencies (the libgomp it runs on, whatever else is loaded). It
+        follows ``OMP_NUM_THREADS`` at start and threadpoolctl's ``threadpool_limits`` afterwards (which
+        sets OpenBLAS's count and libgomp's together: the one setting for both pools). None where the
+        build has no OpenMP runtime to ask."""
+        fn = getattr(self.cdll, "omp_get_max_threads", None)
+        if fn is None:
+            return None
+        fn.restype, fn.argtypes = ctypes.c_int, []
+        return int(fn())
+
 
 def _prefixes():
     seen = []

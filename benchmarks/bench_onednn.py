@@ -5,9 +5,10 @@ Rows (each ratio is against torch in the same group):
                Adam, batch 64), one train_on_batch step
   conv part    its two Conv2D+relu layers alone (ops.conv + GradientTape + Adam), as bench_cnn.py
   kernels      single kernels, numpy-only vs oneDNN (no torch): the MNIST CNN's second convolution and its
-               pooling, BatchNormalization's and LayerNormalization's kernels on (64, 24, 24, 32), and an
-               LSTM(128) over 50 steps, batch 64, 32 features, forward + backward (batch norm and the LSTM
-               are timed through oneDNN here although the backend leaves them to NumPy by default:
+               pooling, the ReLU gradient on its output, BatchNormalization's and LayerNormalization's kernels on (64, 24, 24, 32), and an
+               LSTM(128) and a GRU(128) (reset_after) over 50 steps, batch 64, 32 features, forward +
+               backward (batch norm and the recurrent layers are timed through oneDNN here although the
+               backend leaves them to NumPy by default:
                `OneDNNNumpyBackend.onednn_off`)
 The `onednn+openblas` model row is the oneDNN backend with its GEMMs (Dense layers) left on OpenBLAS: the
 mixed step, two thread pools on the same cores, that routing every GEMM through oneDNN avoids.
@@ -116,6 +117,13 @@ def kernel_cases(label, b):
         out = b.lstm_forward(*lstm_args)
         b.lstm_backward(*lstm_g, out[3])
 
+    gru_args = [(rng.standard_normal(s) * 0.1).astype(np.float32)
+                for s in ((BATCH, 50, 32), (32, 384), (128, 384), (2, 384), (BATCH, 128))]
+
+    def gru():  # reset_after=True, tf.keras's default (oneDNN's lbr_gru)
+        out = b.gru_forward(*gru_args)
+        b.gru_backward(*lstm_g[:2], out[2])
+
     ops = {
         "conv fwd+bias+relu": lambda: b.conv(x, k, *geo, bias=bias, relu=True, saved={}),
         "conv bwd-data": lambda: b.conv_grad_input(g, k, x.shape, *geo),
@@ -126,7 +134,9 @@ def kernel_cases(label, b):
         "batchnorm bwd": lambda: b.batch_norm_grad(bn_x, bn_x, bn[1], bn[3], bn_p[0], (3,)),
         "layernorm fwd": lambda: b.layer_norm(bn_x, *bn_p, (3,), 1e-3),
         "layernorm bwd": lambda: b.layer_norm_grad(bn_x, bn_x, ln[1], ln[2], bn_p[0], (3,)),
+        "relu grad": lambda: b.relu_grad(g, p),
         "lstm(128) fwd+bwd": lstm,
+        "gru(128) fwd+bwd": gru,
     }
     return [Case(f"{name}[{label}]", "kernels", "cpu", fn) for name, fn in ops.items()]
 

@@ -180,21 +180,26 @@ LEFT_OUT = {
 
 # Missing and still to build, as {(module, what builds it): (names...)}.
 NOT_YET = {
-    ("utils", "issue 14: datasets from directories (audio files)"): ("audio_dataset_from_directory",),
-    ("utils", "issue 14: model plotting (pydot/graphviz, an extra)"): ("plot_model", "model_to_dot"),
-    ("utils", "issue 14: FeatureSpace, over the preprocessing layers"): ("FeatureSpace",),
-    ("utils", "issue 14: the tf.keras 2.13+ serialization format (module, registered_name); "
-              "utils.legacy has the Keras 2 one"): ("serialize_keras_object", "deserialize_keras_object"),
 }
 _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileNet", "mobilenet")
 # One tuple per family group, so that groups built side by side merge without touching each other.
-_APPLICATIONS_BUILT_VGG_RESNET = ()
+_APPLICATIONS_BUILT_VGG_RESNET = ("VGG16", "vgg16", "VGG19", "vgg19", "ResNet50", "ResNet101", "ResNet152",
+                                  "resnet", "resnet50", "ResNet50V2", "ResNet101V2", "ResNet152V2", "resnet_v2")
 
-_APPLICATIONS_BUILT_DENSENET_INCEPTION = ()
+_APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
+                                          "inception_v3", "Xception", "xception", "InceptionResNetV2",
+                                          "inception_resnet_v2")
 
-_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = ()
+_APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = (
+    "MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",
+    "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "efficientnet",
+    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2S",
+    "EfficientNetV2M", "EfficientNetV2L", "efficientnet_v2")
 
-_APPLICATIONS_BUILT_CONVNEXT_REGNET = ()
+_APPLICATIONS_BUILT_CONVNEXT_REGNET = ("convnext", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
+                                      "ConvNeXtXLarge", "regnet") + tuple(
+    f"RegNet{kind}{size}" for kind in "XY" for size in ("002", "004", "006", "008", "016", "032", "040", "064",
+                                                        "080", "120", "160", "320"))
 
 _APPLICATIONS_BUILT += (_APPLICATIONS_BUILT_VGG_RESNET + _APPLICATIONS_BUILT_DENSENET_INCEPTION
                         + _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET + _APPLICATIONS_BUILT_CONVNEXT_REGNET)

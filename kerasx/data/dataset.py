@@ -81,6 +81,13 @@ class Dataset:
         """Combines consecutive elements into batches (the last one smaller unless `drop_remainder`)."""
         return _make("BatchDataset", self, batch_size, drop_remainder)
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False,
+                     name=None):
+        """`batch`, each component padded to a common shape first: `padded_shapes` (a structure like the
+        element's, each a shape whose None sizes mean "the batch's largest"; default: the largest of each
+        dimension), with `padding_values` (a structure of scalars; default 0, or b"" for strings)."""
+        return _make("PaddedBatchDataset", self, batch_size, padded_shapes, padding_values, drop_remainder)
+
     def unbatch(self, name=None):
         """Splits each element into its rows (the inverse of `batch`)."""
         return _make("UnbatchDataset", self)

@@ -1,4 +1,4 @@
-"""Dataset transformations: batch, shuffle, repeat, take, skip, map, filter, enumerate, unbatch.
+"""Dataset transformations: batch, padded_batch, shuffle, repeat, take, skip, map, filter, enumerate, unbatch.
 
 Where the upstream elements are rows of in-memory arrays (`_index_plan`), shuffle/repeat/take/skip act
 on row indices and `batch` gathers whole batches at once, instead of stacking elements one by one.
@@ -8,7 +8,7 @@ import math
 
 import numpy as np  # host-side input pipeline: index permutations and batches are built on the host
 
-from kerasx.autodiff.nest import flatten
+from kerasx.autodiff.nest import flatten, pack_sequence_as
 from kerasx.data import spec, structure
 from kerasx.data.dataset import Dataset
 
@@ -56,6 +56,101 @@ class BatchDataset(Dataset):
                 pending = []
         if pending and not self._drop_remainder:
             yield structure.stack(pending)
+
+
+class PaddedBatchDataset(Dataset):
+    """tf.data's `padded_batch`: elements batched one by one, each component padded at the end of each
+    axis to the size `padded_shapes` gives (None: the batch's largest)."""
+
+    def __init__(self, source, batch_size, padded_shapes, padding_values, drop_remainder):
+        self._source = source
+        self._batch_size = _check_count("batch_size", batch_size)
+        if self._batch_size <= 0:
+            raise ValueError(f"`batch_size` must be greater than zero; received {batch_size}.")
+        self._drop_remainder = bool(drop_remainder)
+        self._padded_shapes = padded_shapes
+        self._padding_values = padding_values
+
+    def _cardinality(self):
+        return BatchDataset._cardinality(self)
+
+    def _per_leaf(self, value, element, what):
+        """`value` (None, or a structure like `element`'s with a shape or scalar at each leaf) as one
+        entry per leaf of `element`, in `flatten`'s order."""
+        if value is None:
+            return [None] * len(flatten(element))
+        return _leaves_like(element, value, what)
+
+    def _element_spec(self):
+        source = self._source._element_spec()
+        size = self._batch_size if self._drop_remainder else None
+        leaves = flatten(source)
+        shapes = self._per_leaf(self._padded_shapes, source, "padded_shapes")
+        out = [s.with_leading_dim(size) if shape is None else
+               spec.TensorSpec((size,) + tuple(shape), s.dtype, s.name) for s, shape in zip(leaves, shapes)]
+        return pack_sequence_as(source, out)
+
+    def _elements(self):
+        pending = []
+        for element in self._source._elements():
+            pending.append(element)
+            if len(pending) == self._batch_size:
+                yield self._pad_and_stack(pending)
+                pending = []
+        if pending and not self._drop_remainder:
+            yield self._pad_and_stack(pending)
+
+    def _pad_and_stack(self, elements):
+        flat = [flatten(e) for e in elements]
+        shapes = self._per_leaf(self._padded_shapes, elements[0], "padded_shapes")
+        values = self._per_leaf(self._padding_values, elements[0], "padding_values")
+        leaves = []
+        for i, (shape, value) in enumerate(zip(shapes, values)):
+            column = [np.asarray(f[i]) for f in flat]
+            leaves.append(_pad_column(column, shape, value, i))
+        return pack_sequence_as(elements[0], leaves)
+
+
+def _leaves_like(element, value, what):
+    """Walks `value` alongside `element`'s structure (tuples and dicts; a list is one component, as in
+    dataset elements), so that a shape such as ``[None, 1]`` is read as a leaf, not as a structure."""
+    if isinstance(element, tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(element):
+            raise ValueError(f"`{what}` must have the structure of the dataset's elements ({len(element)} "
+                             f"components); received {value!r}.")
+        return [leaf for e, v in zip(element, value) for leaf in _leaves_like(e, v, what)]
+    if isinstance(element, dict):
+        if not isinstance(value, dict) or set(value) != set(element):
+            raise ValueError(f"`{what}` must have the keys of the dataset's elements {sorted(element)}; "
+                             f"received {value!r}.")
+        return [leaf for k in sorted(element) for leaf in _leaves_like(element[k], value[k], what)]
+    if what == "padded_shapes":
+        return [None if value is None else tuple(value)]
+    return [value]
+
+
+def _pad_column(column, shape, value, index):
+    ranks = {a.ndim for a in column}
+    if len(ranks) != 1:
+        raise ValueError(f"padded_batch: component {index} has elements of different ranks {sorted(ranks)}.")
+    largest = [max(a.shape[d] for a in column) for d in range(column[0].ndim)]
+    if shape is None:
+        target = largest
+    else:
+        if len(shape) != column[0].ndim:
+            raise ValueError(f"padded_batch: the padded shape {tuple(shape)} of component {index} does not "
+                             f"have the rank of its elements, shape {column[0].shape}.")
+        target = [big if size is None else int(size) for size, big in zip(shape, largest)]
+        for size, big in zip(target, largest):
+            if big > size:
+                raise ValueError(f"padded_batch: attempted to pad component {index} to a smaller size than "
+                                 f"its elements: padded shape {tuple(shape)}, element sizes {tuple(largest)}.")
+    if value is None:
+        value = b"" if column[0].dtype.kind in "SUO" else 0
+    out = np.full([len(column)] + target, value, dtype=column[0].dtype)
+    for row, a in enumerate(column):
+        out[(row,) + tuple(slice(0, n) for n in a.shape)] = a
+    return out
 
 
 def _rechunk(chunks, size, drop_remainder):

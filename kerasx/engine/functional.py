@@ -2,11 +2,13 @@
 (``Model(inputs=Input(...), outputs=...)``)."""
 import collections
 
+from kerasx import ops
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.autodiff.tensor import Tensor, as_tensor
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer, check_tensor_like
 from kerasx.engine.functional_config import functional_config, functional_from_config
+from kerasx.engine.functional_subgraph import clone_graph_nodes, needs_cloning
 from kerasx.engine.graph_losses import AddLoss, AddMetric, add_to_graph, new_nodes, producer_node
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
@@ -19,6 +21,8 @@ class Functional(Model):
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._init_trainer()
+        if needs_cloning(inputs):  # intermediate tensors as inputs: a new graph of the same layers
+            inputs, outputs = clone_graph_nodes(inputs, outputs)
         self._init_graph(inputs, outputs)
 
     def _init_graph(self, inputs, outputs):
@@ -138,6 +142,7 @@ class Functional(Model):
         feed = self._flatten_feed(inputs)
         masks = [None] * len(feed) if mask is None else self._flatten_feed(mask)
         for i, (kt, value, m) in enumerate(zip(self.inputs, feed, masks)):
+            value = conform_to_input_shape(kt.shape, value)
             _check_input_shape(self, i, kt.shape, value)
             values[id(kt)] = _with_mask(value, m)
         with call_context.enter(training):
@@ -225,6 +230,23 @@ def _with_mask(value, mask):
         value = as_tensor(value)
     value._keras_mask = mask
     return value
+
+
+def conform_to_input_shape(expected, value):
+    """tf.keras's `_conform_to_reference_input`: (batch,) and (batch, 1) data pass interchangeably, the
+    `Input`'s shape deciding (a rank-1 column fed to `Input(shape=(1,))` gains its last axis, a trailing
+    axis of 1 the `Input` lacks is dropped)."""
+    shape = getattr(value, "shape", None)
+    if shape is None or not expected:
+        return value
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        new_shape = tuple(shape) + (1,)
+    elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+        new_shape = tuple(shape[:-1])
+    else:
+        return value
+    # Host string arrays reshape on the host; everything else becomes a Tensor, as the graph's layers take.
+    return value.reshape(new_shape) if is_string_array(value) else ops.reshape(as_tensor(value), new_shape)
 
 
 def _check_input_shape(model, index, expected, value):

@@ -41,14 +41,33 @@ def _infer_specs(layer, inputs, extra_args, kwargs):
     `compute_output_shape`, which knows how to carry None through."""
     if layer._output_shape_from_compute:
         return _specs_from_compute_output_shape(layer, inputs)
+    unknown_inner = any(d is None for t in flatten(inputs) if isinstance(t, KerasTensor) for d in t.shape[1:])
     try:
-        return _run_on_placeholders(layer, inputs, extra_args, kwargs)
+        specs = _run_on_placeholders(layer, inputs, extra_args, kwargs)
     except ValueError:
-        unknown_inner = any(d is None for t in flatten(inputs) if isinstance(t, KerasTensor)
-                            for d in t.shape[1:])
         if not (unknown_inner and _defines_output_shape(layer)):
             raise
-    return _specs_from_compute_output_shape(layer, inputs)
+        return _specs_from_compute_output_shape(layer, inputs)
+    if unknown_inner and _defines_output_shape(layer):
+        _keep_computed_unknowns(layer, inputs, specs[0])
+    return specs
+
+
+def _keep_computed_unknowns(layer, inputs, specs):
+    """The probes 1 and 2 can agree on an output size that is not fixed: a stride-2 convolution gives 1
+    for both, a 3x3/2 'valid' pooling 0 for both. Where the layer's own `compute_output_shape` says a
+    size is unknown, it stays unknown (known sizes are the placeholder runs')."""
+    try:
+        computed = flatten(_shape_specs(layer.compute_output_shape(map_structure(lambda t: t.shape, inputs)),
+                                        None))
+    except (ValueError, TypeError):
+        return  # a compute_output_shape that cannot take these shapes: the placeholder runs stand
+    ran = flatten(specs)
+    if len(computed) != len(ran):
+        return
+    for spec, shape in zip(ran, (c.shape for c in computed)):
+        if len(shape) == len(spec.shape):
+            spec.shape = tuple(None if c is None else r for r, c in zip(spec.shape, shape))
 
 
 def _specs_from_compute_output_shape(layer, inputs):

@@ -11,13 +11,13 @@ class InputLayer(Layer):
 
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None, sparse=False,
                  name=None, ragged=False, batch_input_shape=None, optional=False, **kwargs):
-        # tf.keras 2.21 writes `optional` (False unless asked) into every InputLayer config.
-        if optional:
-            raise ValueError("kerasx has no optional model inputs: InputLayer(optional=True) is not "
-                             "supported.")
         if sparse or ragged:
             raise ValueError("kerasx has no sparse or ragged tensors: InputLayer(sparse=True) and "
                              "InputLayer(ragged=True) are not supported.")
+        # tf_keras 2.15+ writes `"optional": false` in every InputLayer config; inputs that may be None
+        # are not supported.
+        if optional:
+            raise ValueError("kerasx has no optional inputs: InputLayer(optional=True) is not supported.")
         if input_shape is not None and batch_input_shape is not None:
             raise ValueError("Only provide the input_shape OR batch_input_shape argument to InputLayer, "
                              "not both at the same time.")

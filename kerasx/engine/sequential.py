@@ -7,7 +7,7 @@ every output shape; until then layers are added without being built (deferred bu
 from kerasx.autodiff.nest import flatten
 from kerasx.engine import call_context
 from kerasx.engine.base_layer import Layer
-from kerasx.engine.functional import Functional, _with_mask
+from kerasx.engine.functional import Functional, _with_mask, conform_to_input_shape
 from kerasx.engine.functional_config import sequential_config, sequential_from_config
 from kerasx.engine.input_layer import Input, InputLayer
 from kerasx.engine.input_spec import InputSpec
@@ -156,6 +156,8 @@ class Sequential(Functional):
         return x
 
     def _convert_inputs(self, inputs):
+        if getattr(self, "_is_graph_network", False) and len(self.inputs) == 1:
+            inputs = conform_to_input_shape(self.inputs[0].shape, inputs)  # as Functional, before input_spec
         if not self.built and is_string_array(inputs):
             # As tf.keras: a Sequential built from its first batch takes that batch's dtype for its input.
             self._deferred_input_dtype = STRING

@@ -4,48 +4,16 @@
 A Lambda's config stores a Python function as tf.keras 2.x does: its bytecode, marshalled and base64
 encoded, with its defaults and closure values. Loading that bytecode runs code from the file, so
 `from_config` refuses it in safe mode (the default; see `kerasx.saving.safe_mode`)."""
-import base64
 import inspect
-import marshal
 import sys
 import types
 
 from kerasx import regularizers
 from kerasx.autodiff.tensor import as_tensor
 from kerasx.engine.base_layer import Layer
+from kerasx.saving.function_code import func_dump, func_load
 from kerasx.saving.object_registration import deserialize_keras_object
 from kerasx.saving.safe_mode import check_python_code_allowed
-
-
-def func_dump(func):
-    """``(code, defaults, closure)`` of a Python function, the code as base64 text of its marshalled
-    bytecode (Keras's `generic_utils.func_dump`)."""
-    # A live code object marshals with reference flags that depend on refcounts; a freshly loaded copy
-    # marshals the same way every time, so a config survives a save/load round trip byte for byte.
-    raw = marshal.dumps(marshal.loads(marshal.dumps(func.__code__)))
-    code = base64.encodebytes(raw).decode("ascii")
-    closure = tuple(c.cell_contents for c in func.__closure__) if func.__closure__ else None
-    return code, func.__defaults__, closure
-
-
-def _cell(value):
-    def reader():
-        return value
-    return reader.__closure__[0]
-
-
-def func_load(code, defaults=None, closure=None, globs=None):
-    """The function `func_dump` described; `code` may be the whole ``(code, defaults, closure)``."""
-    if isinstance(code, (tuple, list)):
-        code, defaults, closure = code
-    if isinstance(defaults, list):
-        defaults = tuple(defaults)
-    if closure is not None:
-        closure = tuple(_cell(v) for v in closure)
-    raw = base64.decodebytes(code.encode("ascii"))
-    code = marshal.loads(raw)
-    return types.FunctionType(code, globs if globs is not None else globals(), name=code.co_name,
-                              argdefs=defaults, closure=closure)
 
 
 def _serialize_function(fn, allow_raw=False):

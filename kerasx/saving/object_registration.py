@@ -69,6 +69,14 @@ def register_keras_serializable(package="Custom", name=None):
     return decorator
 
 
+def scoped_objects():
+    """The names of the active `custom_object_scope`s, merged (the innermost wins)."""
+    merged = {}
+    for scope in _scopes:
+        merged.update(scope)
+    return merged
+
+
 def get_registered_name(obj):
     """The name `obj` serializes under: its registered name, else its `__name__`."""
     if obj in _GLOBAL_CUSTOM_NAMES:
@@ -113,7 +121,14 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
             raise ValueError(f"Improper config format for {identifier}. Expecting python dict contains "
                              "`class_name` and `config` as keys")
         class_name = identifier["class_name"]
-        cls = get_registered_object(class_name, custom_objects, module_objects)
+        if class_name == "function":  # tf.keras 2.13+'s form of a function stored by name
+            return deserialize_keras_object(identifier["config"], module_objects, custom_objects,
+                                            printable_module_name)
+        # tf.keras 2.13+'s entries name a registered class by "registered_name" ("my_package>MyLayer")
+        # and by its bare class name; Keras 2's put the registered name in "class_name".
+        registered = identifier.get("registered_name")
+        cls = get_registered_object(registered, custom_objects) if isinstance(registered, str) else None
+        cls = cls or get_registered_object(class_name, custom_objects, module_objects)
         if cls is None:
             raise ValueError(f"Unknown {printable_module_name}: '{class_name}'. {_UNKNOWN_HINT}")
         config = dict(identifier["config"] or {})

@@ -29,6 +29,12 @@ def in_safe_mode():
     return _scopes[-1] if _scopes else True
 
 
+def active_safe_mode():
+    """The innermost active `SafeModeScope`'s setting, or None when no scope is active (a loading
+    function's own `safe_mode` argument then decides)."""
+    return _scopes[-1] if _scopes else None
+
+
 def check_python_code_allowed(class_name, arg_name="function"):
     """Raises unless safe mode is off: called before deserializing stored bytecode."""
     if in_safe_mode():

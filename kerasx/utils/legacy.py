@@ -1,6 +1,6 @@
 """`keras.utils.legacy`: the Keras 2 serialization (``{"class_name", "config"}`` dicts, functions by
-name) that kerasx's model files use. tf.keras 2.13+'s own `keras.utils.serialize_keras_object` writes a
-newer format (with "module" and "registered_name"), which kerasx does not write yet."""
+name) that kerasx's model files use. `keras.utils.serialize_keras_object` writes tf.keras 2.13+'s newer format
+(with "module" and "registered_name"; `kerasx.saving.serialization_lib`)."""
 from kerasx.saving.object_registration import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["deserialize_keras_object", "serialize_keras_object"]

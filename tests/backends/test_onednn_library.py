@@ -57,7 +57,35 @@ def test_loaded_library_reports_its_version_and_file():
     fast, _ = backends_or_skip()
     lib = onednn_library.library()
     assert lib.version[0] == 3 and lib.path == onednn_library.find()
-    assert f"oneDNN {lib.version_string()} kernels ({lib.path})" in fast.kernel_info()
+    assert f"oneDNN {lib.version_string()} kernels ({lib.path}, " in fast.kernel_info()
+
+
+def _threads_seen(env_threads, code):
+    script = ("import backends.onednn_backend as ob; b = ob.OneDNNNumpyBackend(); b.onednn_off = frozenset()\n"
+              "import numpy as np; lib = ob.onednn_library.library()\n" + code)
+    env = {"PATH": "/usr/bin:/bin", "KERAS_BACKEND": "numpy"}
+    if env_threads is not None:
+        env["OMP_NUM_THREADS"] = str(env_threads)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env,
+                          timeout=120).stdout.split("|")
+
+
+def test_the_thread_count_follows_omp_num_threads_and_threadpoolctl():
+    backends_or_skip()
+    pytest.importorskip("threadpoolctl")
+    out = _threads_seen(1, "print(lib.threads(), b.kernel_info(), sep='|')")
+    assert out[0] == "1" and "1 OpenMP thread)" in out[1]
+    out = _threads_seen(2, "print(lib.threads(), b.kernel_info(), sep='|')")
+    assert out[0] == "2" and "2 OpenMP threads)" in out[1]
+    # threadpoolctl's limit (OpenBLAS's and OpenMP's pools at once) reaches oneDNN's next primitive, and is
+    # undone on leaving the block.
+    code = ("from threadpoolctl import threadpool_limits\n"
+            "x = np.ones((1, 6, 6, 2), 'float32'); k = np.ones((3, 3, 2, 4), 'float32')\n"
+            "with threadpool_limits(1):\n"
+            "    y = b.conv(x, k, (1, 1), ((0, 0), (0, 0)), (1, 1)); inside = lib.threads()\n"
+            "print(inside, lib.threads(), float(y.sum()), sep='|')")
+    inside, after, total = _threads_seen(2, code)
+    assert (inside, after) == ("1", "2") and float(total) == 4 * 4 * 4 * 18.0
 
 
 def test_making_the_backend_does_not_load_the_library():

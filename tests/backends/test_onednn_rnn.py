@@ -1,6 +1,7 @@
-"""oneDNN's whole-sequence LSTM (backends/onednn_rnn.py) against the generic kernel on the same inputs:
-outputs, final states and every gradient, forwards and go_backwards; masked and recurrent-dropout calls
-and float64 run the generic kernel. Skipped where oneDNN is not installed."""
+"""oneDNN's whole-sequence LSTM and GRU (backends/onednn_rnn.py) against the generic kernels on the same
+inputs: outputs, final states and every gradient, forwards and go_backwards, the GRU with and without
+reset_after; masked and recurrent-dropout calls and float64 run the generic kernel. Skipped where oneDNN
+is not installed."""
 import numpy as np
 import pytest
 
@@ -63,11 +64,54 @@ def test_masked_dropped_and_float64_calls_run_the_generic_kernel():
     assert not fast.onednn_implementations()
 
 
-def test_lstm_and_batch_norm_are_off_by_default():
+def _gru_inputs(n, t, f, u, scale, reset_after, seed=0):
+    rng = np.random.default_rng(seed)
+    r = lambda *s: (rng.standard_normal(s) * scale).astype("float32")  # noqa: E731
+    bias = r(2, 3 * u) if reset_after else r(3 * u)
+    return r(n, t, f), r(f, 3 * u), r(u, 3 * u), bias, r(n, u)
+
+
+@pytest.mark.parametrize("reset_after", [True, False], ids=["reset_after", "reset_before"])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("dims", [(4, 5, 3, 6, 0.5), (16, 12, 8, 32, 0.15)], ids=["small", "wider"])
+def test_gru_matches_generic(dims, go_backwards, reset_after):
+    fast, generic = backends_or_skip()
+    *shape, scale = dims
+    args = _gru_inputs(*shape, scale, reset_after)
+    kw = {"go_backwards": go_backwards, "reset_after": reset_after}
+    out, want = fast.gru_forward(*args, **kw), generic.gru_forward(*args, **kw)
+    _close(out[:2], want[:2])
+    rng = np.random.default_rng(1)
+    g = [rng.standard_normal(a.shape).astype("float32") for a in want[:2]]
+    for _ in range(2):  # overwritten, not accumulated
+        got = fast.gru_backward(*g, out[2])
+        _close(got[:5], generic.gru_backward(*g, want[2])[:5])  # dbias in Keras's (2, 3u) with reset_after
+        assert got[5] is None
+    cell = "lbr_gru" if reset_after else "gru"
+    assert served(fast, f"{cell}_fwd") and served(fast, f"{cell}_bwd")
+
+
+def test_masked_and_dropped_gru_calls_run_the_generic_kernel():
+    fast, generic = backends_or_skip()
+    args = _gru_inputs(3, 4, 2, 5, 0.5, True)
+    for kw in ({"mask": np.array([[True, False, True, True]] * 3)},
+               {"recurrent_mask": np.full((3, 5), 1.25, "float32")}):
+        out, want = fast.gru_forward(*args, **kw), generic.gru_forward(*args, **kw)
+        np.testing.assert_array_equal(out[0], want[0])
+        g = [np.ones(a.shape, "float32") for a in want[:2]]
+        np.testing.assert_array_equal(fast.gru_backward(*g, out[2])[3], generic.gru_backward(*g, want[2])[3])
+    assert not fast.onednn_implementations()
+
+
+def test_lstm_gru_and_batch_norm_are_off_by_default():
     backends_or_skip()
     default, generic = OneDNNNumpyBackend(), NumpyBackend()
     args = _inputs(3, 4, 2, 5, 0.5)
     np.testing.assert_array_equal(default.lstm_forward(*args)[0], generic.lstm_forward(*args)[0])
+    gru_args = _gru_inputs(3, 4, 2, 5, 0.5, True)
+    np.testing.assert_array_equal(default.gru_forward(*gru_args)[0], generic.gru_forward(*gru_args)[0])
+    y = np.maximum(args[0], 0)
+    np.testing.assert_array_equal(default.relu_grad(args[0], y), generic.relu_grad(args[0], y))
     x = args[0]
     np.testing.assert_array_equal(default.batch_norm_train(x, None, None, (2,), 1e-3)[0],
                                   generic.batch_norm_train(x, None, None, (2,), 1e-3)[0])

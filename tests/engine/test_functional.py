@@ -90,6 +90,23 @@ def test_wrong_input_shape_names_the_model(backend):
         model([np.ones((1, 32)), np.ones((1, 32))])
 
 
+def test_rank_one_columns_fit_an_input_of_shape_one(backend):
+    # tf.keras's Functional conforms (batch,) and (batch, 1) data to the Input's shape, in fit too.
+    inp = Input(shape=(1,))
+    model = Model(inp, Linear(2)(inp))
+    x = np.array([1.0, 2.0, 3.0], dtype="float32")
+    np.testing.assert_allclose(model(x).numpy(), model(x[:, None]).numpy())
+    np.testing.assert_allclose(model(x).numpy(), np.repeat(x[:, None], 2, axis=1))  # Linear's kernel is ones
+    model.compile("sgd", "mse")
+    history = model.fit(x, np.zeros((3, 2), dtype="float32"), epochs=2, batch_size=3, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    flat = Input(shape=(2,))
+    model = Model(flat, Linear(1)(flat))
+    np.testing.assert_allclose(model(np.ones((4, 2, 1), dtype="float32")).numpy(), np.full((4, 1), 2.0))
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 2\), found shape=\(4, 2, 3\)"):
+        model(np.ones((4, 2, 3), dtype="float32"))
+
+
 def test_inputs_must_come_from_input():
     with pytest.raises(ValueError, match="must come from `kerasx.Input`"):
         Model(inputs=np.ones((1, 2)), outputs=Input(shape=(2,)))
@@ -149,6 +166,20 @@ def test_unknown_spatial_sizes_use_the_layers_compute_output_shape(backend):
     assert tuple(layers.Cropping1D(1)(keras.Input((None, 3))).shape) == (None, None, 3)
     model = keras.Model(x, y)
     assert model.predict(np.ones((2, 8, 7, 3), "float32"), verbose=0).shape == (2, 6, 5, 3)
+
+
+def test_probes_that_agree_on_an_unknown_size_keep_it_unknown(backend):
+    # Fills 1 and 2 both give 1 through a stride-2 convolution and 0 through a 3x3/2 'valid' pooling;
+    # the layers' compute_output_shape says None, as tf.keras's static shapes do (ResNet50 without top).
+    import kerasx as keras
+    from kerasx import layers
+    x = keras.Input((None, None, 3))
+    conv = layers.Conv2D(4, 1, strides=2)(x)
+    pooled = layers.MaxPooling2D(3, strides=2)(layers.ZeroPadding2D(1)(conv))
+    assert tuple(conv.shape) == tuple(pooled.shape) == (None, None, None, 4)
+    assert tuple(layers.Conv2D(4, 1, strides=2)(keras.Input((None, 6, 3))).shape) == (None, None, 3, 4)
+    model = keras.Model(x, pooled)
+    assert model.predict(np.ones((1, 16, 12, 3), "float32"), verbose=0).shape == (1, 4, 3, 4)
 
 
 def test_a_symbolic_call_with_training_true_changes_no_state(backend):

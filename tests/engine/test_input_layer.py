@@ -54,9 +54,9 @@ def test_the_other_shape_arguments_are_checked_and_named():
         Linear(2, batch_input_shape=(None, 0))
 
 
-def test_optional_as_tf_keras_2_21_writes_it():
-    """tf.keras 2.21 writes `"optional": false` into every InputLayer config; kerasx reads it."""
-    assert InputLayer(batch_input_shape=(None, 3), optional=False).get_config()["batch_input_shape"] == (None, 3)
-    with pytest.raises(ValueError, match=r"kerasx has no optional model inputs: InputLayer\(optional=True\) "
-                                         r"is not supported\."):
-        InputLayer(batch_input_shape=(None, 3), optional=True)
+def test_optional_is_accepted_false_and_refused_true():
+    # tf_keras 2.15+ configs carry "optional": false; kerasx has no optional (None-accepting) inputs.
+    layer = InputLayer(input_shape=(3,), optional=False)
+    assert layer.get_config()["batch_input_shape"] == (None, 3)
+    with pytest.raises(ValueError, match=r"no optional inputs: InputLayer\(optional=True\)"):
+        InputLayer(input_shape=(3,), optional=True)

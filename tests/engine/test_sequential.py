@@ -163,3 +163,13 @@ def test_building_a_sequential_does_work_linear_in_its_length(backend, monkeypat
         calls.append(reads[0])
         assert len(model.layers) == n and all(len(l.inbound_nodes) == 1 for l in stack)
     assert calls[1] - calls[0] == (calls[2] - calls[1]) / 2, calls
+
+
+def test_rank_one_columns_fit_an_input_shape_of_one(backend):
+    # tf.keras's Sequential with an input shape is a graph network: (batch,) data meets (batch, 1) there.
+    model = Sequential([Linear(1, input_shape=(1,))])  # kernel of ones, bias zero
+    x = np.array([1.0, 2.0, 3.0], dtype="float32")
+    np.testing.assert_allclose(model(x).numpy(), x[:, None])
+    model.compile("sgd", "mse")
+    history = model.fit(x, np.zeros(3, dtype="float32"), epochs=2, batch_size=3, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]

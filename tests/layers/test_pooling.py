@@ -127,6 +127,11 @@ def test_pooling_unknown_spatial_dims_in_output_shape():
         (1, 2, 2, 2, 3)
     kx = layers.Input(shape=(None, None, 3))
     assert layers.MaxPooling2D()(kx).shape == (None, None, None, 3)
+    # The 1x1 and 2x2 placeholders that probe an unknown size both give 0 outputs for a 3x3/2 'valid'
+    # window (TensorFlow's rule): the size stays unknown instead of becoming 0 (ResNet's pool1_pool).
+    assert layers.MaxPooling2D(3, strides=2)(kx).shape == (None, None, None, 3)
+    assert layers.AveragePooling1D(4)(layers.Input(shape=(None, 2))).shape == (None, None, 2)
+    assert layers.MaxPooling2D(3, strides=2)(layers.Input(shape=(7, 5, 3))).shape == (None, 3, 2, 3)
 
 
 @pytest.mark.parametrize("cls, shape, expected", [

@@ -67,9 +67,13 @@ class Normalization(PreprocessingLayer):
             self.count = self.add_weight("count", shape=(), dtype="int64", initializer="zeros", trainable=False)
             self._count_seen = 0
         else:
-            ones = ops.ones(self._broadcast_shape, dtype=self.dtype)
-            self._fixed_mean = ops.multiply(ones, as_tensor(self.input_mean, dtype=self.dtype))
-            self._fixed_variance = ops.multiply(ones, as_tensor(self.input_variance, dtype=self.dtype))
+            # As tf.keras: broadcast to the kept axes' shape, then reshape to the input's rank, so that one
+            # value per channel lands on the channel axis wherever it is (axis=1 for channels_first).
+            ones = ops.ones(shape, dtype=self.dtype)
+            self._fixed_mean = ops.reshape(ops.multiply(ones, as_tensor(self.input_mean, dtype=self.dtype)),
+                                           self._broadcast_shape)
+            self._fixed_variance = ops.reshape(ops.multiply(ones, as_tensor(self.input_variance, dtype=self.dtype)),
+                                               self._broadcast_shape)
         self.built = True
 
     # ------------------------------------------------------------ statistics

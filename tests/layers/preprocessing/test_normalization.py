@@ -66,6 +66,12 @@ def test_given_statistics_and_invert(backend):
         ((-1,), [1.0, 2.0, 3.0], [4.0, 1.0, 0.25], False)
     again = layers.Normalization.from_config(config)
     np.testing.assert_allclose(again(x).numpy(), want, rtol=1e-5)
+    # One value per channel on a non-last axis (EfficientNetV2 channels_first): tf.keras reshapes the
+    # statistics to (1, 3, 1, 1), so they apply along axis 1.
+    images = _data(2, 3, 4, 5).transpose(0, 3, 1, 2).copy()
+    per_channel = layers.Normalization(axis=1, mean=[1.0, 2.0, 3.0, 4.0, 5.0], variance=[1.0, 4.0, 9.0, 16.0, 25.0])
+    want = (images - np.arange(1.0, 6.0).reshape(1, 5, 1, 1)) / np.arange(1.0, 6.0).reshape(1, 5, 1, 1)
+    np.testing.assert_allclose(per_channel(images).numpy(), want, rtol=1e-5, atol=1e-6)
     zero_variance = layers.Normalization(mean=0.0, variance=0.0)(np.ones((1, 2), "float32")).numpy()
     np.testing.assert_allclose(zero_variance, 1.0 / EPSILON, rtol=1e-5)  # max(sqrt(var), epsilon)
 
