@@ -44,7 +44,8 @@ def _check_saveable(model):
 
 def tensor_specs(model):
     """(layer name, node index, tensor index) -> (shape, dtype) of a functional model's tensors, for
-    Keras 3's `__keras_tensor__` entries. The node indices are those of the model's config."""
+    Keras 3's `__keras_tensor__` entries, nested functional models' included (layer names are unique
+    in a model). The node indices are those of the model's config."""
     nodes = getattr(model, "_nodes_in_order", None)
     if nodes is None:
         return {}
@@ -56,6 +57,7 @@ def tensor_specs(model):
             outputs = node.outputs if isinstance(node.outputs, (list, tuple)) else [node.outputs]
             for j, t in enumerate(outputs):
                 specs[(layer.name, i, j)] = ([d for d in t.shape], str(t.dtype))
+        specs.update(tensor_specs(layer))  # a nested functional model's own tensors
     return specs
 
 
@@ -72,8 +74,8 @@ def save_model_to_keras(model, filepath, overwrite=True, include_optimizer=True)
     archive_metadata = {"keras_version": __version__, "backend": writer_backend(),
                         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
 
-    def write_weights(path):
-        with h5py.File(path, "x", libver=WRITE_LIBVER) as f:
+    def write_weights(fileobj):
+        with h5py.File(fileobj, "w", libver=WRITE_LIBVER) as f:
             save_model_weights(f, model, optimizer)
     write_keras_archive(filepath, overwrite, config, archive_metadata, write_weights)
 

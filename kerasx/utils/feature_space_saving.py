@@ -103,8 +103,8 @@ def _vocabulary_assets(feature_space):
     return assets
 
 
-def _write_weights(feature_space, path):
-    with h5py.File(path, "x", libver=WRITE_LIBVER) as f:
+def _write_weights(feature_space, fileobj):
+    with h5py.File(fileobj, "w", libver=WRITE_LIBVER) as f:
         f.create_group("vars")  # the FeatureSpace's own variables: none
         if feature_space.concat is not None:
             f.create_group("concat/vars")
@@ -126,7 +126,7 @@ def save_feature_space(feature_space, filepath):
     assets = _vocabulary_assets(feature_space)
     metadata = {"keras_version": __version__, "backend": writer_backend(),
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    write_keras_archive(filepath, True, config, metadata, lambda path: _write_weights(feature_space, path),
+    write_keras_archive(filepath, True, config, metadata, lambda fileobj: _write_weights(feature_space, fileobj),
                         assets=assets)
 
 

@@ -101,7 +101,8 @@ def test_a_compiled_model_resumes_training_where_it_stopped(backend, tmp_path):
     loaded = keras.models.load_model(tmp_path / "trained.keras")
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     assert loaded.loss == ["mse", "binary_crossentropy"] and loaded.compiled_loss._loss_weights == [1.0, 0.5]
-    assert len(loaded.optimizer.weights) == len(model.optimizer.weights) == 1 + 2 * 6  # iterations, m and v of 3 kernels and 3 biases
+    # iterations, then m and v of 3 kernels and 3 biases
+    assert len(loaded.optimizer.weights) == len(model.optimizer.weights) == 1 + 2 * 6
     for a, b in zip(model.optimizer.weights, loaded.optimizer.weights):
         assert a.name == b.name
         np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -188,9 +189,8 @@ def registered():
     del keras_archive._OBJECT_LOADERS["Thing"]
 
 
-def _write_weights(path):
-    with open(path, "wb") as f:
-        f.write(b"not read by the Thing loader")
+def _write_weights(fileobj):
+    fileobj.write(b"not read by the Thing loader")
 
 
 def test_an_archive_of_a_registered_class_goes_to_its_loader(tmp_path, registered):
