@@ -184,7 +184,9 @@ NOT_YET = {
 _APPLICATIONS_BUILT = ("imagenet_utils", "MobileNetV2", "mobilenet_v2", "MobileNet", "mobilenet")
 # One tuple per family group, so that groups built side by side merge without touching each other.
 _APPLICATIONS_BUILT_VGG_RESNET = ("VGG16", "vgg16", "VGG19", "vgg19", "ResNet50", "ResNet101", "ResNet152",
-                                  "resnet", "resnet50", "ResNet50V2", "ResNet101V2", "ResNet152V2", "resnet_v2")
+                                  "resnet", "resnet50", "ResNet50V2", "ResNet101V2", "ResNet152V2", "resnet_v2",
+                                  "ResNetRS50", "ResNetRS101", "ResNetRS152", "ResNetRS200", "ResNetRS270",
+                                  "ResNetRS350", "ResNetRS420", "resnet_rs")
 
 _APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
                                           "inception_v3", "Xception", "xception", "InceptionResNetV2",

@@ -19,6 +19,9 @@ from kerasx.applications import resnet50  # noqa: F401
 from kerasx.applications.resnet import ResNet50, ResNet101, ResNet152  # noqa: F401
 from kerasx.applications import resnet_v2  # noqa: F401
 from kerasx.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2  # noqa: F401
+from kerasx.applications import resnet_rs  # noqa: F401
+from kerasx.applications.resnet_rs import (  # noqa: F401
+    ResNetRS50, ResNetRS101, ResNetRS152, ResNetRS200, ResNetRS270, ResNetRS350, ResNetRS420)
 
 # DenseNet, InceptionV3, InceptionResNetV2, Xception, NASNet
 from kerasx.applications import densenet  # noqa: F401

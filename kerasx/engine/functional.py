@@ -67,40 +67,44 @@ class Functional(Model):
         self.built = True
 
     def _topological_nodes(self):
-        """Nodes reachable backwards from the outputs, each after all of its parents."""
+        """Nodes reachable backwards from the outputs, each after all of its parents. The depth-first
+        walk keeps its own stack: a recursive one stops at Python's recursion limit, about 1000 layers
+        deep (ResNetRS270 has 1471 in a chain)."""
         order, state = [], {}
-
-        def visit(node):
-            key = id(node)
-            if state.get(key) == "done":
-                return
-            if state.get(key) == "visiting":
-                raise ValueError("The functional graph has a cycle.")
-            state[key] = "visiting"
-            for parent in node.parent_nodes:
-                visit(parent)
-            state[key] = "done"
-            order.append(node)
-
         for t in self.outputs:
-            visit(t.node)
+            stack = [(t.node, None)]
+            while stack:
+                node, parents = stack.pop()
+                key = id(node)
+                if parents is None:  # first arrival at this node
+                    if state.get(key) == "done":
+                        continue
+                    if state.get(key) == "visiting":
+                        raise ValueError("The functional graph has a cycle.")
+                    state[key] = "visiting"
+                    parents = iter(node.parent_nodes)
+                parent = next(parents, None)
+                if parent is None:
+                    state[key] = "done"
+                    order.append(node)
+                else:
+                    stack.append((node, parents))
+                    stack.append((parent, None))
         return order
 
     def _layers_by_depth(self):
         """Layers ordered as tf.keras orders `model.layers`: by decreasing depth (inputs first), ties
         broken by the order a depth-first walk from the outputs first meets them."""
         discovery, visited = {}, set()
-
-        def walk(node):
-            if id(node) in visited:
-                return
-            visited.add(id(node))
-            discovery.setdefault(id(node.layer), len(discovery))
-            for parent in node.parent_nodes:
-                walk(parent)
-
         for t in self.outputs:
-            walk(t.node)
+            stack = [t.node]  # pre-order with the parents pushed last-first: the recursive walk's order
+            while stack:
+                node = stack.pop()
+                if id(node) in visited:
+                    continue
+                visited.add(id(node))
+                discovery.setdefault(id(node.layer), len(discovery))
+                stack.extend(reversed(node.parent_nodes))
         depth = {}
         for node in reversed(self._nodes_in_order):
             depth.setdefault(id(node), 0)

@@ -266,3 +266,20 @@ def test_a_float64_model_keeps_float64_inputs_exact(backend):
     # A float32 model still takes float64 data as float32, through its layers.
     float32_model = keras.Sequential([keras.Input((3,)), L.Dense(2)])
     assert float32_model(x).dtype == "float32"
+
+
+def test_a_graph_deeper_than_the_recursion_limit_builds():
+    # The graph walks keep their own stacks: ResNetRS270 chains 1471 layers, past Python's default
+    # recursion limit of 1000 frames.
+    import sys
+
+    import kerasx as keras
+    from kerasx import layers
+    x = keras.Input((2,))
+    y, chain = x, []
+    for _ in range(sys.getrecursionlimit() + 100):
+        chain.append(layers.Activation("relu"))
+        y = chain[-1](y)
+    model = keras.Model(x, layers.Add()([x, y]))
+    assert model.layers[1:-1] == chain and len(model.layers) == len(chain) + 2
+    np.testing.assert_allclose(model.predict(np.array([[1.0, -1.0]], "float32"), verbose=0), [[2.0, -1.0]])
