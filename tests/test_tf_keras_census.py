@@ -190,7 +190,7 @@ _APPLICATIONS_BUILT_VGG_RESNET = ("VGG16", "vgg16", "VGG19", "vgg19", "ResNet50"
 
 _APPLICATIONS_BUILT_DENSENET_INCEPTION = ("DenseNet121", "DenseNet169", "DenseNet201", "densenet", "InceptionV3",
                                           "inception_v3", "Xception", "xception", "InceptionResNetV2",
-                                          "inception_resnet_v2")
+                                          "inception_resnet_v2", "NASNetMobile", "NASNetLarge", "nasnet")
 
 _APPLICATIONS_BUILT_MOBILENETV3_EFFICIENTNET = (
     "MobileNetV3Small", "MobileNetV3Large", "mobilenet_v3", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",

@@ -29,9 +29,11 @@ from kerasx.applications.densenet import DenseNet121, DenseNet169, DenseNet201  
 from kerasx.applications import inception_v3  # noqa: F401
 from kerasx.applications.inception_v3 import InceptionV3  # noqa: F401
 from kerasx.applications import xception  # noqa: F401
+from kerasx.applications.xception import Xception  # noqa: F401
 from kerasx.applications import inception_resnet_v2  # noqa: F401
 from kerasx.applications.inception_resnet_v2 import InceptionResNetV2  # noqa: F401
-from kerasx.applications.xception import Xception  # noqa: F401
+from kerasx.applications import nasnet  # noqa: F401
+from kerasx.applications.nasnet import NASNetLarge, NASNetMobile  # noqa: F401
 
 # MobileNetV3, EfficientNet, EfficientNetV2
 from kerasx.applications import mobilenet_v3  # noqa: F401

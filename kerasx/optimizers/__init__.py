@@ -10,8 +10,8 @@ from kerasx.optimizers.ftrl import Ftrl
 from kerasx.optimizers.lion import Lion
 from kerasx.optimizers.rmsprop import RMSprop
 from kerasx.optimizers.sgd import SGD
-from kerasx.saving.object_registration import (deserialize_keras_object, register_serialization,
-                                               serialize_keras_object)
+from kerasx.saving.object_registration import (deserialize_keras_object, get_registered_object,
+                                               register_serialization, serialize_keras_object)
 
 _ALL_CLASSES = {"adadelta": Adadelta, "adafactor": Adafactor, "adagrad": Adagrad, "adam": Adam, "adamax": Adamax,
                 "adamw": AdamW, "ftrl": Ftrl, "lion": Lion, "nadam": Nadam, "rmsprop": RMSprop, "sgd": SGD}
@@ -25,6 +25,11 @@ def serialize(optimizer):
 def deserialize(config, custom_objects=None):
     """An optimizer from ``{"class_name", "config"}``; built-in class names match in any case."""
     config = dict(config)
+    name = str(config.get("class_name", ""))
+    # tf.keras 2.11+ registers its own optimizers as "Custom>Adam", and writes that into .h5 files.
+    if name.startswith("Custom>") and name[len("Custom>"):].lower() in _ALL_CLASSES \
+            and get_registered_object(name, custom_objects) is None:
+        config["class_name"] = name[len("Custom>"):]
     if str(config.get("class_name", "")).lower() in _ALL_CLASSES:
         config["class_name"] = config["class_name"].lower()
     return deserialize_keras_object(config, module_objects=_ALL_CLASSES, custom_objects=custom_objects,

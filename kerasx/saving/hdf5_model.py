@@ -19,7 +19,7 @@ from kerasx.saving.damage import filename_of, reading
 from kerasx.saving.hdf5_file import open_for_reading, open_for_writing
 from kerasx.saving.keras3_config import legacy_h5_config, model_from_keras3, training_from_keras3_h5
 from kerasx.saving.keras3_weights import restore_optimizer_values
-from kerasx.saving.hdf5_weights import (load_optimizer_weights_from_hdf5_group,
+from kerasx.saving.hdf5_weights import (load_attributes_from_hdf5_group, load_optimizer_weights_from_hdf5_group,
                                         load_weights_from_hdf5_group,
                                         save_optimizer_weights_to_hdf5_group, save_weights_to_hdf5_group)
 from kerasx.saving.model_config import model_from_config
@@ -95,6 +95,12 @@ def _read_json_attribute(f, name):
         return json_utils.decode(text)
 
 
+def _first_optimizer_weight_name(f):
+    with reading(filename_of(f), "the optimizer's weight names"):
+        names = load_attributes_from_hdf5_group(f["optimizer_weights"], "weight_names")
+    return names[0] if names else ""
+
+
 def _read_model(f, custom_objects, compile):
     filepath = filename_of(f)
     model_config = _read_json_attribute(f, "model_config")
@@ -123,8 +129,13 @@ def _read_model(f, custom_objects, compile):
     with reading(filepath, "the 'optimizer_weights' group"):
         has_optimizer_weights = "optimizer_weights" in f
     optimizer_values = load_optimizer_weights_from_hdf5_group(f) if has_optimizer_weights else None
+    # tf.keras 2.11+'s optimizers (and Keras 3's) name their step counter 'iteration' and keep each
+    # variable's slots together (m, v of the first, then of the second); tf.keras's legacy optimizers
+    # ('Adam/iter:0') keep every m, then every v.
+    interleaved = keras3 or (has_optimizer_weights and _first_optimizer_weight_name(f).split(":")[0]
+                                                       .endswith("iteration"))
     model.compile(**compile_args_from_training_config(training_config, custom_objects))
-    if optimizer_values is not None and keras3:
+    if optimizer_values is not None and interleaved:
         restore_optimizer_values(model, optimizer_values)
     elif optimizer_values is not None:
         restore_optimizer_state(model, optimizer_values)

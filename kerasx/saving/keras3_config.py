@@ -12,6 +12,7 @@ on both sides; any other value is an error naming the layer and the argument. Al
 work on plain dicts.
 """
 import inspect
+import json
 
 from kerasx.saving.object_registration import built_in_objects, get_registered_object, serialization
 
@@ -149,7 +150,8 @@ def object_to_keras3(obj, module="keras.layers", tensor_specs=None):
             config = functional_to_keras3(config, tensor_specs or {})
             class_name = "Functional"
         elif class_name == "Sequential":
-            config["layers"] = [object_to_keras3(layer) for layer in config["layers"]]
+            config["layers"] = [object_to_keras3(layer, _module_for("", layer["class_name"]), tensor_specs)
+                                for layer in config["layers"]]
         config = {k: v if k in ("layers",) else _nested_to_keras3(k, v) for k, v in config.items()}
         if "dtype" in config and module.startswith("keras.layers") or class_name == "Sequential":
             config["dtype"] = dtype_policy(config.get("dtype") or "float32")
@@ -194,9 +196,31 @@ def _node_to_keras3(node, tensor_specs):
             "kwargs": {k: convert(v) for k, v in kwargs.items()}}
 
 
+def _shift_functional_refs(config, delta):
+    """Keras 3 numbers a nested Functional model's nodes from 1 in a model's `input_layers` and
+    `output_layers` (its construction counts as node 0) and from 0 in the `__keras_tensor__` inbound
+    nodes; tf.keras 2.x (whose `.keras` files keep its list-form nodes) numbers a nested Functional's or
+    Sequential's nodes from 1 everywhere. kerasx numbers from 0 everywhere. Shifts, in place, the
+    references of `config` (a functional config) to its nested models by `delta` as its writer did."""
+    legacy = any(isinstance(node, list) for layer in config["layers"] for node in layer.get("inbound_nodes", []))
+    kinds = ("Functional", "Model", "Sequential") if legacy else ("Functional", "Model")
+    nested = {layer.get("name") for layer in config["layers"] if layer.get("class_name") in kinds}
+    refs = [ref for key in ("input_layers", "output_layers") for ref in config.get(key) or []]
+    if legacy:
+        refs += [entry for layer in config["layers"] for node in layer.get("inbound_nodes", [])
+                 for entry in node]
+    for ref in refs:
+        if ref and ref[0] in nested:
+            ref[1] += delta
+
+
 def functional_to_keras3(config, tensor_specs):
     config = dict(config)
-    config["layers"] = [object_to_keras3(layer, tensor_specs=tensor_specs) for layer in config["layers"]]
+    config["layers"] = [object_to_keras3(layer, _module_for("", layer["class_name"]), tensor_specs)
+                        for layer in config["layers"]]
+    config["input_layers"] = [list(r) for r in config["input_layers"]]
+    config["output_layers"] = [list(r) for r in config["output_layers"]]
+    _shift_functional_refs(config, +1)
     config.setdefault("trainable", True)
     return config
 
@@ -275,7 +299,7 @@ def object_from_keras3(obj, module=None):
     if class_name in ("Functional", "Model"):
         config = _functional_from_keras3(config)
     elif class_name == "Sequential":
-        config["layers"] = [object_from_keras3(layer) for layer in config["layers"]]
+        config["layers"] = _sequential_layers_from_keras3(config)
     cls = _kerasx_class(class_name, obj.get("module") or module or "")
     if cls is not None:
         accepted = _accepted_arguments(cls)
@@ -289,6 +313,19 @@ def object_from_keras3(obj, module=None):
     if "inbound_nodes" in obj:
         out["inbound_nodes"] = [_node_from_keras3(n, cls) for n in obj["inbound_nodes"]]
     return out
+
+
+def _sequential_layers_from_keras3(config):
+    """A Keras 3 Sequential built without an Input (`model.build(shape)`) keeps its shape in
+    `build_input_shape`; kerasx's Sequential, as tf.keras's config, starts with the InputLayer."""
+    layers = [object_from_keras3(layer) for layer in config["layers"]]
+    shape = config.get("build_input_shape")
+    if shape is not None and layers and layers[0]["class_name"] != "InputLayer":
+        first = layers[0]["config"]
+        layers.insert(0, {"class_name": "InputLayer", "config": {
+            "batch_input_shape": shape, "dtype": first.get("dtype") or "float32",
+            "name": f"{first.get('name', 'sequential')}_input"}})
+    return layers
 
 
 # Keras 3 module -> the kerasx kind whose objects it holds (a loss, an optimizer, ...).
@@ -353,10 +390,11 @@ def _as_ref_list(refs):
 
 
 def _functional_from_keras3(config):
-    config = dict(config)
-    config["layers"] = [object_from_keras3(layer) for layer in config["layers"]]
+    config = json.loads(json.dumps(config))  # shifted in place below: the caller's dict stays as it was
     config["input_layers"] = _as_ref_list(config.get("input_layers"))
     config["output_layers"] = _as_ref_list(config.get("output_layers"))
+    _shift_functional_refs(config, -1)
+    config["layers"] = [object_from_keras3(layer) for layer in config["layers"]]
     config.pop("trainable", None)
     return config
 

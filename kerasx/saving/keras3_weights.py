@@ -209,9 +209,12 @@ def load_model_weights(f, model, skip_mismatch=False):
             values.append(ds[()])
     for (var, _, _), value in zip(pairs, values):
         var.assign(value)
+    # State derived from the loaded variables (Discretization's boundaries) is derived again; only for
+    # layers with variables: the others (Hashing) have no state, and PreprocessingLayer's is abstract.
+    assigned = {id(var) for var, _, _ in pairs}
     for _, layer in walk_layers(model):
         finalize = getattr(layer, "finalize_state", None)
-        if callable(finalize):
+        if callable(finalize) and any(id(v) in assigned for v in _own_variables(layer)):
             finalize()
 
 
@@ -230,12 +233,15 @@ def load_optimizer_state(f, model):
 
 def restore_optimizer_values(model, values):
     """Sets `model.optimizer`'s state from `values` in Keras 3's order (iterations, learning_rate
-    unless a schedule, the slots as `optimizer_slot_order`), creating its slots first. As Keras 3, a
+    unless a schedule or written by tf.keras, the slots as `optimizer_slot_order`), creating its slots
+    first. As Keras 3, a
     state that does not fit leaves a fresh optimizer, with a warning. Returns True when restored."""
     optimizer = model.optimizer
     optimizer._create_all_weights(model.trainable_variables)
     order = optimizer_slot_order(optimizer, model.trainable_variables)
-    has_lr = _learning_rate(optimizer) is not None
+    # Keras 3 keeps a non-schedule learning rate among the variables; tf.keras 2.11+ (its `.keras`
+    # files) does not, and otherwise has the same order.
+    has_lr = _learning_rate(optimizer) is not None and len(values) == 2 + len(order)
     first_slot = 1 + int(has_lr)
     if len(values) != first_slot + len(order):
         _logger.warning("Skipping variable loading for optimizer '%s', because it has %d variables "

@@ -20,6 +20,17 @@ from kerasx.saving.training_config import compile_args_from_training_config, mod
 from kerasx.saving.writer import __version__, writer_backend
 
 
+# Objects other than models that `.keras` archives hold, by the class name of their config: tf.keras
+# saves a `FeatureSpace` so. Their modules, a floor above this one, register how to load them.
+_OBJECT_LOADERS = {}
+
+
+def register_archive_loader(class_name, load):
+    """Has `load_model` hand an archive whose config is of `class_name` to `load(archive, config)`
+    (an open `KerasArchive` and its decoded `config.json`), which returns the object."""
+    _OBJECT_LOADERS[class_name] = load
+
+
 def _check_saveable(model):
     # Sequential is found by name: the engine, which calls this module, is a floor above it.
     sequential = built_in_objects("layer")["Sequential"]
@@ -33,7 +44,8 @@ def _check_saveable(model):
 
 def tensor_specs(model):
     """(layer name, node index, tensor index) -> (shape, dtype) of a functional model's tensors, for
-    Keras 3's `__keras_tensor__` entries. The node indices are those of the model's config."""
+    Keras 3's `__keras_tensor__` entries, nested functional models' included (layer names are unique
+    in a model). The node indices are those of the model's config."""
     nodes = getattr(model, "_nodes_in_order", None)
     if nodes is None:
         return {}
@@ -45,6 +57,7 @@ def tensor_specs(model):
             outputs = node.outputs if isinstance(node.outputs, (list, tuple)) else [node.outputs]
             for j, t in enumerate(outputs):
                 specs[(layer.name, i, j)] = ([d for d in t.shape], str(t.dtype))
+        specs.update(tensor_specs(layer))  # a nested functional model's own tensors
     return specs
 
 
@@ -61,8 +74,8 @@ def save_model_to_keras(model, filepath, overwrite=True, include_optimizer=True)
     archive_metadata = {"keras_version": __version__, "backend": writer_backend(),
                         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
 
-    def write_weights(path):
-        with h5py.File(path, "x", libver=WRITE_LIBVER) as f:
+    def write_weights(fileobj):
+        with h5py.File(fileobj, "w", libver=WRITE_LIBVER) as f:
             save_model_weights(f, model, optimizer)
     write_keras_archive(filepath, overwrite, config, archive_metadata, write_weights)
 
@@ -73,6 +86,9 @@ def load_model_from_keras(filepath, custom_objects=None, compile=True):
     with KerasArchive(filepath) as archive, CustomObjectScope(custom_objects):
         archive.metadata()
         config = archive.read_json(CONFIG_NAME)
+        load = _OBJECT_LOADERS.get(config.get("class_name"))
+        if load is not None:
+            return load(archive, config)
         model = model_from_config(model_from_keras3(config), custom_objects=custom_objects)
         training = training_from_keras3(config.get("compile_config")) if compile else None
         if training is not None:

@@ -8,6 +8,7 @@ header says), encrypted members are refused. Writing goes to a temporary file th
 only when complete (`atomic`). Members are stored uncompressed, as Keras 3 writes them, so the HDF5
 weights can be read in place with cheap seeks.
 """
+import io
 import json
 import os
 import re
@@ -118,21 +119,22 @@ class KerasArchive:
         return self._zip.open(self._members[name])
 
 
-def write_keras_archive(filepath, overwrite, config, metadata, write_weights):
-    """Writes the archive at `filepath` atomically: `config` and `metadata` as JSON, and the weights
-    member from `write_weights(path)`, which writes an HDF5 file at `path`."""
+def write_keras_archive(filepath, overwrite, config, metadata, write_weights, assets=None):
+    """Writes the archive at `filepath` atomically: `config` and `metadata` as JSON, the weights
+    member from `write_weights(fileobj)`, which writes an HDF5 file into the file object, then `assets`,
+    a dict of member name -> bytes (tf.keras's `assets/...` files, such as a lookup layer's vocabulary).
+    The weights are built in memory first, as Keras 3 builds them, so no second temporary file can be
+    left behind."""
     filepath = os.fspath(filepath)
     check_overwrite(filepath, overwrite)
     config_json = json.dumps(config)
     metadata_json = json.dumps(metadata)
+    weights = io.BytesIO()
+    write_weights(weights)
     with atomic_path(filepath) as tmp:
-        weights_tmp = tmp + ".weights.h5"
-        try:
-            write_weights(weights_tmp)
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr(METADATA_NAME, metadata_json)
-                zf.writestr(CONFIG_NAME, config_json)
-                zf.write(weights_tmp, WEIGHTS_NAME)
-        finally:
-            if os.path.exists(weights_tmp):
-                os.remove(weights_tmp)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(METADATA_NAME, metadata_json)
+            zf.writestr(CONFIG_NAME, config_json)
+            zf.writestr(WEIGHTS_NAME, weights.getbuffer())
+            for name, data in (assets or {}).items():
+                zf.writestr(name, data)

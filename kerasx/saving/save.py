@@ -77,8 +77,9 @@ def check_model_save_path(filepath, save_format=None):
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None,
                signatures=None, options=None, save_traces=True):
-    """Saves architecture, weights, training config and optimizer state to one HDF5 file.
-    `signatures`, `options` and `save_traces` concern SavedModel only and are ignored."""
+    """Saves architecture, weights, training config and optimizer state to one file: a `.keras`
+    archive for a path ending in '.keras' or `save_format='keras'`, else HDF5. `signatures`, `options`
+    and `save_traces` concern SavedModel only and are ignored."""
     check_model_save_path(filepath, save_format)
     fmt = _check_format(save_format)
     if save_format is None and not isinstance(filepath, h5py.File) \

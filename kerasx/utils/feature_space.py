@@ -13,7 +13,9 @@ from kerasx.data.dataset import Dataset
 from kerasx.data.structure import to_host
 from kerasx.engine.naming import unique_name
 from kerasx.engine.string_inputs import is_string_array, is_string_like
+from kerasx.saving.keras_archive import register_archive_loader
 from kerasx.saving.object_registration import built_in_objects, deserialize_keras_object, serialization
+from kerasx.utils.feature_space_saving import load_feature_space, save_feature_space
 
 _FEATURE_OUTPUT_MODES = ("int", "one_hot", "float")
 _CROSS_OUTPUT_MODES = ("int", "one_hot")
@@ -241,7 +243,7 @@ class FeatureSpace:
         adaptable = []
         for name in self.features:
             preprocessor = self.preprocessors[name]
-            # Preset statistics are not adaptable (tf.keras skips a Normalization with a mean; a
+            # Preset state is not adaptable (tf.keras skips a Normalization with a mean; a
             # Discretization with bin boundaries would refuse adapt). kerasx's Hashing inherits an `adapt`
             # that tf.keras's Hashing, a plain Layer, does not have.
             if isinstance(preprocessor, layers.Normalization) and preprocessor.input_mean is not None:
@@ -250,6 +252,10 @@ class FeatureSpace:
                     and preprocessor.input_bin_boundaries is not None):
                 continue
             if isinstance(preprocessor, (layers.Hashing, layers.HashedCrossing)):
+                continue
+            # A lookup given its `vocabulary` refuses adapt (tf.keras counts it adaptable, so a
+            # FeatureSpace holding one can never be used there).
+            if getattr(preprocessor, "input_vocabulary", None) is not None:
                 continue
             if hasattr(preprocessor, "adapt"):
                 adaptable.append(name)
@@ -397,6 +403,50 @@ class FeatureSpace:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    def get_build_config(self):
+        """{feature name: its preprocessor's build config}, as tf.keras (None for one not built)."""
+        return {name: {"input_shape": [None, 1]} if feature.preprocessor.built else None
+                for name, feature in self.features.items()}
+
+    def build_from_config(self, config):
+        """Builds the preprocessors for their stored input shapes and counts the FeatureSpace as adapted,
+        as tf.keras does when it loads one (the loader then restores their state)."""
+        for name, entry in config.items():
+            preprocessor = self.features[name].preprocessor
+            if not preprocessor.built and isinstance(entry, dict) and entry.get("input_shape") is not None:
+                preprocessor.build(tuple(entry["input_shape"]))
+        self._is_adapted = True
+
+    # ------------------------------------------------------------ saving
+    def save(self, filepath):
+        """Saves the FeatureSpace, its adapted state included, to a `.keras` file (tf.keras 2.21's
+        layout); `keras.models.load_model(filepath)` gives it back, ready to be called:
+
+        ```python
+        feature_space.save("myfeaturespace.keras")
+        reloaded_feature_space = keras.models.load_model("myfeaturespace.keras")
+        ```
+
+        tf.keras writes a FeatureSpace that was never adapted (or called) with a warning, into a file it
+        then fails to load; kerasx refuses to, before touching the file."""
+        path = str(filepath)
+        if not path.endswith(".keras"):
+            raise ValueError(f"Invalid `filepath` argument: expected a `.keras` extension. Received: "
+                             f"filepath={path}")
+        if not self._is_adapted and self._list_adaptable_preprocessors():
+            raise ValueError("You need to call `.adapt(dataset)` on the FeatureSpace before you can save it: "
+                             "its preprocessors' state (vocabularies, means and variances, bins) comes from "
+                             f"`adapt`. Adaptable features: {self._list_adaptable_preprocessors()}")
+        self._check_if_built()
+        save_feature_space(self, filepath)
+
+
+def _load(archive, config):
+    return load_feature_space(archive, config, FeatureSpace, Feature, Cross)
+
+
+register_archive_loader("FeatureSpace", _load)
 
 
 def _serialize(spec):

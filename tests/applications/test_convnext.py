@@ -8,6 +8,7 @@ import pytest
 
 from kerasx import applications, layers, models
 from kerasx.applications import convnext, imagenet_utils
+from tests.applications.weights_layout import weights_layout_digest
 from tests.layers.layer_test_utils import layer_test
 
 # A small ConvNeXt through the module's `ConvNeXt` builder: every layer kind of the family, cheap.
@@ -77,7 +78,8 @@ def test_drop_path_schedule_and_no_layer_scale_match_tf_keras():
     model = small_convnext(drop_path_rate=0.3, layer_scale_init_value=None, model_name="small_one")
     assert (len(model.layers), model.count_params(), tuple(model.output_shape)) == (42, 31656, (None, 1, 1, 32))
     names = [layer.name for layer in model.layers]
-    assert names[8:11] == ["small_one_stage_0_block_0_identity", "tf.__operators__.add", "small_one_downsampling_block_0"]
+    assert names[8:11] == ["small_one_stage_0_block_0_identity", "tf.__operators__.add",
+                           "small_one_downsampling_block_0"]
     assert not any("layer_scale" in name for name in names)
     rates = [(layer.name, layer.drop_path_rate) for layer in model.layers
              if isinstance(layer, convnext.StochasticDepth)]
@@ -111,6 +113,22 @@ def test_stochastic_depth_drops_whole_samples_in_training(backend):
     assert config["drop_path_rate"] == 0.25
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
     assert type(rebuilt) is convnext.StochasticDepth and rebuilt.get_config() == config
+
+
+def test_stochastic_depth_only_in_training_inside_the_model(backend):
+    # LayerScale starting at 1 (not 1e-6), so that dropping a branch shows in the output.
+    model = small_convnext(include_top=True, classes=3, drop_path_rate=0.9, layer_scale_init_value=1.0)
+    x = np.random.RandomState(4).uniform(0, 255, (8, 32, 32, 3)).astype("float32")
+    inference = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(model(x, training=False).numpy(), inference)
+    first, second = model(x, training=True).numpy(), model(x, training=True).numpy()
+    assert np.abs(first - second).max() > 1e-3  # 4 blocks x 8 samples of fresh draws
+    assert np.abs(first - inference).max() > 1e-3
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, np.arange(8) % 3, epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert not np.array_equal(model.get_layer("convnext_stage_0_block_0_layer_scale").get_weights()[0],
+                              np.ones(8, dtype="float32"))
 
 
 def test_forward_pass_with_the_top(backend):
@@ -213,6 +231,19 @@ def test_weights_file_json_and_h5_round_trips(tmp_path):
     source.save(tmp_path / "convnext.h5")
     restored = models.load_model(tmp_path / "convnext.h5")
     np.testing.assert_allclose(restored.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_weights_file_layout_is_tf_keras_s(tmp_path):
+    # tf_keras 2.21's src.applications.convnext.ConvNeXt(depths=[1, 1, 2, 1], projection_dims=[8, 16, 24, 32],
+    # layer_scale_init_value=0.5, include_top=True, classes=5, input_shape=(64, 64, 3), model_name="cx")
+    # .save_weights(...) writes 31 layers with weights, nested Sequentials' weights under their own
+    # layer, of this digest. Loaded into kerasx, that tf_keras file gave tf_keras's predictions within
+    # 1.8e-7 (measured once; tests do not run tf_keras).
+    model = convnext.ConvNeXt(**SMALL, layer_scale_init_value=0.5, include_top=True, classes=5,
+                              input_shape=(64, 64, 3), weights=None, model_name="cx")
+    model.save_weights(tmp_path / "cx.h5")
+    assert weights_layout_digest(tmp_path / "cx.h5") == (
+        "acb6040c2ee41bd7c740217caf178cc901433dbd7f5ec22b1b7a04f421feb616")
 
 
 def test_errors_match_tf_keras():

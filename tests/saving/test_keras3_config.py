@@ -56,8 +56,9 @@ def test_keras3_input_layers_and_nodes():
                   "input_layers": ["a", 0, 0], "output_layers": ["dense", 0, 0]}}
     out = model_from_keras3(config)
     layers = out["config"]["layers"]
+    # `optional` stays: kerasx's InputLayer takes it (False only), as tf_keras 2.15+ writes it.
     assert layers[0]["config"] == {"batch_input_shape": [None, 7], "dtype": "float32", "sparse": False,
-                                   "ragged": False, "name": "a"}
+                                   "ragged": False, "name": "a", "optional": False}
     assert layers[1]["inbound_nodes"] == [[["a", 0, 0, {}]]]
     assert (out["config"]["input_layers"], out["config"]["output_layers"]) == ([["a", 0, 0]], [["dense", 0, 0]])
     model = keras.models.model_from_config(out)
@@ -94,3 +95,14 @@ def test_h5_configs_keep_tf_keras_layout_with_what_keras3_needs():
     assert outer["config"]["layer"] == {"class_name": "LSTM", "module": "keras.layers", "registered_name": None,
                                         "config": {"name": "lstm", "units": 2,
                                                    "kernel_initializer": {"class_name": "Zeros", "config": {}}}}
+
+
+def test_a_keras3_sequential_built_without_an_input_gets_its_input_layer():
+    # As Keras 3 writes `Sequential([Dense(5)])` after `model.build((None, 7))`.
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "s", "trainable": True, "dtype": POLICY, "layers": [KERAS3_DENSE],
+                         "build_input_shape": [None, 7]}}
+    out = model_from_keras3(config)
+    assert [layer["class_name"] for layer in out["config"]["layers"]] == ["InputLayer", "Dense"]
+    model = keras.models.model_from_config(out)
+    assert model.built and model.input_shape == (None, 7) and model.output_shape == (None, 5)

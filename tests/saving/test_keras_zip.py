@@ -79,16 +79,32 @@ def test_missing_config_and_bad_metadata_are_refused(backend, tmp_path):
         "noconfig": ({k: v for k, v in members.items() if k != "config.json"},
                      r"it has no 'config\.json' \(its members: \['metadata\.json', 'model\.weights\.h5'\]\)"),
         "nometa": ({k: v for k, v in members.items() if k != "metadata.json"}, r"it has no 'metadata\.json'"),
-        "badjson": (dict(members, **{"metadata.json": b"{not json"}), r"its member 'metadata\.json' is not valid JSON"),
-        "list": (dict(members, **{"metadata.json": b"[1, 2]"}), r"its member 'metadata\.json' holds a JSON list, not an object"),
+        "badjson": (dict(members, **{"metadata.json": b"{not json"}),
+                    r"its member 'metadata\.json' is not valid JSON"),
+        "list": (dict(members, **{"metadata.json": b"[1, 2]"}),
+                 r"its member 'metadata\.json' holds a JSON list, not an object"),
         "version": (dict(members, **{"metadata.json": json.dumps({"keras_version": 3})}),
                     r"its 'metadata\.json' has keras_version=3, not a version string"),
-        "badconfig": (dict(members, **{"config.json": b"\xff\xfe"}), r"its member 'config\.json' is not valid JSON"),
+        "badconfig": (dict(members, **{"config.json": b"\xff\xfe"}),
+                      r"its member 'config\.json' is not valid JSON"),
     }
     for name, (content, message) in cases.items():
         path = _archive(tmp_path / f"{name}.keras", content)
         with pytest.raises(ValueError, match=rf"{name}\.keras is not a valid '\.keras' archive: {message}"):
             keras.models.load_model(path)
+
+
+def test_encrypted_members_are_refused(backend, tmp_path):
+    path = _archive(tmp_path / "locked.keras", _valid_members(tmp_path))
+    data = bytearray(path.read_bytes())
+    # Set the "encrypted" bit (bit 0 of the general purpose flags) of config.json's central directory
+    # entry, as an encrypting zip tool writes it.
+    entries = [i for i in range(len(data) - 3) if data[i:i + 4] == b"PK\x01\x02"]
+    entry = entries[1]  # the members are metadata.json, config.json, model.weights.h5
+    data[entry + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"its member 'config\.json' is encrypted"):
+        keras.models.load_model(path)
 
 
 def test_a_file_that_is_no_zip(backend, tmp_path):
