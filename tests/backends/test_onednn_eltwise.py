@@ -27,3 +27,12 @@ def test_float64_and_strided_relu_grads_run_the_generic_kernel():
     y32, g32 = y.astype("float32")[:, ::2], g.astype("float32")[:, ::2]
     np.testing.assert_array_equal(fast.relu_grad(g32, y32), generic.relu_grad(g32, y32))
     assert not fast.onednn_implementations()
+
+
+def test_relu_grad_is_on_by_default():
+    backends_or_skip()
+    from backends.onednn_backend import OneDNNNumpyBackend
+    default = OneDNNNumpyBackend()
+    y = np.maximum(np.random.default_rng(2).standard_normal((4, 9)), 0).astype("float32")
+    default.relu_grad(np.ones_like(y), y)
+    assert served(default, "relu_grad")
