@@ -2,12 +2,14 @@
 
 The layout is tf.keras 2.x's (what `model.to_json()` and the HDF5 `model_config` attribute hold), so
 configs move both ways between kerasx and tf.keras."""
+import copy
 import inspect
 
 from kerasx.autodiff.nest import flatten, map_structure
 from kerasx.engine.graph_losses import connect_ancillary_layers
 from kerasx.engine.input_layer import InputLayer
 from kerasx.engine.keras_tensor import KerasTensor
+from kerasx.engine.node_numbering import to_kerasx_numbering, to_tf_keras_numbering
 from kerasx.saving.object_registration import serialization, serialize_keras_object
 
 
@@ -43,9 +45,9 @@ def functional_config(model):
             inbound.append(_serialize_node(node, ref))
         entry["inbound_nodes"] = inbound
         layers.append(entry)
-    return {"name": model.name, "layers": layers,
-            "input_layers": [ref(t) for t in model.inputs],
-            "output_layers": [ref(t) for t in model.outputs]}
+    return to_tf_keras_numbering({"name": model.name, "layers": layers,
+                                  "input_layers": [ref(t) for t in model.inputs],
+                                  "output_layers": [ref(t) for t in model.outputs]})
 
 
 def _serialize_node(node, ref):
@@ -90,6 +92,7 @@ def _tensor_arguments(kwargs, outputs_of):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Recreates layers, then replays their calls in dependency order."""
+    config = to_kerasx_numbering(json_copy(config))
     created = {}
     pending = []
     for entry in config["layers"]:
@@ -132,6 +135,11 @@ def functional_from_config(cls, config, custom_objects=None):
     # Layers the outputs do not need (AddLoss/AddMetric branches) join the graph after it, as tf.keras's.
     connect_ancillary_layers(model, list(created.values()))
     return model
+
+
+def json_copy(config):
+    # Renumbered in place: the caller's dict stays as it was (its tuples become lists, as JSON has them).
+    return copy.deepcopy(config)
 
 
 def _node_ref(r):

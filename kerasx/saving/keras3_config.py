@@ -11,9 +11,11 @@ Arguments one side has and the other lacks are dropped only at the value that me
 on both sides; any other value is an error naming the layer and the argument. All this is host-side
 work on plain dicts.
 """
+import copy
 import inspect
 import json
 
+from kerasx.engine.node_numbering import to_kerasx_numbering
 from kerasx.saving.object_registration import built_in_objects, get_registered_object, serialization
 
 # Keras 3 arguments kerasx lacks (where the class does not name them), with their no-op values.
@@ -215,7 +217,9 @@ def _shift_functional_refs(config, delta):
 
 
 def functional_to_keras3(config, tensor_specs):
-    config = dict(config)
+    # From tf.keras's numbering of nested models' nodes (what `get_config` writes) to kerasx's own,
+    # which `_shift_functional_refs` takes to Keras 3's.
+    config = to_kerasx_numbering(copy.deepcopy(config))
     config["layers"] = [object_to_keras3(layer, _module_for("", layer["class_name"]), tensor_specs)
                         for layer in config["layers"]]
     config["input_layers"] = [list(r) for r in config["input_layers"]]

@@ -29,7 +29,7 @@ def writer(request):
 
 
 @pytest.mark.parametrize("name, suffix", [(n, s) for n in models.NAMES
-                                          for s in models.suffixes(n, (".keras", ".h5"))])
+                                          for s in models.suffixes(n, (".keras", ".h5"), models.FIXTURES_ARCHIVE_ONLY)])
 def test_model_files_load_with_the_writers_predictions(backend, writer, name, suffix):
     directory, expected = writer
     model = keras.models.load_model(os.path.join(HERE, directory, name + suffix))
@@ -48,7 +48,7 @@ def test_model_files_load_with_the_writers_predictions(backend, writer, name, su
         np.testing.assert_allclose(m, _saved_slot(directory, name + suffix, "m"), rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", [n for n in models.NAMES if n not in models.ARCHIVE_ONLY])
+@pytest.mark.parametrize("name", [n for n in models.NAMES if n not in models.FIXTURES_ARCHIVE_ONLY])
 def test_weights_files_load_into_the_same_architecture(backend, writer, name):
     directory, expected = writer
     set_random_seed(1)
