@@ -7,7 +7,8 @@ tf.keras closes each block with `inputs + layer(x)`, which records a TFOpLambda 
 its count and its names are tf.keras's."""
 from kerasx import initializers, layers, ops
 from kerasx.applications import imagenet_utils
-from kerasx.backend import image_data_format, is_keras_tensor
+from kerasx.applications.mobilenet_v2 import model_input
+from kerasx.backend import image_data_format
 from kerasx.engine.base_layer import Layer
 from kerasx.engine.model import Model
 from kerasx.engine.naming import get_uid, unique_name
@@ -181,12 +182,7 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32, data_format=image_data_format(),
         require_flatten=include_top, weights=weights)
-    if input_tensor is None:
-        img_input = layers.Input(shape=input_shape)
-    elif not is_keras_tensor(input_tensor):
-        img_input = layers.Input(tensor=input_tensor, shape=input_shape)
-    else:
-        img_input = input_tensor
+    img_input = model_input(input_tensor, input_shape)
     inputs = get_source_inputs(input_tensor)[0] if input_tensor is not None else img_input
 
     x = img_input

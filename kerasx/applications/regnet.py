@@ -11,7 +11,8 @@ As tf.keras 2.x's, the model's head is a Dense without activation: `classifier_a
 checked against the weights, and the model returns logits."""
 from kerasx import layers
 from kerasx.applications import imagenet_utils
-from kerasx.backend import image_data_format, is_keras_tensor
+from kerasx.applications.mobilenet_v2 import model_input
+from kerasx.backend import image_data_format
 from kerasx.engine.model import Model
 from kerasx.engine.naming import get_uid, unique_name
 from kerasx.utils.layer_utils import get_source_inputs
@@ -252,12 +253,7 @@ def RegNet(depths, widths, group_width, block_type, default_size, model_name="re
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32, data_format=image_data_format(),
         require_flatten=include_top, weights=weights)
-    if input_tensor is None:
-        img_input = layers.Input(shape=input_shape)
-    elif not is_keras_tensor(input_tensor):
-        img_input = layers.Input(tensor=input_tensor, shape=input_shape)
-    else:
-        img_input = input_tensor
+    img_input = model_input(input_tensor, input_shape)
     inputs = get_source_inputs(input_tensor)[0] if input_tensor is not None else img_input
 
     x = img_input
