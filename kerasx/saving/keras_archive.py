@@ -12,7 +12,8 @@ import h5py  # host-side file I/O
 from kerasx.saving.hdf5_file import WRITE_LIBVER
 from kerasx.saving.keras3_config import model_from_keras3, model_to_keras3, training_from_keras3, \
     training_to_keras3
-from kerasx.saving.keras3_weights import load_model_weights, load_optimizer_state, save_model_weights
+from kerasx.saving.keras3_weights import load_model_weights, load_optimizer_state, save_model_weights, walk_layers
+from kerasx.saving.keras_assets import check_model_vocabularies, load_vocabularies, vocabulary_assets
 from kerasx.saving.keras_zip import CONFIG_NAME, WEIGHTS_NAME, KerasArchive, write_keras_archive
 from kerasx.saving.model_config import model_from_config
 from kerasx.saving.object_registration import CustomObjectScope, built_in_objects
@@ -74,10 +75,13 @@ def save_model_to_keras(model, filepath, overwrite=True, include_optimizer=True)
     archive_metadata = {"keras_version": __version__, "backend": writer_backend(),
                         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
 
+    check_model_vocabularies(walk_layers(model))
+    assets = vocabulary_assets(walk_layers(model))  # adapted lookups' vocabularies: not in Variables
+
     def write_weights(fileobj):
         with h5py.File(fileobj, "w", libver=WRITE_LIBVER) as f:
             save_model_weights(f, model, optimizer)
-    write_keras_archive(filepath, overwrite, config, archive_metadata, write_weights)
+    write_keras_archive(filepath, overwrite, config, archive_metadata, write_weights, assets=assets)
 
 
 def load_model_from_keras(filepath, custom_objects=None, compile=True):
@@ -97,6 +101,7 @@ def load_model_from_keras(filepath, custom_objects=None, compile=True):
             return model
         with archive.open_member(WEIGHTS_NAME) as member, h5py.File(member, "r") as f:
             load_model_weights(f, model)
+            load_vocabularies(archive, f, walk_layers(model), _not_a_model_archive)
             if training is not None:
                 load_optimizer_state(f, model)
     return model
@@ -107,3 +112,7 @@ def load_weights_from_keras(model, filepath, skip_mismatch=False):
     with KerasArchive(filepath) as archive:
         with archive.open_member(WEIGHTS_NAME) as member, h5py.File(member, "r") as f:
             load_model_weights(f, model, skip_mismatch=skip_mismatch)
+
+
+def _not_a_model_archive(archive, what):
+    return ValueError(f"{archive.filepath} does not hold a valid model: {what}")

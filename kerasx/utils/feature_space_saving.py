@@ -22,15 +22,15 @@ import h5py  # host-side file I/O
 
 from kerasx.saving.damage import reading
 from kerasx.saving.hdf5_file import WRITE_LIBVER
+from kerasx.saving.keras_assets import has_idf, is_vocabulary_layer, load_vocabulary, vocabulary_assets
 from kerasx.saving.keras3_weights import load_model_weights, save_model_weights, to_snake_case
-from kerasx.saving.keras_zip import JSON_LIMIT, WEIGHTS_NAME, write_keras_archive
+from kerasx.saving.keras_zip import WEIGHTS_NAME, write_keras_archive
 from kerasx.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from kerasx.saving.writer import __version__, writer_backend
 
 # Where tf_keras 2.21's `Feature` and `Cross` live: it writes their module so, and looks them up there
 # when it loads a file (kerasx reads them by class name).
 TF_KERAS_MODULE = "tf_keras.src.utils.feature_space"
-VOCABULARY_NAME = "vocabulary.txt"
 _INPUT_SHAPE = [None, 1]  # every feature's `Input(shape=(1,))`
 
 
@@ -47,14 +47,6 @@ def _container_paths(attribute, layers):
         used[base] = used.get(base, -1) + 1
         out.append((f"{attribute}/{base}" if used[base] == 0 else f"{attribute}/{base}_{used[base]}", layer))
     return out
-
-
-def _is_vocabulary_layer(layer):
-    return callable(getattr(layer, "get_vocabulary", None)) and callable(getattr(layer, "set_vocabulary", None))
-
-
-def _has_idf(layer):
-    return getattr(layer, "output_mode", None) == "tf_idf"
 
 
 def _preprocessor_paths(feature_space):
@@ -93,14 +85,9 @@ def feature_space_config(feature_space):
 
 
 def _vocabulary_assets(feature_space):
-    """{member name: bytes} of the adapted lookups' vocabularies (tf.keras's `IndexLookup.save_assets`:
-    none for a layer given its `vocabulary`, which its config holds)."""
-    assets = {}
-    for path, layer in _preprocessor_paths(feature_space):
-        if _is_vocabulary_layer(layer) and getattr(layer, "input_vocabulary", None) is None:
-            tokens = layer.get_vocabulary(include_special_tokens=True)
-            assets[f"assets/{path}/{VOCABULARY_NAME}"] = "\n".join(str(t) for t in tokens).encode("utf-8")
-    return assets
+    """{member name: bytes} of the adapted lookups' vocabularies (none for a layer given its
+    `vocabulary`, which its config holds)."""
+    return vocabulary_assets(_preprocessor_paths(feature_space))
 
 
 def _write_weights(feature_space, fileobj):
@@ -115,7 +102,7 @@ def _write_weights(feature_space, fileobj):
         for group_path, layer in _preprocessor_paths(feature_space):
             group = f.create_group(group_path)
             save_model_weights(group, layer)
-            if _is_vocabulary_layer(layer) and _has_idf(layer):
+            if is_vocabulary_layer(layer) and has_idf(layer):
                 # tf.keras's `IndexLookup.save_own_variables`; the idf weights come first in get_weights.
                 group["vars"].create_dataset("idf_weights", data=layer.get_weights()[0])
 
@@ -164,36 +151,8 @@ def _feature_space_arguments(archive, config, feature_class, cross_class):
     return dict(arguments, features=features, crosses=crosses)
 
 
-def _read_vocabulary(archive, member, layer):
-    if not archive.has(member):
-        raise _bad(archive, f"it has no {member!r}, the vocabulary of the preprocessor {layer.name!r}.")
-    with reading(archive.filepath, f"the member {member!r}"), archive.open_member(member) as f:
-        data = f.read(JSON_LIMIT + 1)
-        if len(data) > JSON_LIMIT:
-            raise _bad(archive, f"its member {member!r} is over the limit of {JSON_LIMIT} bytes.")
-        text = data.decode("utf-8")
-    lines = text.split("\n")  # tf.keras writes no final newline: the last line is the last token
-    if getattr(layer, "vocabulary_dtype", "string") == "string":
-        return lines
-    try:
-        return [int(line) for line in lines]
-    except ValueError:
-        raise _bad(archive, f"its member {member!r} should hold integers, one a line (the vocabulary of "
-                            f"the IntegerLookup {layer.name!r}); it starts {text[:80]!r}.") from None
-
-
 def _load_vocabulary(archive, f, group_path, layer):
-    tokens = _read_vocabulary(archive, f"assets/{group_path}/{VOCABULARY_NAME}", layer)
-    if _has_idf(layer):
-        with reading(archive.filepath, f"the idf weights of the preprocessor {layer.name!r}"):
-            dataset = f.get(f"{group_path}/vars/idf_weights")
-            idf = None if dataset is None else dataset[()]
-        if idf is None:
-            raise _bad(archive, f"it has no idf weights for the preprocessor {layer.name!r} (output_mode "
-                                "'tf_idf').")
-        layer.set_vocabulary(tokens, idf_weights=idf[:len(tokens)])
-    else:
-        layer.set_vocabulary(tokens)
+    load_vocabulary(archive, f, group_path, layer, _bad, noun="preprocessor")
 
 
 def load_feature_space(archive, config, feature_space_class, feature_class, cross_class):
@@ -214,7 +173,7 @@ def load_feature_space(archive, config, feature_space_class, feature_class, cros
             f = h5py.File(member, "r")
         with f:
             for group_path, layer in _preprocessor_paths(feature_space):
-                if _is_vocabulary_layer(layer):
+                if is_vocabulary_layer(layer):
                     if getattr(layer, "input_vocabulary", None) is None:
                         _load_vocabulary(archive, f, group_path, layer)
                     continue

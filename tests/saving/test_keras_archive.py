@@ -235,3 +235,44 @@ def test_discretization_boundaries_are_derived_again_after_loading(backend, tmp_
     np.testing.assert_allclose(loaded.layers[-1].bin_boundaries, layer.bin_boundaries)
     x = np.array([[-1.0], [2.5], [9.0]], "float32")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def _lookup_model():
+    words = layers.StringLookup(name="words")
+    words.adapt(np.array(["a", "b", "b", "c", "c", "c"]))
+    codes = layers.IntegerLookup(name="codes")
+    codes.adapt(np.array([7, 7, 9, 4]))
+    text = layers.TextVectorization(max_tokens=8, output_sequence_length=3, name="text")
+    text.adapt(np.array(["the cat sat", "the dog"]))
+    s, i, t = (keras.Input(shape=(1,), dtype="string"), keras.Input(shape=(1,), dtype="int64"),
+               keras.Input(shape=(1,), dtype="string"))
+    return keras.Model([s, i, t], [words(s), codes(i), text(t)])
+
+
+def test_adapted_vocabularies_travel_as_assets(tmp_path):
+    model = _lookup_model()
+    x = [np.array([["c"], ["a"], ["z"]]), np.array([[9], [7], [5]]), np.array([["the dog"], ["cat"], ["x"]])]
+    want = model.predict(x, verbose=0)
+    path = tmp_path / "lookups.keras"
+    model.save(path)
+    members = zipfile.ZipFile(path).namelist()
+    for layer_path in ("string_lookup", "integer_lookup", "text_vectorization"):  # Keras 3's layer paths
+        assert f"assets/layers/{layer_path}/vocabulary.txt" in members
+    vocab = zipfile.ZipFile(path).read("assets/layers/string_lookup/vocabulary.txt").decode()
+    assert vocab == "[UNK]\nc\nb\na"  # special tokens first, by frequency, no final newline (Keras 3's)
+    got = keras.models.load_model(path).predict(x, verbose=0)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert want[0].ravel().tolist() == [1, 3, 0]  # an unadapted reload would give all zeros
+
+
+def test_an_adapted_tf_idf_lookup_is_refused_before_writing(tmp_path):
+    text = layers.TextVectorization(output_mode="tf_idf", name="tfidf")
+    text.adapt(np.array(["the cat", "the dog"]))
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, text(inputs))
+    path = tmp_path / "tfidf.keras"
+    with pytest.raises(ValueError, match=r"Cannot save layer 'tfidf' \(TextVectorization, output_mode='tf_idf'\) "
+                                         r"in a `.keras` model archive"):
+        model.save(path)
+    assert not path.exists() and not list(tmp_path.iterdir())
