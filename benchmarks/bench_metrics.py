@@ -30,6 +30,7 @@ if ROOT not in sys.path:
 import backends  # noqa: E402
 import kerasx as keras  # noqa: E402
 from kerasx import layers  # noqa: E402
+import harness  # noqa: E402  (same directory)
 
 SIZES, BATCH = (784, 512, 512, 10), 128
 
@@ -108,11 +109,7 @@ def main(argv=None):
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument("--backends", nargs="+", default=["numpy", "cupy"])
     args = parser.parse_args(argv)
-    try:
-        from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=args.threads)
-    except ImportError:
-        limiter = None
+    limiter = harness.limit_threads(args.threads)
     print(f"fit epoch, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, {args.steps} steps, verbose=0, "
           f"{args.rounds} interleaved rounds, {args.threads} BLAS threads, {args.clock} clock; OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')} OPENBLAS_L2_SIZE="

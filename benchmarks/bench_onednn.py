@@ -179,11 +179,7 @@ def main(argv=None):
                         help="accepted for run_all.py; this table always compares the NumPy backend's two "
                              "kernel providers")
     args = parser.parse_args(argv)
-    try:
-        from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=args.threads)
-    except ImportError:
-        limiter = None
+    limiter = harness.limit_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))  # before oneDNN's OpenMP starts
     if onednn_library.library() is None:
         print("bench_onednn: oneDNN is not installed or cannot be used here (pip install kerasx[onednn]): "

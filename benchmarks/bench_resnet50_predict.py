@@ -136,11 +136,7 @@ def main(argv=None):
                         help="accepted for run_all.py; this table always compares the NumPy backend's two "
                              "kernel providers")
     args = parser.parse_args(argv)
-    try:
-        from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=args.threads)
-    except ImportError:
-        limiter = None
+    limiter = harness.limit_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))  # before oneDNN's OpenMP starts
     print(f"== ResNet50 predict, batch {BATCH}, {SIDE}x{SIDE}x3 float32, weights=None; median of "
           f"{args.rounds} round-robin rounds x {args.block} calls")

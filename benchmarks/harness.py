@@ -26,6 +26,16 @@ class Case:
         self.times = {"step": [], "predict": []}
 
 
+def limit_threads(threads):
+    """BLAS's (and a loaded OpenMP's) thread pools limited to `threads` through threadpoolctl, when
+    installed: the limiter, to `restore_original_limits()` at the end, or None."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=threads)
+
+
 def environment_lines(threads):
     lines = [f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
              f"thread limit {threads}"]
@@ -173,11 +183,7 @@ def main(doc, argv, title, kerasx_rows, torch_rows, run_fn=None, table_fn=None):
 
     # `strict` computes what `numpy` does, slower by its checks: a test backend, not one to time.
     names = args.backends if args.backends is not None else [n for n in backends.available() if n != "strict"]
-    try:
-        from threadpoolctl import threadpool_limits
-        limiter = threadpool_limits(limits=args.threads)
-    except ImportError:
-        limiter = None
+    limiter = limit_threads(args.threads)
     print(title(args))
     print("\n".join(environment_lines(args.threads)))
     print(f"  clock: {args.clock}")
